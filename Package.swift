@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - Public API
+
+let package = Package(
+  name: "UNetKit",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Raster", targets: ["Raster"]),
+    .library(name: "WeightMap", targets: ["WeightMap"]),
+    .executable(name: "unet", targets: ["unet"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    .target(name: "Raster", dependencies: ["CImageSupport"]),
+    .target(name: "WeightMap", dependencies: ["Raster"]),
+    .executableTarget(
+      name: "unet",
+      dependencies: [
+        "Raster", "WeightMap",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // MARK: - Implementation details
+
+    // System libraries, found through pkg-config.
+    .systemLibrary(
+      name: "CPNG", pkgConfig: "libpng",
+      providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+    .systemLibrary(
+      name: "CTIFF", pkgConfig: "libtiff-4",
+      providers: [.apt(["libtiff-dev"]), .brew(["libtiff"])]),
+    // The few C functions that must not be Swift: libpng's setjmp error
+    // handling and libtiff's variadic field and error-handler calls.
+    .target(name: "CImageSupport", dependencies: ["CPNG", "CTIFF"]),
+
+    .testTarget(name: "RasterTests", dependencies: ["Raster"]),
+    .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
+    .testTarget(name: "UnetCLITests", dependencies: ["Raster"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

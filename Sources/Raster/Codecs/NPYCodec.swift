@@ -1,0 +1,161 @@
+/// NumPy's `.npy` format, versions 1.0, 2.0 and 3.0: little-endian, C order,
+/// dtypes `u1 u2 u4 i4 f4`, shape `(H, W)` or `(H, W, C)` with C in 1...4.
+///
+/// Reference: numpy.lib.format (NEP 1). Hand-written: no maintained C library
+/// reads NPY.
+enum NPYCodec {
+  static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+
+  static func decode(_ bytes: [UInt8], path: String, limits: ReadLimits) throws -> AnyImage {
+    guard bytes.count >= 10 else {
+      if bytes.count >= 6 && Array(bytes[0..<6]) == magic || magic.starts(with: bytes) {
+        throw RasterError(.truncated, path: path, "NPY file truncated in its preamble")
+      }
+      throw RasterError(.corrupt, path: path, "not an NPY file (bad magic)")
+    }
+    guard Array(bytes[0..<6]) == magic else {
+      throw RasterError(.corrupt, path: path, "not an NPY file (bad magic)")
+    }
+    let major = bytes[6]
+    let headerLength: Int
+    let headerStart: Int
+    switch major {
+    case 1:
+      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+      headerStart = 10
+    case 2, 3:
+      guard bytes.count >= 12 else { throw RasterError(.truncated, path: path, "NPY file truncated in its preamble") }
+      headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+      headerStart = 12
+    default:
+      throw RasterError(.unsupported, path: path, "NPY format version \(major).\(bytes[7]) is not supported (1.0, 2.0, 3.0 are)")
+    }
+    guard headerStart + headerLength <= bytes.count else {
+      throw RasterError(.truncated, path: path, "NPY header runs past the end of the file")
+    }
+    guard let header = String(bytes: bytes[headerStart..<headerStart + headerLength], encoding: .utf8)
+    else { throw RasterError(.corrupt, path: path, "NPY header is not text") }
+    let (descr, fortran, shape) = try parseHeader(header, path: path)
+
+    guard !fortran else {
+      throw RasterError(.unsupported, path: path, "NPY array is in Fortran order; save it with numpy.ascontiguousarray first")
+    }
+    let (type, bigEndian) = try parseDescr(descr, path: path)
+    if bigEndian {
+      throw RasterError(.unsupported, path: path, "NPY array is big-endian ('\(descr)'); convert it with .astype('<\(descr.dropFirst())')")
+    }
+    let (height, width, channels): (Int, Int, Int)
+    switch shape.count {
+    case 2: (height, width, channels) = (shape[0], shape[1], 1)
+    case 3 where (1...4).contains(shape[2]): (height, width, channels) = (shape[0], shape[1], shape[2])
+    default:
+      throw RasterError(.unsupported, path: path, "NPY shape (\(shape.map(String.init).joined(separator: ", "))) is not an image; expected (H, W) or (H, W, C) with C in 1...4")
+    }
+    try limits.check(width: width, height: height, path: path)
+    let count = width * height * channels
+    let dataStart = headerStart + headerLength
+    let needed = count * type.byteCount
+    guard bytes.count - dataStart >= needed else {
+      throw RasterError(.truncated, path: path, "NPY data truncated: \(bytes.count - dataStart) bytes for \(needed)")
+    }
+    let payload = bytes[dataStart..<dataStart + needed]
+    func load<S: PixelSample>(_: S.Type) -> Image<S> {
+      var samples = [S](repeating: .zero, count: count)
+      samples.withUnsafeMutableBytes { dst in
+        payload.withUnsafeBytes { src in dst.copyMemory(from: src) }
+      }
+      return Image(width: width, height: height, channels: channels, samples: samples)
+    }
+    switch type {
+    case .uint8: return .uint8(load(UInt8.self))
+    case .uint16: return .uint16(load(UInt16.self))
+    case .uint32: return .uint32(load(UInt32.self))
+    case .int32: return .int32(load(Int32.self))
+    case .float32: return .float32(load(Float.self))
+    }
+  }
+
+  static func encode(_ image: AnyImage) throws -> [UInt8] {
+    let descr: String
+    switch image.sampleType {
+    case .uint8: descr = "|u1"
+    case .uint16: descr = "<u2"
+    case .uint32: descr = "<u4"
+    case .int32: descr = "<i4"
+    case .float32: descr = "<f4"
+    }
+    let shape = image.channels == 1 ? "(\(image.height), \(image.width)), " : "(\(image.height), \(image.width), \(image.channels)), "
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape)}"
+    // Pad with spaces so that preamble + header + "\n" is a multiple of 64.
+    let small = 10 + header.utf8.count + 1 <= 65535
+    let preamble = small ? 10 : 12
+    let total = preamble + header.utf8.count + 1
+    header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+    var out = magic + [small ? 1 : 2, 0]
+    let n = header.utf8.count
+    out += small ? [UInt8(n & 0xff), UInt8(n >> 8)] : [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)]
+    out += Array(header.utf8)
+    func append<S: PixelSample>(_ i: Image<S>) { i.samples.withUnsafeBytes { out += $0 } }
+    switch image {
+    case .uint8(let i): append(i)
+    case .uint16(let i): append(i)
+    case .uint32(let i): append(i)
+    case .int32(let i): append(i)
+    case .float32(let i): append(i)
+    }
+    return out
+  }
+
+  /// Parses the Python dict literal of the header: `descr`, `fortran_order`, `shape`.
+  static func parseHeader(_ header: String, path: String) throws -> (String, Bool, [Int]) {
+    func bad(_ why: String) -> RasterError { RasterError(.corrupt, path: path, "NPY header \(why)") }
+    func value(of key: String) throws -> Substring {
+      guard let k = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else { throw bad("has no '\(key)'") }
+      var rest = header[k.upperBound...].drop { $0 == " " }
+      guard rest.first == ":" else { throw bad("is malformed near '\(key)'") }
+      rest = rest.dropFirst().drop { $0 == " " }
+      return rest
+    }
+    let d = try value(of: "descr")
+    guard let q = d.first, q == "'" || q == "\"", let end = d.dropFirst().firstIndex(of: q) else { throw bad("has a malformed 'descr'") }
+    let descr = String(d[d.index(after: d.startIndex)..<end])
+    let f = try value(of: "fortran_order")
+    let fortran: Bool
+    if f.hasPrefix("True") { fortran = true } else if f.hasPrefix("False") { fortran = false } else { throw bad("has a malformed 'fortran_order'") }
+    let s = try value(of: "shape")
+    guard s.first == "(", let close = s.firstIndex(of: ")") else { throw bad("has a malformed 'shape'") }
+    var shape: [Int] = []
+    for part in s[s.index(after: s.startIndex)..<close].split(separator: ",") {
+      let t = part.trimmingCharacters(in: .whitespaces)
+      if t.isEmpty { continue }
+      guard let v = Int(t), v >= 0 else { throw bad("has a malformed 'shape'") }
+      shape.append(v)
+    }
+    return (descr, fortran, shape)
+  }
+
+  static func parseDescr(_ descr: String, path: String) throws -> (SampleType, bigEndian: Bool) {
+    guard descr.count >= 2, let order = descr.first else {
+      throw RasterError(.unsupported, path: path, "NPY dtype '\(descr)' is not supported")
+    }
+    let kind = descr.dropFirst()
+    let type: SampleType
+    switch kind {
+    case "u1": type = .uint8
+    case "u2": type = .uint16
+    case "u4": type = .uint32
+    case "i4": type = .int32
+    case "f4": type = .float32
+    default:
+      throw RasterError(.unsupported, path: path, "NPY dtype '\(descr)' is not supported (uint8, uint16, uint32, int32, float32 are)")
+    }
+    switch order {
+    case "<", "|": return (type, false)
+    case "=": return (type, false)  // native: this library runs on little-endian hosts
+    case ">": return (type, type.byteCount > 1)
+    default: throw RasterError(.unsupported, path: path, "NPY dtype '\(descr)' is not supported")
+    }
+  }
+}
+
+import Foundation

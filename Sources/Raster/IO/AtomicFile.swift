@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Foundation
+
+/// Writes that either put a whole file in place or leave nothing behind.
+///
+/// Data goes to a temporary file in the target's folder (so that the final
+/// `rename` stays on one file system and is atomic), which is renamed onto
+/// the target only once it is complete. A failure removes the temporary file.
+public enum AtomicFile {
+  /// Writes `bytes` to `path` atomically.
+  public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
+    try withTemporaryPath(for: path) { tmp in
+      guard let fd = Optional(open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)), fd >= 0 else {
+        throw RasterError(.io, path: path, "cannot create temporary file: \(String(cString: strerror(errno)))")
+      }
+      defer { close(fd) }
+      let array = Array(bytes)
+      var offset = 0
+      while offset < array.count {
+        let n = array.withUnsafeBytes { raw in
+          Glibc.write(fd, raw.baseAddress! + offset, array.count - offset)
+        }
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw RasterError(.io, path: path, "write failed: \(String(cString: strerror(errno)))")
+        }
+        offset += n
+      }
+    }
+  }
+
+  /// Calls `body` with a fresh temporary path beside `path`; when `body`
+  /// returns, renames the temporary file onto `path`; when it throws,
+  /// removes the temporary file and rethrows.
+  public static func withTemporaryPath<T>(for path: String, _ body: (String) throws -> T) throws -> T {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent().path
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+      throw RasterError(.io, path: path, "folder \(dir) does not exist")
+    }
+    let tmp = dir + "/." + url.lastPathComponent + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    do {
+      let result = try body(tmp)
+      guard rename(tmp, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(tmp)
+        throw RasterError(.io, path: path, "cannot rename into place: \(reason)")
+      }
+      return result
+    } catch {
+      unlink(tmp)
+      throw error
+    }
+  }
+}

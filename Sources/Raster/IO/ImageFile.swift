@@ -1,0 +1,82 @@
+import Foundation
+
+/// Reading and writing images by path; the format follows the extension.
+///
+/// Reads check the path first (missing, a folder, empty) and the header
+/// against ``ReadLimits`` before allocating pixel memory. Writes are atomic
+/// (see ``AtomicFile``): a failed write leaves no file.
+public enum ImageFile {
+  /// Reads the first (for PNG and NPY, the only) page of `path`.
+  public static func read(_ path: String, limits: ReadLimits = .default) throws -> AnyImage {
+    try readPages(path, limits: limits, firstOnly: true)[0]
+  }
+
+  /// Reads every page of `path`: a TIFF stack gives one image per page,
+  /// PNG and NPY give one.
+  public static func readPages(_ path: String, limits: ReadLimits = .default) throws -> [AnyImage] {
+    try readPages(path, limits: limits, firstOnly: false)
+  }
+
+  static func readPages(_ path: String, limits: ReadLimits, firstOnly: Bool) throws -> [AnyImage] {
+    let format = try ImageFormat(path: path)
+    try checkReadable(path)
+    switch format {
+    case .png: return [try PNGCodec.decode(try readBytes(path), path: path, limits: limits)]
+    case .npy: return [try NPYCodec.decode(try readBytes(path), path: path, limits: limits)]
+    case .tiff: return try TIFFCodec.read(path: path, limits: limits, firstOnly: firstOnly)
+    }
+  }
+
+  /// Writes one image to `path` in the format its extension names.
+  public static func write(_ image: AnyImage, to path: String, options: WriteOptions = .init()) throws {
+    try writePages([image], to: path, options: options)
+  }
+
+  /// Writes a typed image to `path`.
+  public static func write<S: PixelSample>(_ image: Image<S>, to path: String, options: WriteOptions = .init()) throws {
+    try write(AnyImage(image), to: path, options: options)
+  }
+
+  /// Writes a stack: several pages for TIFF; PNG and NPY take exactly one.
+  public static func writePages(_ pages: [AnyImage], to path: String, options: WriteOptions = .init()) throws {
+    let format = try ImageFormat(path: path)
+    guard !pages.isEmpty else { throw RasterError(.unsupported, path: path, "no pages to write") }
+    if format != .tiff && pages.count != 1 {
+      throw RasterError(.unsupported, path: path, "\(format.rawValue.uppercased()) holds one page, got \(pages.count); use .tif for stacks")
+    }
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+      throw RasterError(.isDirectory, path: path, "is a directory")
+    }
+    switch format {
+    case .png: try AtomicFile.write(try PNGCodec.encode(pages[0], path: path), to: path)
+    case .npy: try AtomicFile.write(try NPYCodec.encode(pages[0]), to: path)
+    case .tiff:
+      try AtomicFile.withTemporaryPath(for: path) { tmp in
+        try TIFFCodec.write(pages, to: tmp, path: path, compression: options.compression)
+      }
+    }
+  }
+
+  /// Throws a ``RasterError`` unless `path` is an existing, non-empty regular file.
+  public static func checkReadable(_ path: String) throws {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+      throw RasterError(.notFound, path: path, "no such file")
+    }
+    if isDir.boolValue { throw RasterError(.isDirectory, path: path, "is a directory, expected a file") }
+    guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else {
+      throw RasterError(.io, path: path, "cannot read file attributes")
+    }
+    if (attrs[.size] as? NSNumber)?.intValue == 0 {
+      throw RasterError(.empty, path: path, "file is empty (0 bytes)")
+    }
+  }
+
+  static func readBytes(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw RasterError(.io, path: path, "cannot read file")
+    }
+    return [UInt8](data)
+  }
+}

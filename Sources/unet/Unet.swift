@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `unet` command: the data work and training of the U-Net paper.
+@main
+struct Unet: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "unet",
+    abstract: "U-Net data work: image I/O, weight maps, augmentation, training.",
+    discussion: """
+      Images are read and written as PNG, TIFF (.tif/.tiff) or NPY, chosen by
+      file extension.
+      """,
+    version: "0.1.0",
+    subcommands: [Info.self, Synth.self])
+}

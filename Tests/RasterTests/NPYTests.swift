@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import Raster
+
+@Suite struct NPYTests {
+  let dir = makeTemporaryDirectory()
+
+  func random<S: PixelSample>(_: S.Type, width: Int, height: Int, channels: Int, seed: UInt64, make: (UInt64) -> S) -> Image<S> {
+    var rng = SplitMix64(seed: seed)
+    return Image(width: width, height: height, channels: channels, samples: (0..<(width * height * channels)).map { _ in make(rng.next()) })
+  }
+
+  @Test(arguments: [1, 2, 3, 4])
+  func roundTripEveryType(channels: Int) throws {
+    let images: [AnyImage] = [
+      AnyImage(random(UInt8.self, width: 13, height: 7, channels: channels, seed: 1) { UInt8(truncatingIfNeeded: $0) }),
+      AnyImage(random(UInt16.self, width: 13, height: 7, channels: channels, seed: 2) { UInt16(truncatingIfNeeded: $0) }),
+      AnyImage(random(UInt32.self, width: 13, height: 7, channels: channels, seed: 3) { UInt32(truncatingIfNeeded: $0) }),
+      AnyImage(random(Int32.self, width: 13, height: 7, channels: channels, seed: 4) { Int32(truncatingIfNeeded: $0) }),
+      AnyImage(random(Float.self, width: 13, height: 7, channels: channels, seed: 5) { Float(bitPattern: UInt32(truncatingIfNeeded: $0) & 0x7F7F_FFFF) }),
+    ]
+    for image in images {
+      let path = dir + "/rt-\(image.sampleType)-\(channels).npy"
+      try ImageFile.write(image, to: path)
+      let back = try ImageFile.read(path)
+      #expect(back == image, "NPY round trip of \(image.sampleType) x\(channels)")
+    }
+  }
+
+  /// The exact bytes numpy 2 writes for `np.save(f, np.array([[1, 2, 3], [4, 5, 6]], dtype='<u2'))`.
+  @Test func readsNumpyBytes() throws {
+    var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, 118, 0]
+    let header = "{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3), }"
+    bytes += Array(header.utf8) + Array(repeating: 0x20, count: 118 - header.utf8.count - 1) + [0x0A]
+    for v: UInt16 in [1, 2, 3, 4, 5, 6] { bytes += [UInt8(v & 0xff), UInt8(v >> 8)] }
+    #expect(bytes.count == 128 + 12)
+    let path = dir + "/numpy.npy"
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let image = try ImageFile.read(path)
+    #expect(image == .uint16(Image(width: 3, height: 2, samples: [1, 2, 3, 4, 5, 6])))
+    // And what we write is what numpy writes, padding included.
+    #expect(try NPYCodec.encode(image) == bytes)
+  }
+
+  @Test func headerIsPaddedTo64() throws {
+    let bytes = try NPYCodec.encode(.float32(Image(width: 5, height: 4, channels: 3, repeating: 1.5)))
+    let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+    #expect((10 + headerLength) % 64 == 0)
+    #expect(bytes[10 + headerLength - 1] == 0x0A)
+  }
+
+  @Test func version2Header() throws {
+    var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [2, 0]
+    var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2), }"
+    header += String(repeating: " ", count: 64 - (12 + header.utf8.count + 1) % 64) + "\n"
+    let n = header.utf8.count
+    bytes += [UInt8(n & 0xff), UInt8(n >> 8), 0, 0] + Array(header.utf8) + [7, 9]
+    let path = dir + "/v2.npy"
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    #expect(try ImageFile.read(path) == .uint8(Image(width: 2, height: 1, samples: [7, 9])))
+  }
+
+  func npy(descr: String, fortran: Bool = false, shape: String, payload: Int) -> [UInt8] {
+    var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
+    header += String(repeating: " ", count: 64 - (10 + header.utf8.count + 1) % 64) + "\n"
+    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+      + [UInt8](repeating: 0, count: payload)
+  }
+
+  func expectError(_ bytes: [UInt8], name: String, code: RasterError.Code, mentioning words: String) throws {
+    let path = dir + "/" + name
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let error = try #require(throws: RasterError.self) { try ImageFile.read(path) }
+    #expect(error.code == code)
+    #expect(error.description.hasPrefix(path + ": "))
+    #expect(error.reason.contains(words), "\(error)")
+    #expect(!error.description.contains("\n"))
+  }
+
+  @Test func rejectsBigEndian() throws {
+    try expectError(npy(descr: ">f4", shape: "(2, 2)", payload: 16), name: "be.npy", code: .unsupported, mentioning: "big-endian")
+  }
+
+  @Test func rejectsFortranOrder() throws {
+    try expectError(npy(descr: "<f4", fortran: true, shape: "(2, 2)", payload: 16), name: "f.npy", code: .unsupported, mentioning: "Fortran")
+  }
+
+  @Test func rejectsHugeHeaderBeforeAllocating() throws {
+    try expectError(npy(descr: "<f4", shape: "(100000, 100000)", payload: 0), name: "huge.npy", code: .tooLarge, mentioning: "100000 x 100000")
+  }
+
+  @Test func rejectsTruncatedData() throws {
+    try expectError(npy(descr: "<u2", shape: "(4, 4)", payload: 20), name: "trunc.npy", code: .truncated, mentioning: "truncated")
+    try expectError(Array(npy(descr: "<u2", shape: "(4, 4)", payload: 0).prefix(40)), name: "trunc2.npy", code: .truncated, mentioning: "header")
+  }
+
+  @Test func rejectsOtherDtypesAndShapes() throws {
+    try expectError(npy(descr: "<f8", shape: "(2, 2)", payload: 32), name: "f8.npy", code: .unsupported, mentioning: "<f8")
+    try expectError(npy(descr: "<u1", shape: "(2, 2, 2, 2)", payload: 16), name: "4d.npy", code: .unsupported, mentioning: "shape")
+    try expectError(Array("not an npy file at all".utf8), name: "junk.npy", code: .corrupt, mentioning: "magic")
+  }
+
+  @Test func limitIsConfigurable() throws {
+    let path = dir + "/small.npy"
+    try ImageFile.write(Image<UInt8>(width: 10, height: 10), to: path)
+    #expect(throws: RasterError.self) { try ImageFile.read(path, limits: ReadLimits(maxPixels: 99)) }
+    #expect(try ImageFile.read(path, limits: ReadLimits(maxPixels: 100)).width == 10)
+  }
+}

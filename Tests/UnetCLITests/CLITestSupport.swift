@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+/// The result of one run of the built `unet` executable.
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// The `unet` executable built beside this test bundle (override: UNET_BIN).
+let unetExecutable: String = {
+  if let path = ProcessInfo.processInfo.environment["UNET_BIN"] { return path }
+  let bundle = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+  return bundle.deletingLastPathComponent().appendingPathComponent("unet").path
+}()
+
+/// Runs `unet ARGS` and collects its exit status and output.
+func unet(_ arguments: [String], cwd: String? = nil) throws -> RunResult {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: unetExecutable)
+  process.arguments = arguments
+  if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+  let out = Pipe(), err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  // Read both pipes concurrently so that neither fills up and blocks the child.
+  nonisolated(unsafe) var errData = Data()
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async {
+    errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.leave()
+  }
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  process.waitUntilExit()
+  return RunResult(
+    status: process.terminationStatus,
+    stdout: String(decoding: outData, as: UTF8.self),
+    stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// The shared datasets folder: UNETKIT_DATASETS, or ../shared/datasets beside the package.
+let datasetsRoot: String = {
+  if let path = ProcessInfo.processInfo.environment["UNETKIT_DATASETS"] { return path }
+  let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets").standardized.path
+}()
+
+func makeTemporaryDirectory() -> String {
+  let path = NSTemporaryDirectory() + "/unetkit-cli-" + UUID().uuidString
+  try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  return path
+}
+
+func write(_ bytes: [UInt8], to path: String) {
+  FileManager.default.createFile(atPath: path, contents: Data(bytes))
+}
+
+func read(_ path: String) -> [UInt8] {
+  [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+}
+
+/// CRC-32 as PNG uses it (ISO 3309), bitwise: slow and obviously right.
+func crc32(_ bytes: some Sequence<UInt8>) -> UInt32 {
+  var c: UInt32 = 0xFFFF_FFFF
+  for b in bytes {
+    c ^= UInt32(b)
+    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+  }
+  return c ^ 0xFFFF_FFFF
+}
+
+func bigEndian32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)] }
+
+/// A PNG chunk with a correct CRC.
+func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+  let body = Array(type.utf8) + data
+  return bigEndian32(UInt32(data.count)) + body + bigEndian32(crc32(body))
+}
+
+/// A minimal little-endian, single-strip TIFF with the given tags (SHORT or LONG values).
+func handmadeTIFF(width: UInt32, height: UInt32, bitsPerSample: UInt16, sampleFormat: UInt16, payload: [UInt8]) -> [UInt8] {
+  var tags: [(UInt16, UInt16, UInt32)] = [  // tag, type (3 SHORT, 4 LONG), value
+    (256, 4, width), (257, 4, height), (258, 3, UInt32(bitsPerSample)), (259, 3, 1), (262, 3, 1),
+    (273, 4, 0), (277, 3, 1), (278, 4, height), (279, 4, UInt32(payload.count)), (339, 3, UInt32(sampleFormat)),
+  ]
+  let ifdOffset = 8
+  let ifdSize = 2 + tags.count * 12 + 4
+  let dataOffset = UInt32(ifdOffset + ifdSize)
+  tags[5].2 = dataOffset
+  func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8)] }
+  func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)] }
+  var out: [UInt8] = [0x49, 0x49] + le16(42) + le32(UInt32(ifdOffset))
+  out += le16(UInt16(tags.count))
+  for (tag, type, value) in tags {
+    out += le16(tag) + le16(type) + le32(1) + (type == 3 ? le16(UInt16(value)) + [0, 0] : le32(value))
+  }
+  out += le32(0)
+  return out + payload
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up, builds, and runs the main job on generated data into ./out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build -c release --product unet
+unet=$(swift build -c release --show-bin-path)/unet
+out=${OUT:-out}
+
+"$unet" synth --out "$out/synth" --count 4 --size 512x512 --seed 1
+"$unet" info "$out"/synth/images/*.png "$out"/synth/labels/*.png

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system libraries UNetKit builds against, if any is missing.
+# As root it runs apt-get; otherwise it names the packages to install.
+set -euo pipefail
+
+packages=()
+command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
+pkg-config --exists libpng 2>/dev/null || packages+=(libpng-dev)
+pkg-config --exists libtiff-4 2>/dev/null || packages+=(libtiff-dev)
+
+if [ ${#packages[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing ${packages[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${packages[@]}" >/dev/null
+else
+  echo "setup: missing system packages: ${packages[*]}" >&2
+  echo "setup: install them with: sudo apt-get install ${packages[*]}" >&2
+  exit 1
+fi
