@@ -11,5 +11,5 @@ struct Unet: ParsableCommand {
       file extension.
       """,
     version: "0.1.0",
-    subcommands: [Info.self, Synth.self])
+    subcommands: [Info.self, Synth.self, Weights.self])
 }

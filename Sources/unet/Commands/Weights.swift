@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import Raster
+import WeightMap
+
+/// `unet weights`: U-Net weight maps and separated masks from instance labels.
+struct Weights: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Compute U-Net weight maps w = w_c + w0·exp(-(d1+d2)²/2σ²) and separated masks.",
+    discussion: """
+      For each input NAME writes OUT/NAME.weight.tiff (float32; .npy with
+      --format npy) and OUT/NAME.mask.png (8-bit: 0 background, 1 foreground,
+      after separation); with --preview also OUT/NAME.preview.png. A label
+      image whose values are all in {0,1} or {0,255} is a binary mask and
+      becomes instances by connected components; any other is instance ids.
+      All inputs are read and checked before anything is written.
+      """)
+
+  @Argument(help: "Label images: files, folders (their image files) or quoted glob patterns.")
+  var labels: [String]
+
+  @Option(help: "Output folder (created if missing).")
+  var out: String
+
+  @Option(help: "Border weight w0.")
+  var w0: Double = 10
+
+  @Option(help: "Border width σ in pixels.")
+  var sigma: Double = 5
+
+  @Option(help: "Class weights w_c: balanced, none, or W0,W1 (background, foreground).")
+  var classWeights: ClassWeightsArgument = .balanced
+
+  @Option(help: "Count classes for 'balanced' over all inputs (dataset) or per image.")
+  var classWeightsScope: BalanceScope = .dataset
+
+  @Option(help: "Where the border term is added: background or all.")
+  var borderOn: BorderRegion = .background
+
+  @Flag(help: "Keep touching instances as they are (no separation borders).")
+  var noSeparation = false
+
+  @Option(help: "Connectivity of the connected components of a binary mask: 4 or 8.")
+  var connectivity: ConnectivityArgument = .four
+
+  @Option(help: "Weight map format: tiff or npy.")
+  var format: WeightFormat = .tiff
+
+  @Flag(help: "Also write NAME.preview.png, a heat map of w with instance outlines.")
+  var preview = false
+
+  @Option(help: "Files processed at once (default: all cores).")
+  var jobs: Int?
+
+  @OptionGroup var limits: LimitOptions
+
+  enum WeightFormat: String, ExpressibleByArgument, CaseIterable {
+    case tiff, npy
+  }
+
+  func parameters() throws -> WeightMapParameters {
+    let weighting: ClassWeighting
+    switch classWeights {
+    case .balanced: weighting = .balanced(classWeightsScope)
+    case .none: weighting = .uniform
+    case .explicit(let b, let f): weighting = .explicit(background: b, foreground: f)
+    }
+    do {
+      return try WeightMapParameters(
+        w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn,
+        separation: !noSeparation, connectivity: connectivity.value)
+    } catch let error as WeightMapParameterError {
+      let option = ["w0": "--w0", "sigmaPixels": "--sigma"][error.parameter] ?? "--class-weights"
+      throw ValidationError("\(option) \(error.value): must be \(error.requirement)")
+    }
+  }
+
+  func validate() throws {
+    _ = try parameters()
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+  }
+
+  func run() throws {
+    do {
+      try compute()
+    } catch {
+      printError(error)
+      throw ExitCode.failure
+    }
+  }
+
+  func compute() throws {
+    let start = Date()
+    let mapper = WeightMapper(try parameters())
+    let files = try expandInputs(labels)
+    try checkDistinctNames(files)
+    let jobs = self.jobs ?? availableCores
+    let limits = self.limits.readLimits
+
+    // Pass 1: read, check and count every input before writing anything.
+    // Prepared labels are kept while they fit a memory budget, re-read otherwise.
+    let prepared = Slots<PreparedLabels?>(count: files.count, initial: nil)
+    let counts = Slots<ClassCounts>(count: files.count, initial: ClassCounts())
+    let budget = Budget(bytes: 1 << 30)
+    let progress = Progress(total: 2 * files.count, label: "weights")
+    try parallelFor(files.count, jobs: jobs) { i in
+      let p = try Self.prepare(files[i], mapper: mapper, limits: limits)
+      counts[i] = p.counts
+      if budget.take(p.instances.pixelCount * 4) { prepared[i] = p }
+      progress.advance()
+    }
+    let total = counts.values.reduce(ClassCounts(), +)
+
+    // Pass 2: weights, written atomically.
+    try makeDirectory(out)
+    let instances = Slots<Int>(count: files.count, initial: 0)
+    try parallelFor(files.count, jobs: jobs) { i in
+      let p = try prepared[i] ?? Self.prepare(files[i], mapper: mapper, limits: limits)
+      prepared[i] = nil
+      let scope = mapper.parameters.classWeights == .balanced(.image) ? p.counts : total
+      let result = mapper.weights(for: p, classWeights: mapper.parameters.resolvedClassWeights(for: scope))
+      let name = out + "/" + imageName(files[i])
+      try ImageFile.write(result.weights, to: name + ".weight." + format.rawValue)
+      try ImageFile.write(result.mask, to: name + ".mask.png")
+      if preview {
+        try ImageFile.write(WeightPreview.render(weights: result.weights, instances: result.instances), to: name + ".preview.png")
+      }
+      instances[i] = AnyImage(result.instances).distinctNonZeroCount ?? 0
+      progress.advance()
+    }
+    let seconds = Date().timeIntervalSince(start)
+    let pixels = counts.values.reduce(0) { $0 + $1.total }
+    let n = instances.values.reduce(0, +)
+    print("weights: \(files.count) file\(files.count == 1 ? "" : "s"), \(pixels) pixels, \(n) instances, \(String(format: "%.2f", seconds)) s -> \(out)")
+  }
+
+  static func prepare(_ path: String, mapper: WeightMapper, limits: ReadLimits) throws -> PreparedLabels {
+    let labels = try ImageFile.read(path, limits: limits).labels(path: path)
+    return mapper.prepare(labels)
+  }
+}
+
+/// `balanced`, `none`, or `W0,W1`.
+enum ClassWeightsArgument: ExpressibleByArgument, Equatable {
+  case balanced, none
+  case explicit(Double, Double)
+
+  init?(argument: String) {
+    switch argument {
+    case "balanced": self = .balanced
+    case "none": self = .none
+    default:
+      let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+      guard parts.count == 2, let b = Double(parts[0]), let f = Double(parts[1]) else { return nil }
+      self = .explicit(b, f)
+    }
+  }
+
+  static var defaultCompletionKind: CompletionKind { .list(["balanced", "none"]) }
+}
+
+/// `4` or `8`.
+enum ConnectivityArgument: String, ExpressibleByArgument, CaseIterable {
+  case four = "4", eight = "8"
+  var value: Connectivity { self == .four ? .four : .eight }
+}
+
+extension BalanceScope: ExpressibleByArgument {}
+extension BorderRegion: ExpressibleByArgument {}
+
+/// One value per index, written from worker threads.
+final class Slots<T>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var storage: [T]
+  init(count: Int, initial: T) { storage = Array(repeating: initial, count: count) }
+  subscript(i: Int) -> T {
+    get { lock.lock(); defer { lock.unlock() }; return storage[i] }
+    set { lock.lock(); storage[i] = newValue; lock.unlock() }
+  }
+  var values: [T] { lock.lock(); defer { lock.unlock() }; return storage }
+}
+
+/// A byte budget shared by worker threads.
+final class Budget: @unchecked Sendable {
+  private let lock = NSLock()
+  private var left: Int
+  init(bytes: Int) { left = bytes }
+  func take(_ n: Int) -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    guard n <= left else { return false }
+    left -= n
+    return true
+  }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Runs `body(i)` for every `i` in `0..<count` on `jobs` threads. Each
+/// index runs exactly once; which thread runs it does not change the
+/// result, as long as `body` writes only to index-owned state.
+/// The first error thrown (in index order) is rethrown after all finish.
+func parallelFor(_ count: Int, jobs: Int, _ body: @Sendable (Int) throws -> Void) throws {
+  let next = Counter()
+  let errors = ErrorSlots(count: count)
+  DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, count))) { _ in
+    while let i = next.take(below: count) {
+      do { try body(i) } catch { errors.set(i, error) }
+    }
+  }
+  if let error = errors.first { throw error }
+}
+
+/// The number of processors the scheduler gives this process.
+var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+private final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var value = 0
+  func take(below limit: Int) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard value < limit else { return nil }
+    value += 1
+    return value - 1
+  }
+}
+
+private final class ErrorSlots: @unchecked Sendable {
+  private let lock = NSLock()
+  private var errors: [Int: any Error] = [:]
+  init(count: Int) {}
+  func set(_ i: Int, _ e: any Error) {
+    lock.lock()
+    errors[i] = e
+    lock.unlock()
+  }
+  var first: (any Error)? { errors.min { $0.key < $1.key }?.value }
+}
+
+/// A one-line progress bar on standard error when it is a terminal;
+/// silent otherwise.
+final class Progress: @unchecked Sendable {
+  private let lock = NSLock()
+  private let total: Int
+  private let label: String
+  private var done = 0
+  private let enabled = isatty(2) != 0
+  private let start = Date()
+
+  init(total: Int, label: String) {
+    self.total = total
+    self.label = label
+  }
+
+  func advance() {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    done += 1
+    let width = 30
+    let filled = total > 0 ? width * done / total : width
+    let elapsed = Date().timeIntervalSince(start)
+    let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+    let line = "\r\(label) [\(bar)] \(done)/\(total)  ETA \(String(format: "%.1f", eta)) s "
+    FileHandle.standardError.write(Data(line.utf8))
+    if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+  }
+}
