@@ -39,7 +39,7 @@ let package = Package(
 
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
-    .testTarget(name: "UnetCLITests", dependencies: ["Raster"]),
+    .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap"]),
   ],
   swiftLanguageModes: [.v6]
 )
