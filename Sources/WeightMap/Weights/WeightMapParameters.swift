@@ -1,0 +1,126 @@
+/// Where the border term `w0·exp(−(d1+d2)²/2σ²)` is added.
+public enum BorderRegion: String, Sendable, CaseIterable, Codable {
+  /// Only on background pixels (label 0 after separation), as in the paper.
+  case background
+  /// On every pixel; on a pixel of instance `i`, `d1 = 0` and `d2` is the
+  /// distance to the nearest other instance.
+  case all
+}
+
+/// Over which pixels balanced class weights count the classes.
+public enum BalanceScope: String, Sendable, CaseIterable, Codable {
+  /// All images of a run together: sum the ``ClassCounts`` of every image,
+  /// then derive one pair of weights for all of them.
+  case dataset
+  /// Each image on its own.
+  case image
+}
+
+/// The class-balancing term `w_c` of the weight map.
+public enum ClassWeighting: Sendable, Equatable, Hashable {
+  /// `w_c(k) = N / (K · N_k)`: `N` pixels, `N_k` of class `k`
+  /// (0 = background, 1 = foreground), `K` classes present. See
+  /// ``ClassCounts/balancedWeights()`` for empty classes.
+  case balanced(BalanceScope)
+  /// `w_c ≡ 1` (the spec's `none`).
+  case uniform
+  /// Given weights for background (class 0) and foreground (class 1).
+  case explicit(background: Double, foreground: Double)
+}
+
+/// An invalid weight-map parameter: which one, its value, and what it must be.
+///
+/// `description` is one line, fit for a command-line error.
+public struct WeightMapParameterError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The parameter's name, as in ``WeightMapParameters``.
+  public let parameter: String
+  /// The rejected value.
+  public let value: Double
+  /// What the value must be, in words.
+  public let requirement: String
+
+  public init(parameter: String, value: Double, requirement: String) {
+    self.parameter = parameter
+    self.value = value
+    self.requirement = requirement
+  }
+
+  public var description: String {
+    "invalid \(parameter) \(value): must be \(requirement)"
+  }
+}
+
+/// The parameters of the U-Net weight map
+/// `w(x) = w_c(x) + w0 · exp(−(d1(x) + d2(x))² / (2σ²))`
+/// (Ronneberger, Fischer, Brox, MICCAI 2015, arXiv:1505.04597, eq. 2).
+///
+/// Values are checked once, by the throwing initializer; a value of this type
+/// is always valid.
+public struct WeightMapParameters: Sendable, Equatable, Hashable {
+  /// `w0`, the border term's peak weight; finite, ≥ 0. Paper: 10.
+  public let w0: Double
+  /// `σ` in pixels; finite, > 0. Paper: ≈ 5.
+  public let sigmaPixels: Double
+  /// The class-balancing term `w_c`.
+  public let classWeights: ClassWeighting
+  /// Where the border term is added.
+  public let borderOn: BorderRegion
+  /// Whether touching instances are separated (Fig. 3c) before anything else.
+  public let separation: Bool
+  /// How the input label image is read (binary mask or instances).
+  public let labelInterpretation: LabelInterpretation
+  /// The connectivity of the connected components of a binary mask.
+  public let connectivity: Connectivity
+
+  /// Validates and stores the parameters.
+  ///
+  /// - Throws: ``WeightMapParameterError`` naming the first bad value:
+  ///   `w0` negative or not finite, `sigmaPixels` ≤ 0 or not finite, an
+  ///   explicit class weight negative or not finite.
+  public init(
+    w0: Double = 10,
+    sigmaPixels: Double = 5,
+    classWeights: ClassWeighting = .balanced(.dataset),
+    borderOn: BorderRegion = .background,
+    separation: Bool = true,
+    labelInterpretation: LabelInterpretation = .automatic,
+    connectivity: Connectivity = .four
+  ) throws {
+    guard w0.isFinite, w0 >= 0 else {
+      throw WeightMapParameterError(parameter: "w0", value: w0, requirement: "finite and >= 0")
+    }
+    guard sigmaPixels.isFinite, sigmaPixels > 0 else {
+      throw WeightMapParameterError(
+        parameter: "sigmaPixels", value: sigmaPixels, requirement: "finite and > 0")
+    }
+    if case .explicit(let background, let foreground) = classWeights {
+      for (name, v) in [("background class weight", background), ("foreground class weight", foreground)] {
+        guard v.isFinite, v >= 0 else {
+          throw WeightMapParameterError(parameter: name, value: v, requirement: "finite and >= 0")
+        }
+      }
+    }
+    self.w0 = w0
+    self.sigmaPixels = sigmaPixels
+    self.classWeights = classWeights
+    self.borderOn = borderOn
+    self.separation = separation
+    self.labelInterpretation = labelInterpretation
+    self.connectivity = connectivity
+  }
+
+  /// The paper's parameters: `w0 = 10`, `σ = 5` px, balanced class weights
+  /// over the dataset, border term on background, separation on.
+  public static let paper = try! WeightMapParameters()
+
+  /// The class weights for pixels counted by `counts`, by ``classWeights``:
+  /// `.balanced` → ``ClassCounts/balancedWeights()`` of `counts`,
+  /// `.uniform` → (1, 1), `.explicit` → the given pair (`counts` unused).
+  public func resolvedClassWeights(for counts: ClassCounts) -> ClassWeights {
+    switch classWeights {
+    case .balanced: counts.balancedWeights()
+    case .uniform: ClassWeights(background: 1, foreground: 1)
+    case .explicit(let b, let f): ClassWeights(background: b, foreground: f)
+    }
+  }
+}
