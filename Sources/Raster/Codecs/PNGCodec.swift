@@ -79,20 +79,7 @@ enum PNGCodec {
     return Array(UnsafeBufferPointer(start: output, count: size))
   }
 
-  /// Runs one `CImageSupport` call with a message buffer; a failure status
-  /// becomes a ``RasterError`` naming `path`.
   private static func call(_ path: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> CISStatus) throws {
-    var buffer = [CChar](repeating: 0, count: Int(CIS_MESSAGE_CAPACITY))
-    let status = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
-    let message = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    switch status {
-    case .success, .endOfPages: return
-    case .truncated: throw RasterError(.truncated, path: path, "PNG truncated: \(message)")
-    case .corrupt: throw RasterError(.corrupt, path: path, "PNG corrupt: \(message)")
-    case .unsupported: throw RasterError(.unsupported, path: path, "PNG not supported: \(message)")
-    case .tooLarge: throw RasterError(.tooLarge, path: path, "PNG too large: \(message)")
-    case .IO: throw RasterError(.io, path: path, "PNG: \(message)")
-    case .noMemory: throw RasterError(.io, path: path, "PNG: \(message)")
-    }
+    try cisCall(path, context: "PNG", body)
   }
 }

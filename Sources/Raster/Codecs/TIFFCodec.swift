@@ -208,21 +208,10 @@ enum TIFFCodec {
     _ path: String, page: Int = 1, replacing temporary: String? = nil,
     _ body: (UnsafeMutablePointer<CChar>, Int) -> CISStatus
   ) throws {
-    var buffer = [CChar](repeating: 0, count: Int(CIS_MESSAGE_CAPACITY))
-    let status = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
-    if status == .success || status == .endOfPages { return }
-
-    var message = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    if let temporary { message = message.replacing(temporary, with: path) }
-    message = message.replacing("\(path): ", with: "")  // the error names the file already
-    let context = page > 1 ? "TIFF page \(page)" : "TIFF"
-    switch status {
-    case .truncated: throw RasterError(.truncated, path: path, "\(context) truncated: \(message)")
-    case .corrupt: throw RasterError(.corrupt, path: path, "\(context) corrupt: \(message)")
-    case .unsupported: throw RasterError(.unsupported, path: path, "\(context) not supported: \(message)")
-    case .tooLarge: throw RasterError(.tooLarge, path: path, "\(context) too large: \(message)")
-    case .IO, .noMemory: throw RasterError(.io, path: path, "\(context): \(message)")
-    case .success, .endOfPages: return
-    }
+    try cisCall(path, context: page > 1 ? "TIFF page \(page)" : "TIFF", rewrite: { message in
+      var message = message
+      if let temporary { message = message.replacing(temporary, with: path) }
+      return message.replacing("\(path): ", with: "")  // the error names the file already
+    }, body)
   }
 }
