@@ -9,3 +9,5 @@ out=${OUT:-out}
 
 "$unet" synth --out "$out/synth" --count 4 --size 512x512 --seed 1
 "$unet" info "$out"/synth/images/*.png "$out"/synth/labels/*.png
+"$unet" weights "$out"/synth/labels --out "$out/weights" --preview
+"$unet" info "$out"/weights/*.weight.tiff
