@@ -9,14 +9,19 @@ let package = Package(
   products: [
     .library(name: "Raster", targets: ["Raster"]),
     .library(name: "WeightMap", targets: ["WeightMap"]),
+    .library(name: "Shards", targets: ["Shards"]),
     .executable(name: "unet", targets: ["unet"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .target(name: "Raster", dependencies: ["CImageSupport"]),
     .target(name: "WeightMap", dependencies: ["Raster"]),
+    .target(
+      name: "Shards",
+      dependencies: ["Raster", .product(name: "Crypto", package: "swift-crypto")]),
     .executableTarget(
       name: "unet",
       dependencies: [
@@ -39,6 +44,7 @@ let package = Package(
 
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
     .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap"]),
   ],
   swiftLanguageModes: [.v6]
