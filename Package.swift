@@ -9,6 +9,7 @@ let package = Package(
   products: [
     .library(name: "Raster", targets: ["Raster"]),
     .library(name: "WeightMap", targets: ["WeightMap"]),
+    .library(name: "Augment", targets: ["Augment"]),
     .library(name: "Shards", targets: ["Shards"]),
     .executable(name: "unet", targets: ["unet"]),
   ],
@@ -19,13 +20,14 @@ let package = Package(
   targets: [
     .target(name: "Raster", dependencies: ["CImageSupport"]),
     .target(name: "WeightMap", dependencies: ["Raster"]),
+    .target(name: "Augment", dependencies: ["Raster", "WeightMap"]),
     .target(
       name: "Shards",
       dependencies: ["Raster", .product(name: "Crypto", package: "swift-crypto")]),
     .executableTarget(
       name: "unet",
       dependencies: [
-        "Raster", "WeightMap",
+        "Raster", "WeightMap", "Augment", "Shards",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -44,8 +46,9 @@ let package = Package(
 
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
+    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
-    .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap"]),
+    .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards"]),
   ],
   swiftLanguageModes: [.v6]
 )

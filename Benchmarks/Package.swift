@@ -13,6 +13,13 @@ let package = Package(
         .product(name: "Raster", package: "UNetKit"),
         .product(name: "WeightMap", package: "UNetKit"),
       ]),
+    .executableTarget(
+      name: "augment-bench",
+      dependencies: [
+        .product(name: "Augment", package: "UNetKit"),
+        .product(name: "Raster", package: "UNetKit"),
+        .product(name: "WeightMap", package: "UNetKit"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

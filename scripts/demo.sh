@@ -11,3 +11,7 @@ out=${OUT:-out}
 "$unet" info "$out"/synth/images/*.png "$out"/synth/labels/*.png
 "$unet" weights "$out"/synth/labels --out "$out/weights" --preview
 "$unet" info "$out"/weights/*.weight.tiff
+rm -rf "$out/shards"
+"$unet" augment --images "$out/synth/images" --labels "$out/synth/labels" --out "$out/shards" \
+  --samples 64 --per-shard 16 --seed 1 --preview 4
+"$unet" manifest verify "$out/shards"

@@ -10,6 +10,9 @@ struct Unet: ParsableCommand {
       Images are read and written as PNG, TIFF (.tif/.tiff) or NPY, chosen by
       file extension.
       """,
-    version: "0.1.0",
-    subcommands: [Info.self, Synth.self, Weights.self])
+    version: version,
+    subcommands: [Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self])
+
+  /// The tool's version, recorded in dataset manifests.
+  static let version = "0.1.0"
 }

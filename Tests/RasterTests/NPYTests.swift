@@ -108,3 +108,20 @@ import Testing
     #expect(try ImageFile.read(path, limits: ReadLimits(maxPixels: 100)).width == 10)
   }
 }
+
+@Suite struct NPYChannelsFirstTests {
+  @Test func planarLayoutAndHeader() throws {
+    // 2x1 pixels, 3 channels: (r0 g0 b0) (r1 g1 b1) → planes r0 r1 | g0 g1 | b0 b1.
+    let image = Image<UInt16>(width: 2, height: 1, channels: 3, samples: [1, 2, 3, 4, 5, 6])
+    let bytes = try ImageFile.encoded(AnyImage(image), as: .npy, channelsFirst: true)
+    let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+    let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
+    #expect(header.contains("'shape': (3, 1, 2)"))
+    let payload = Array(bytes[(10 + headerLength)...])
+    #expect(payload == [1, 0, 4, 0, 2, 0, 5, 0, 3, 0, 6, 0])
+    // One channel is unaffected.
+    let gray = AnyImage(Image<Float>(width: 3, height: 2, repeating: 0.5))
+    #expect(try ImageFile.encoded(gray, as: .npy, channelsFirst: true) == ImageFile.encoded(gray, as: .npy))
+    #expect(try ImageFile.decoded(ImageFile.encoded(gray, as: .npy), as: .npy) == gray)
+  }
+}

@@ -16,8 +16,11 @@ let unetExecutable: String = {
 }()
 
 /// Runs `unet ARGS` and collects its exit status and output.
-func unet(_ arguments: [String], cwd: String? = nil) throws -> RunResult {
+func unet(_ arguments: [String], cwd: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
   let process = Process()
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   process.executableURL = URL(fileURLWithPath: unetExecutable)
   process.arguments = arguments
   if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }

@@ -75,7 +75,16 @@ enum NPYCodec {
     }
   }
 
-  static func encode(_ image: AnyImage) throws -> [UInt8] {
+  /// The NPY bytes of `image`: shape `(H, W)` for one channel, `(H, W, C)`
+  /// for several, or `(C, H, W)` with `channelsFirst` (PyTorch's layout).
+  static func encode(_ image: AnyImage, channelsFirst: Bool = false) throws -> [UInt8] {
+    if channelsFirst && image.channels > 1 {
+      return try encodePlanar(image)
+    }
+    return try encode(image, shapeOverride: nil)
+  }
+
+  private static func encode(_ image: AnyImage, shapeOverride: String?) throws -> [UInt8] {
     let descr: String
     switch image.sampleType {
     case .uint8: descr = "|u1"
@@ -84,7 +93,7 @@ enum NPYCodec {
     case .int32: descr = "<i4"
     case .float32: descr = "<f4"
     }
-    let shape = image.channels == 1 ? "(\(image.height), \(image.width)), " : "(\(image.height), \(image.width), \(image.channels)), "
+    let shape = shapeOverride ?? (image.channels == 1 ? "(\(image.height), \(image.width)), " : "(\(image.height), \(image.width), \(image.channels)), ")
     var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape)}"
     // Pad with spaces so that preamble + header + "\n" is a multiple of 64.
     let small = 10 + header.utf8.count + 1 <= 65535
@@ -104,6 +113,25 @@ enum NPYCodec {
     case .float32(let i): append(i)
     }
     return out
+  }
+
+  private static func encodePlanar(_ image: AnyImage) throws -> [UInt8] {
+    func planar<S: PixelSample>(_ i: Image<S>) -> (Image<S>, String) {
+      var out = [S](repeating: .zero, count: i.samples.count)
+      let n = i.pixelCount
+      for p in 0..<n { for c in 0..<i.channels { out[c * n + p] = i.samples[p * i.channels + c] } }
+      // Stored as a one-channel image of C stacked planes; the header says (C, H, W).
+      return (Image(width: i.width, height: i.height * i.channels, samples: out), "(\(i.channels), \(i.height), \(i.width)), ")
+    }
+    let (stacked, shape): (AnyImage, String)
+    switch image {
+    case .uint8(let i): let r = planar(i); (stacked, shape) = (.uint8(r.0), r.1)
+    case .uint16(let i): let r = planar(i); (stacked, shape) = (.uint16(r.0), r.1)
+    case .uint32(let i): let r = planar(i); (stacked, shape) = (.uint32(r.0), r.1)
+    case .int32(let i): let r = planar(i); (stacked, shape) = (.int32(r.0), r.1)
+    case .float32(let i): let r = planar(i); (stacked, shape) = (.float32(r.0), r.1)
+    }
+    return try encode(stacked, shapeOverride: shape)
   }
 
   /// Parses the Python dict literal of the header: `descr`, `fortran_order`, `shape`.

@@ -58,6 +58,32 @@ public enum ImageFile {
     }
   }
 
+  /// The bytes of `image` as a PNG or NPY file would hold them, for
+  /// containers such as tar shards. `name` is used in errors only. With
+  /// `channelsFirst`, an NPY of several channels has shape `(C, H, W)`
+  /// instead of `(H, W, C)`.
+  ///
+  /// - Throws: ``RasterError`` `.unsupported` for TIFF (written through files
+  ///   only) or a sample type the format cannot hold.
+  public static func encoded(
+    _ image: AnyImage, as format: ImageFormat, name: String = "<memory>", channelsFirst: Bool = false
+  ) throws -> [UInt8] {
+    switch format {
+    case .png: return try PNGCodec.encode(image, path: name)
+    case .npy: return try NPYCodec.encode(image, channelsFirst: channelsFirst)
+    case .tiff: throw RasterError(.unsupported, path: name, "TIFF is written to files only; use PNG or NPY in memory")
+    }
+  }
+
+  /// Decodes PNG or NPY bytes held in memory (the inverse of ``encoded(_:as:name:)``).
+  public static func decoded(_ bytes: [UInt8], as format: ImageFormat, name: String = "<memory>", limits: ReadLimits = .default) throws -> AnyImage {
+    switch format {
+    case .png: return try PNGCodec.decode(bytes, path: name, limits: limits)
+    case .npy: return try NPYCodec.decode(bytes, path: name, limits: limits)
+    case .tiff: throw RasterError(.unsupported, path: name, "TIFF is read from files only")
+    }
+  }
+
   /// Throws a ``RasterError`` unless `path` is an existing, non-empty regular file.
   public static func checkReadable(_ path: String) throws {
     var isDir: ObjCBool = false

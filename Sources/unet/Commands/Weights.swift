@@ -59,20 +59,9 @@ struct Weights: ParsableCommand {
   }
 
   func parameters() throws -> WeightMapParameters {
-    let weighting: ClassWeighting
-    switch classWeights {
-    case .balanced: weighting = .balanced(classWeightsScope)
-    case .none: weighting = .uniform
-    case .explicit(let b, let f): weighting = .explicit(background: b, foreground: f)
-    }
-    do {
-      return try WeightMapParameters(
-        w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn,
-        separation: !noSeparation, connectivity: connectivity.value)
-    } catch let error as WeightMapParameterError {
-      let option = ["w0": "--w0", "sigmaPixels": "--sigma"][error.parameter] ?? "--class-weights"
-      throw ValidationError("\(option) \(error.value): must be \(error.requirement)")
-    }
+    try weightMapParameters(
+      w0: w0, sigma: sigma, sigmaOption: "--sigma", classWeights: classWeights, scope: classWeightsScope,
+      borderOn: borderOn, separation: !noSeparation, connectivity: connectivity)
   }
 
   func validate() throws {
@@ -137,6 +126,28 @@ struct Weights: ParsableCommand {
   static func prepare(_ path: String, mapper: WeightMapper, limits: ReadLimits) throws -> PreparedLabels {
     let labels = try ImageFile.read(path, limits: limits).labels(path: path)
     return mapper.prepare(labels)
+  }
+}
+
+/// Weight-map parameters from command-line values; a bad value becomes a
+/// `ValidationError` naming the option.
+func weightMapParameters(
+  w0: Double, sigma: Double, sigmaOption: String, classWeights: ClassWeightsArgument, scope: BalanceScope,
+  borderOn: BorderRegion, separation: Bool, connectivity: ConnectivityArgument
+) throws -> WeightMapParameters {
+  let weighting: ClassWeighting
+  switch classWeights {
+  case .balanced: weighting = .balanced(scope)
+  case .none: weighting = .uniform
+  case .explicit(let b, let f): weighting = .explicit(background: b, foreground: f)
+  }
+  do {
+    return try WeightMapParameters(
+      w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn, separation: separation,
+      connectivity: connectivity.value)
+  } catch let error as WeightMapParameterError {
+    let option = ["w0": "--w0", "sigmaPixels": sigmaOption][error.parameter] ?? "--class-weights"
+    throw ValidationError("\(option) \(error.value): must be \(error.requirement)")
   }
 }
 

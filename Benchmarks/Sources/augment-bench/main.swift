@@ -1,0 +1,74 @@
+// Times one augmented 512x512 sample on one thread: geometry + resampling
+// of image (cubic) and labels (nearest), and the whole sample (elastic +
+// affine + gray values) with the weight map warped or recomputed. Prints
+// one JSON line per measurement: the median over --reps draws.
+//
+// Usage: augment-bench [--reps N] IMAGE LABELS
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Augment
+import Foundation
+import Raster
+import WeightMap
+
+var args = Array(CommandLine.arguments.dropFirst())
+var reps = 50
+if let i = args.firstIndex(of: "--reps"), i + 1 < args.count, let n = Int(args[i + 1]) {
+  reps = n
+  args.removeSubrange(i...(i + 1))
+}
+guard args.count == 2 else {
+  FileHandle.standardError.write(Data("usage: augment-bench [--reps N] IMAGE LABELS\n".utf8))
+  exit(2)
+}
+
+func now() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+func median(_ xs: [Double]) -> Double {
+  let s = xs.sorted()
+  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+let config = AugmentConfig.standard
+let image = config.normalization.apply(to: try ImageFile.read(args[0]))
+let labels = InstanceLabels.normalize(try ImageFile.read(args[1]).labels(path: args[1]))
+let mapper = WeightMapper(.paper)
+let prepared = mapper.prepare(labels)
+let classWeights = prepared.counts.balancedWeights()
+let source = mapper.weights(for: prepared, classWeights: classWeights)
+
+/// Median seconds of `body` over `reps` draws (draw k uses index k), after one warm-up.
+func time(_ name: String, _ body: (DrawnParameters) -> Int) {
+  var sink = body(config.draw(seed: 1, index: 0, sourceCount: 1).parameters)
+  var times: [Double] = []
+  for k in 0..<reps {
+    let p = config.draw(seed: 1, index: UInt64(k), sourceCount: 1).parameters
+    let t0 = now()
+    sink &+= body(p)
+    times.append(now() - t0)
+  }
+  print(#"{"impl": "unetkit", "task": "\#(name)", "s": \#(median(times)), "reps": \#(reps), "sink": \#(sink % 7)}"#)
+  fflush(nil)
+}
+
+let resampler = Resampler(border: config.border)
+time("geometry+resample image(cubic)+labels(nearest)") { p in
+  let map = SamplingMap(parameters: p, width: image.width, height: image.height)
+  let i = resampler.resample(image, along: map, interpolation: .cubic)
+  let l = resampler.nearest(labels, along: map)
+  return Int(l.samples[0]) &+ Int(i.samples[0].bitPattern & 1)
+}
+for weights in [WeightSource.warp, .recompute] {
+  let augmenter = SampleAugmenter(
+    config: try AugmentConfig(weights: weights), weightMapper: mapper, classWeights: classWeights)
+  time("whole sample, weights \(weights.rawValue)") { p in
+    let s = augmenter.augment(
+      image: image, labels: labels, weights: source.weights, mask: source.mask, parameters: p)
+    return Int(s.labels.samples[0]) &+ Int(s.mask.samples[1])
+  }
+}

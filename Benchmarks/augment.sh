@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Augmentation benchmark: one 512x512 ISBI sample through UNetKit's Augment
+# library against elasticdeform and albumentations (one thread each,
+# measured in the same run), then `unet augment` on all cores.
+#
+#   Benchmarks/augment.sh            # from the package root
+#
+# Environment: UNETKIT_DATASETS (default ../shared/datasets), PEERS (a
+# Python venv; default Benchmarks/.venv-augment, created when missing:
+# numpy, scipy, pillow, albumentations, opencv-python-headless and
+# elasticdeform built against NumPy 2), WORK (scratch folder).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+datasets=${UNETKIT_DATASETS:-$root/../shared/datasets}
+peers=${PEERS:-$root/Benchmarks/.venv-augment}
+work=${WORK:-$(mktemp -d)}
+mkdir -p "$work"
+cores=$(nproc --all)
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+if ! "$peers/bin/python" -c 'import elasticdeform, albumentations, scipy, PIL' 2>/dev/null; then
+  python3 -m venv "$peers"
+  "$peers/bin/pip" install -q numpy scipy pillow albumentations opencv-python-headless setuptools wheel
+  "$peers/bin/pip" install -q --no-binary elasticdeform --no-build-isolation elasticdeform
+fi
+scripts/setup.sh
+swift build -c release --product unet >/dev/null
+swift build -c release --package-path Benchmarks --product augment-bench >/dev/null
+unet=$(swift build -c release --show-bin-path)/unet
+bench=$(swift build -c release --package-path Benchmarks --show-bin-path)/augment-bench
+
+image="$datasets/isbi2012/image/0.png"
+label="$datasets/isbi2012/label/0.png"
+echo "# machine: $(uname -m), $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+echo "## one 512x512 sample, one thread (median seconds)"
+"$bench" --reps 50 "$image" "$label" | tee "$work/ours.jsonl"
+"$peers/bin/python" Benchmarks/peer_augment.py "$label" "$image" 20 | tee "$work/peers.jsonl"
+python3 - "$work/ours.jsonl" "$work/peers.jsonl" <<'PY'
+import json, sys
+ours = {d["task"]: d["s"] for d in map(json.loads, open(sys.argv[1]))}
+peers = {d["peer"]: d["s"] for d in map(json.loads, open(sys.argv[2]))}
+geo = ours["geometry+resample image(cubic)+labels(nearest)"]
+ed = peers["elasticdeform"]
+print(f"geometry + resampling: unetkit {geo * 1e3:.2f} ms vs elasticdeform {ed * 1e3:.1f} ms: "
+      f"ratio {geo / ed:.4f} ({ed / geo:.0f}x faster; target <= 0.05)")
+for k, v in ours.items():
+    if k.startswith("whole"):
+        print(f"{k}: {v * 1e3:.2f} ms ({ed / v:.1f}x elasticdeform's time for geometry alone)")
+for k, v in peers.items():
+    print(f"{k}: {v * 1e3:.1f} ms")
+PY
+
+echo "## unet augment, 25 ISBI sources, 200 samples, all $cores cores"
+for weights in recompute warp; do
+  rm -rf "$work/ds-$weights"
+  "$unet" augment --images "$datasets/isbi2012/image" --labels "$datasets/isbi2012/label" \
+    --out "$work/ds-$weights" --samples 200 --per-shard 50 --seed 1 --weights "$weights" | tail -1
+done

@@ -1,0 +1,87 @@
+import Raster
+
+/// The draw for output sample `index` of a run: which source image it
+/// augments and with what parameters.
+public struct SampleDraw: Sendable, Equatable, Hashable, Codable {
+  /// The output sample's index `k`.
+  public let index: UInt64
+  /// Index of the source image, `0..<sourceCount`.
+  public let sourceIndex: Int
+  /// The drawn parameters.
+  public let parameters: DrawnParameters
+
+  public init(index: UInt64, sourceIndex: Int, parameters: DrawnParameters) {
+    self.index = index
+    self.sourceIndex = sourceIndex
+    self.parameters = parameters
+  }
+}
+
+extension AugmentConfig {
+  /// Draws one sample's parameters; the only code of the module that uses
+  /// randomness.
+  ///
+  /// The draws come in a fixed order, each taken whether or not its part is
+  /// enabled (so switching one part off leaves the others' values alone):
+  /// `gridSize²` pairs of standard normals (x then y of control point
+  /// `j·G + i`, in index order; `SplitMix64.gaussian()`) scaled by
+  /// ``sigmaPixels``; a unit for the angle; units for shift x and y; one
+  /// 64-bit word for the flips (bit 0 horizontal, bit 1 vertical); a unit for
+  /// the scale; units for brightness, contrast, gamma and noise σ; one word
+  /// for the noise seed. A value `u` in [0, 1) maps to `a + (b − a)·u` for a
+  /// range `a…b` (so angles are uniform in `[−D, D)`); a disabled part
+  /// gets its identity value exactly.
+  public func sample(using rng: inout SplitMix64) -> DrawnParameters {
+    let n = gridSize * gridSize
+    var gx = [Double](repeating: 0, count: n)
+    var gy = [Double](repeating: 0, count: n)
+    for k in 0..<n {
+      let a = rng.gaussian()
+      let b = rng.gaussian()
+      if sigmaPixels > 0 {
+        gx[k] = a * sigmaPixels
+        gy[k] = b * sigmaPixels
+      }
+    }
+    func uniform(_ range: ClosedRange<Double>?, _ u: Double, off: Double) -> Double {
+      guard let range else { return off }
+      return range.lowerBound + (range.upperBound - range.lowerBound) * u
+    }
+    let uAngle = rng.unit()
+    let angle = rotateDegrees > 0 ? -rotateDegrees + 2 * rotateDegrees * uAngle : 0
+    let uShiftX = rng.unit()
+    let uShiftY = rng.unit()
+    let shiftX = shiftPixels > 0 ? -shiftPixels + 2 * shiftPixels * uShiftX : 0
+    let shiftY = shiftPixels > 0 ? -shiftPixels + 2 * shiftPixels * uShiftY : 0
+    let flips = rng.next()
+    let scale = uniform(self.scale, rng.unit(), off: 1)
+    let brightness = uniform(intensity.brightness, rng.unit(), off: 0)
+    let contrast = uniform(intensity.contrast, rng.unit(), off: 1)
+    let gamma = uniform(intensity.gamma, rng.unit(), off: 1)
+    let noiseSigma = uniform(intensity.noiseSigma, rng.unit(), off: 0)
+    let noiseSeed = rng.next()
+    return DrawnParameters(
+      grid: DisplacementGrid(size: gridSize, x: gx, y: gy),
+      rotationDegrees: angle, shiftX: shiftX, shiftY: shiftY,
+      flipHorizontal: flipHorizontal && flips & 1 != 0,
+      flipVertical: flipVertical && flips & 2 != 0,
+      scale: scale,
+      intensity: IntensityValues(
+        brightness: brightness, contrast: contrast, gamma: gamma, noiseSigma: noiseSigma,
+        noiseSeed: noiseSigma > 0 ? noiseSeed : 0))
+  }
+
+  /// The draw for output sample `index` of a run with `seed`: a function of
+  /// `(seed, index)` only (and `sourceCount`), so that output never depends
+  /// on threads or on how the run is partitioned.
+  ///
+  /// Uses the generator `SplitMix64(seed: seed, stream: index)`: its first
+  /// word picks the source, `⌊word · sourceCount / 2⁶⁴⌋` (uniform up to
+  /// 2⁻⁶⁴·sourceCount bias), then ``sample(using:)`` continues on it.
+  public func draw(seed: UInt64, index: UInt64, sourceCount: Int) -> SampleDraw {
+    precondition(sourceCount > 0, "AugmentConfig.draw: sourceCount must be > 0, got \(sourceCount)")
+    var rng = SplitMix64(seed: seed, stream: index)
+    let source = Int(rng.next().multipliedFullWidth(by: UInt64(sourceCount)).high)
+    return SampleDraw(index: index, sourceIndex: source, parameters: sample(using: &rng))
+  }
+}

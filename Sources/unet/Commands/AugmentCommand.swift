@@ -1,0 +1,314 @@
+import ArgumentParser
+import Augment
+import Foundation
+import Raster
+import Shards
+import WeightMap
+
+/// `unet augment`: augmented samples of images and labels, written as
+/// WebDataset shards with a checksummed manifest.
+struct AugmentCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "augment",
+    abstract: "Write augmented samples (elastic 3x3 grid, affine, gray values) as WebDataset shards.",
+    discussion: """
+      Each sample k draws its source image and every parameter from (seed, k)
+      alone, builds one sampling map, and resamples image (cubic), labels and
+      mask (nearest) and weights from the source once. Shards
+      OUT/NAME-000000.tar, ... hold per sample KEY.image.npy (float32),
+      KEY.mask.png, KEY.labels.npy (uint32), KEY.weight.npy (float32) and
+      KEY.json (source and drawn parameters); OUT/manifest.json lists every
+      shard with its SHA-256. Images and labels pair by file name without
+      extension; all sources are read and checked before any shard is written.
+      Partitioned runs (--shard-index/--num-shards, or SLURM_ARRAY_TASK_ID,
+      or JOB_COMPLETION_INDEX with --num-shards) write their share of the
+      shards under the same names; `unet manifest merge OUT` joins them.
+      """)
+
+  @Option(help: "Source images: a file, a folder or a quoted glob pattern.")
+  var images: String
+
+  @Option(help: "Source labels (instance ids or a binary mask), paired with the images by name.")
+  var labels: String
+
+  @Option(help: "Output folder.")
+  var out: String
+
+  @Option(help: "Number of samples to generate.")
+  var samples: Int
+
+  @Option(help: "Samples per shard.")
+  var perShard: Int = 100
+
+  @Option(help: "Shard name prefix.")
+  var name: String = "train"
+
+  @Option(help: "Random seed.")
+  var seed: UInt64 = 0
+
+  @OptionGroup(title: "Geometry") var geometry: GeometryOptions
+  @OptionGroup(title: "Gray values") var grayValues: GrayValueOptions
+  @OptionGroup(title: "Weights") var weightOptions: SampleWeightOptions
+
+  @Flag(help: "Do not store KEY.labels.npy.")
+  var noLabels = false
+
+  @Option(help: "Write OUT/preview.png with the first K samples: source | augmented | mask | weights.")
+  var preview: Int?
+
+  @Option(help: "Samples processed at once (default: all cores).")
+  var jobs: Int?
+
+  @Option(help: "This process's partition of the shards, 0-based (needs --num-shards).")
+  var shardIndex: Int?
+
+  @Option(help: "Number of partitions the shards are split into.")
+  var numShards: Int?
+
+  @Flag(help: "Keep complete, verified shards already in OUT and write the rest.")
+  var resume = false
+
+  @OptionGroup var limits: LimitOptions
+
+  func config() throws -> AugmentConfig {
+    do {
+      return try AugmentConfig(
+        gridSize: geometry.grid, sigmaPixels: geometry.sigma, rotateDegrees: geometry.rotate,
+        shiftPixels: geometry.shift, flipHorizontal: !geometry.noFlip, flipVertical: !geometry.noFlip,
+        scale: geometry.scale?.range, interpolation: geometry.interpolation.value, border: geometry.border,
+        intensity: grayValues.ranges, normalization: grayValues.normalize.value, weights: weightOptions.weights)
+    } catch let error as AugmentConfigError {
+      throw ValidationError("\(error)")
+    }
+  }
+
+  func validate() throws {
+    _ = try config()
+    _ = try weightOptions.parameters()
+    guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
+    guard perShard >= 1 else { throw ValidationError("--per-shard must be at least 1, got \(perShard)") }
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    if let preview, preview < 1 { throw ValidationError("--preview must be at least 1, got \(preview)") }
+    if let problem = ShardPlan.nameProblem(name) { throw ValidationError("--name '\(name)': \(problem)") }
+  }
+
+  func run() throws {
+    do {
+      try generate()
+    } catch {
+      printError(error)
+      throw ExitCode.failure
+    }
+  }
+
+  func generate() throws {
+    let start = Date()
+    let config = try config()
+    let mapper = WeightMapper(try weightOptions.parameters())
+    let jobs = self.jobs ?? availableCores
+    let partition = try Partition.resolve(
+      shardIndex: shardIndex, numShards: numShards, environment: ProcessInfo.processInfo.environment)
+    let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
+
+    // Every source is read and checked before anything is written.
+    let pairs = try pairSources(images: images, labels: labels)
+    let sources = try SourceSet.load(
+      pairs, normalization: config.normalization, mapper: mapper, warp: config.weights == .warp,
+      limits: limits.readLimits, jobs: jobs)
+    try checkOutputFolder(partition: partition)
+
+    let augmenter = SampleAugmenter(
+      config: config, weightMapper: mapper,
+      classWeights: mapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
+    let parameters = try manifestParameters(config: config, mapper: mapper, sources: sources)
+    let writer = DatasetWriter(
+      directory: out, plan: plan, partition: partition, parameters: parameters,
+      tool: ToolInfo(name: "unet", version: Unet.version))
+    let owned = plan.shards(ownedBy: partition).reduce(0) { $0 + plan.sampleRange(ofShard: $1).count }
+    let progress = Progress(total: owned, label: "augment")
+    let encoder = SampleEncoder(seed: seed, keepLabels: !noLabels, sources: sources)
+
+    let report = try writer.run { _, range in
+      let slots = Slots<ShardSample?>(count: range.count, initial: nil)
+      try parallelFor(range.count, jobs: jobs) { i in
+        let k = range.lowerBound + i
+        let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
+        let source = sources.items[draw.sourceIndex]
+        let sample = augmenter.augment(
+          image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
+          parameters: draw.parameters)
+        slots[i] = try encoder.encode(sample, draw: draw)
+        progress.advance()
+      }
+      return slots.values.map { $0! }
+    }
+    if let preview, partition.index == 0 {
+      try writePreview(count: min(preview, samples), config: config, augmenter: augmenter, sources: sources)
+    }
+
+    let seconds = Date().timeIntervalSince(start)
+    let bytes = report.manifest.shards.reduce(0) { $0 + $1.bytes }
+    let made = report.written.reduce(0) { $0 + plan.sampleRange(ofShard: $1).count }
+    var line = "augment: \(owned) samples in \(report.manifest.shards.count) shard\(report.manifest.shards.count == 1 ? "" : "s")"
+    if !report.kept.isEmpty { line += " (\(report.kept.count) kept from an earlier run)" }
+    line += ", \(bytes) bytes, \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", Double(made) / max(seconds, 1e-9))) samples/s -> \(out)"
+    if partition.count > 1 { line += " (partition \(partition.index) of \(partition.count))" }
+    print(line)
+  }
+
+  /// Refuses to mix with an existing dataset unless resuming.
+  func checkOutputFolder(partition: Partition) throws {
+    guard !resume else { return }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+    let ours = partition.manifestFileName
+    if let existing = names.first(where: { $0 == Manifest.fileName || $0 == ours }) {
+      throw ShardError(
+        .manifestConflict, path: out + "/" + existing,
+        "a dataset is already here; pass --resume to complete it, or choose another --out")
+    }
+  }
+
+  func manifestParameters(config: AugmentConfig, mapper: WeightMapper, sources: SourceSet) throws -> JSONValue {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let augment = try JSONValue.parse(Array(try encoder.encode(config)))
+    let p = mapper.parameters
+    let classWeights: JSONValue
+    switch p.classWeights {
+    case .balanced(let scope): classWeights = .object(["balanced": .string(scope.rawValue)])
+    case .uniform: classWeights = .string("none")
+    case .explicit(let b, let f): classWeights = .array([.double(b), .double(f)])
+    }
+    return .object([
+      "seed": .uint(seed),
+      "samples": .int(Int64(samples)),
+      "perShard": .int(Int64(perShard)),
+      "name": .string(name),
+      "labels": .bool(!noLabels),
+      "augment": augment,
+      "weightMap": .object([
+        "w0": .double(p.w0), "sigmaPixels": .double(p.sigmaPixels), "classWeights": classWeights,
+        "borderOn": .string(p.borderOn.rawValue), "separation": .bool(p.separation),
+        "connectivity": .string(p.connectivity.rawValue),
+      ]),
+      "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
+      "sources": .array(sources.items.map { .object(["name": .string($0.name), "image": .string($0.imagePath), "labels": .string($0.labelsPath)]) }),
+    ])
+  }
+
+  func writePreview(count: Int, config: AugmentConfig, augmenter: SampleAugmenter, sources: SourceSet) throws {
+    var rows: [[Image<UInt8>]] = []
+    for k in 0..<count {
+      let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
+      let source = sources.items[draw.sourceIndex]
+      let sample = augmenter.augment(
+        image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
+        parameters: draw.parameters)
+      rows.append([
+        PreviewPanels.gray(source.image), PreviewPanels.gray(sample.image),
+        PreviewPanels.mask(sample.mask), WeightPreview.render(weights: sample.weights, instances: sample.labels),
+      ])
+    }
+    try ImageFile.write(PreviewPanels.grid(rows), to: out + "/preview.png")
+  }
+}
+
+/// Geometry options of `unet augment`.
+struct GeometryOptions: ParsableArguments {
+  @Option(help: "Elastic control grid size G (G x G points on the corners, edge midpoints, centre for 3).")
+  var grid: Int = 3
+  @Option(help: "Standard deviation of the grid displacements, pixels.")
+  var sigma: Double = 10
+  @Option(help: "Rotation drawn from [-DEG, DEG] degrees (180: full circle).")
+  var rotate: Double = 180
+  @Option(help: "Shift drawn from [-PX, PX] pixels per axis.")
+  var shift: Double = 0
+  @Flag(help: "No random horizontal or vertical flips.")
+  var noFlip = false
+  @Option(help: "Isotropic scale drawn from [A, B], e.g. 0.9,1.1.")
+  var scale: RangeArgument?
+  @Option(help: "Image interpolation: cubic or linear (labels are always nearest).")
+  var interpolation: InterpolationArgument = .cubic
+  @Option(help: "Outside the image: mirror, constant (0) or nearest.")
+  var border: BorderMode = .mirror
+}
+
+/// Gray-value options of `unet augment`.
+struct GrayValueOptions: ParsableArguments {
+  @Flag(help: "No gray-value variation.")
+  var noIntensity = false
+  @Option(help: "Brightness offset range A,B (normalised units).")
+  var brightness: RangeArgument = RangeArgument(IntensityRanges.mild.brightness!)
+  @Option(help: "Contrast factor range A,B.")
+  var contrast: RangeArgument = RangeArgument(IntensityRanges.mild.contrast!)
+  @Option(help: "Gamma range A,B.")
+  var gamma: RangeArgument = RangeArgument(IntensityRanges.mild.gamma!)
+  @Option(help: "Additive Gaussian noise sigma range A,B.")
+  var noise: RangeArgument = RangeArgument(IntensityRanges.mild.noiseSigma!)
+  @Option(help: "Image normalisation: percentile (1st-99.8th to [0,1]), range (divide by the type's maximum) or none.")
+  var normalize: NormalizeArgument = .percentile
+
+  var ranges: IntensityRanges {
+    noIntensity
+      ? .off
+      : IntensityRanges(
+        brightness: brightness.range, contrast: contrast.range, gamma: gamma.range, noiseSigma: noise.range)
+  }
+}
+
+/// Weight-map options of `unet augment`.
+struct SampleWeightOptions: ParsableArguments {
+  @Option(help: "recompute the weight map from the warped labels (exact), or warp the source's.")
+  var weights: WeightSource = .recompute
+  @Option(help: "Border weight w0.")
+  var w0: Double = 10
+  @Option(help: "Border width σ of the weight map, pixels.")
+  var weightSigma: Double = 5
+  @Option(help: "Class weights w_c: balanced, none, or W0,W1.")
+  var classWeights: ClassWeightsArgument = .balanced
+  @Option(help: "Count classes for 'balanced' over all sources (dataset) or per sample (image).")
+  var classWeightsScope: BalanceScope = .dataset
+  @Flag(help: "Keep touching instances as they are (no separation borders).")
+  var noSeparation = false
+  @Option(help: "Connectivity of the components of a binary mask: 4 or 8.")
+  var connectivity: ConnectivityArgument = .four
+
+  func parameters() throws -> WeightMapParameters {
+    try weightMapParameters(
+      w0: w0, sigma: weightSigma, sigmaOption: "--weight-sigma", classWeights: classWeights,
+      scope: classWeightsScope, borderOn: .background, separation: !noSeparation, connectivity: connectivity)
+  }
+}
+
+/// `A,B` with A ≤ B.
+struct RangeArgument: ExpressibleByArgument {
+  var range: ClosedRange<Double>
+  init(_ range: ClosedRange<Double>) { self.range = range }
+  init?(argument: String) {
+    let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+    guard parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), a.isFinite, b.isFinite, a <= b else {
+      return nil
+    }
+    range = a...b
+  }
+  var defaultValueDescription: String { "\(range.lowerBound),\(range.upperBound)" }
+}
+
+enum InterpolationArgument: String, ExpressibleByArgument, CaseIterable {
+  case cubic, linear
+  var value: Interpolation { self == .cubic ? .cubic : .linear }
+}
+
+enum NormalizeArgument: String, ExpressibleByArgument, CaseIterable {
+  case percentile, range, none
+  var value: Normalization {
+    switch self {
+    case .percentile: .standard
+    case .range: .range
+    case .none: .none
+    }
+  }
+}
+
+extension BorderMode: ExpressibleByArgument {}
+extension WeightSource: ExpressibleByArgument {}
