@@ -23,8 +23,10 @@ if [ ! -x "$peers/bin/python" ]; then
   "$peers/bin/pip" install -q numpy scipy pillow
 fi
 scripts/setup.sh
-swift build -c release --product unet >/dev/null
-swift build -c release --package-path Benchmarks >/dev/null
+# Builds quietly; on failure shows what the build said.
+build() { local log; log=$("$@" 2>&1) || { echo "$log" >&2; exit 1; }; }
+build swift build -c release --product unet
+build swift build -c release --package-path Benchmarks
 unet=$(swift build -c release --show-bin-path)/unet
 lib=$(swift build -c release --package-path Benchmarks --show-bin-path)/weightmap-bench
 

@@ -13,6 +13,11 @@ struct Unet: ParsableCommand {
     version: version,
     subcommands: [Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self])
 
+  static func main() {
+    Allocator.keepLargeBuffers()
+    main(nil)
+  }
+
   /// The tool's version, recorded in dataset manifests.
   static let version = "0.1.0"
 }

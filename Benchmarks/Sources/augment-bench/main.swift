@@ -43,7 +43,7 @@ let classWeights = prepared.counts.balancedWeights()
 let source = mapper.weights(for: prepared, classWeights: classWeights)
 
 /// Median seconds of `body` over `reps` draws (draw k uses index k), after one warm-up.
-func time(_ name: String, _ body: (DrawnParameters) -> Int) {
+@MainActor func time(_ name: String, _ body: (DrawnParameters) -> Int) {
   var sink = body(config.draw(seed: 1, index: 0, sourceCount: 1).parameters)
   var times: [Double] = []
   for k in 0..<reps {
@@ -58,10 +58,21 @@ func time(_ name: String, _ body: (DrawnParameters) -> Int) {
 
 let resampler = Resampler(border: config.border)
 time("geometry+resample image(cubic)+labels(nearest)") { p in
+  let r = resampler.resample(image, interpolation: .cubic, labels: labels, parameters: p)
+  return Int(r.labels.samples[0]) &+ Int(r.image.samples[0].bitPattern & 1)
+}
+let identity = SamplingMap.identity(width: image.width, height: image.height)
+time("sampling map") { p in
   let map = SamplingMap(parameters: p, width: image.width, height: image.height)
-  let i = resampler.resample(image, along: map, interpolation: .cubic)
-  let l = resampler.nearest(labels, along: map)
-  return Int(l.samples[0]) &+ Int(i.samples[0].bitPattern & 1)
+  return Int(map.x[0].bitPattern & 1)
+}
+time("cubic image along a map") { p in
+  let i = resampler.resample(image, along: identity, interpolation: .cubic)
+  return Int(i.samples[0].bitPattern & 1)
+}
+time("nearest labels along a map") { p in
+  let l = resampler.nearest(labels, along: identity)
+  return Int(l.samples[0])
 }
 for weights in [WeightSource.warp, .recompute] {
   let augmenter = SampleAugmenter(
