@@ -7,15 +7,18 @@ let package = Package(
   name: "UNetKitBenchmarks",
   dependencies: [.package(name: "UNetKit", path: "..")],
   targets: [
+    .target(name: "BenchSupport"),
     .executableTarget(
       name: "weightmap-bench",
       dependencies: [
+        "BenchSupport",
         .product(name: "Raster", package: "UNetKit"),
         .product(name: "WeightMap", package: "UNetKit"),
       ]),
     .executableTarget(
       name: "augment-bench",
       dependencies: [
+        "BenchSupport",
         .product(name: "Augment", package: "UNetKit"),
         .product(name: "Raster", package: "UNetKit"),
         .product(name: "WeightMap", package: "UNetKit"),

@@ -17,11 +17,18 @@ let unetExecutable: String = {
 
 /// Runs `unet ARGS` and collects its exit status and output.
 func unet(_ arguments: [String], cwd: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+  try run(unetExecutable, arguments, cwd: cwd, environment: environment)
+}
+
+/// Runs a program and collects its exit status and output.
+func run(_ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String: String] = [:]) throws
+  -> RunResult
+{
   let process = Process()
   if !environment.isEmpty {
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
   }
-  process.executableURL = URL(fileURLWithPath: unetExecutable)
+  process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
   if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
   let out = Pipe(), err = Pipe()

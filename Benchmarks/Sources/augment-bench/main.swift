@@ -8,30 +8,16 @@
   import Glibc
 #endif
 import Augment
+import BenchSupport
 import Foundation
 import Raster
 import WeightMap
 
 var args = Array(CommandLine.arguments.dropFirst())
-var reps = 50
-if let i = args.firstIndex(of: "--reps"), i + 1 < args.count, let n = Int(args[i + 1]) {
-  reps = n
-  args.removeSubrange(i...(i + 1))
-}
+let reps = takeReps(&args, default: 50)
 guard args.count == 2 else {
   FileHandle.standardError.write(Data("usage: augment-bench [--reps N] IMAGE LABELS\n".utf8))
   exit(2)
-}
-
-func now() -> Double {
-  var t = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &t)
-  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-func median(_ xs: [Double]) -> Double {
-  let s = xs.sorted()
-  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 let config = AugmentConfig.standard

@@ -5,27 +5,13 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import BenchSupport
 import Foundation
 import Raster
 import WeightMap
 
 var args = Array(CommandLine.arguments.dropFirst())
-var reps = 5
-if let i = args.firstIndex(of: "--reps"), i + 1 < args.count, let n = Int(args[i + 1]) {
-  reps = n
-  args.removeSubrange(i...(i + 1))
-}
-
-func now() -> Double {
-  var t = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &t)
-  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-func median(_ xs: [Double]) -> Double {
-  let s = xs.sorted()
-  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
+let reps = takeReps(&args, default: 5)
 
 let mapper = WeightMapper(.paper)
 var medians: [Double] = []

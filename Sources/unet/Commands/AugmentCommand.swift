@@ -260,23 +260,12 @@ struct GrayValueOptions: ParsableArguments {
 struct SampleWeightOptions: ParsableArguments {
   @Option(help: "recompute the weight map from the warped labels (exact), or warp the source's.")
   var weights: WeightSource = .recompute
-  @Option(help: "Border weight w0.")
-  var w0: Double = 10
   @Option(help: "Border width σ of the weight map, pixels.")
   var weightSigma: Double = 5
-  @Option(help: "Class weights w_c: balanced, none, or W0,W1.")
-  var classWeights: ClassWeightsArgument = .balanced
-  @Option(help: "Count classes for 'balanced' over all sources (dataset) or per sample (image).")
-  var classWeightsScope: BalanceScope = .dataset
-  @Flag(help: "Keep touching instances as they are (no separation borders).")
-  var noSeparation = false
-  @Option(help: "Connectivity of the components of a binary mask: 4 or 8.")
-  var connectivity: ConnectivityArgument = .four
+  @OptionGroup var weightMap: WeightMapOptions
 
   func parameters() throws -> WeightMapParameters {
-    try weightMapParameters(
-      w0: w0, sigma: weightSigma, sigmaOption: "--weight-sigma", classWeights: classWeights,
-      scope: classWeightsScope, borderOn: .background, separation: !noSeparation, connectivity: connectivity)
+    try weightMap.parameters(sigma: weightSigma, sigmaOption: "--weight-sigma", borderOn: .background)
   }
 }
 

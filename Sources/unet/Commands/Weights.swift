@@ -22,26 +22,13 @@ struct Weights: ParsableCommand {
   @Option(help: "Output folder (created if missing).")
   var out: String
 
-  @Option(help: "Border weight w0.")
-  var w0: Double = 10
-
   @Option(help: "Border width σ in pixels.")
   var sigma: Double = 5
-
-  @Option(help: "Class weights w_c: balanced, none, or W0,W1 (background, foreground).")
-  var classWeights: ClassWeightsArgument = .balanced
-
-  @Option(help: "Count classes for 'balanced' over all inputs (dataset) or per image.")
-  var classWeightsScope: BalanceScope = .dataset
 
   @Option(help: "Where the border term is added: background or all.")
   var borderOn: BorderRegion = .background
 
-  @Flag(help: "Keep touching instances as they are (no separation borders).")
-  var noSeparation = false
-
-  @Option(help: "Connectivity of the connected components of a binary mask: 4 or 8.")
-  var connectivity: ConnectivityArgument = .four
+  @OptionGroup var weightMap: WeightMapOptions
 
   @Option(help: "Weight map format: tiff or npy.")
   var format: WeightFormat = .tiff
@@ -59,9 +46,7 @@ struct Weights: ParsableCommand {
   }
 
   func parameters() throws -> WeightMapParameters {
-    try weightMapParameters(
-      w0: w0, sigma: sigma, sigmaOption: "--sigma", classWeights: classWeights, scope: classWeightsScope,
-      borderOn: borderOn, separation: !noSeparation, connectivity: connectivity)
+    try weightMap.parameters(sigma: sigma, sigmaOption: "--sigma", borderOn: borderOn)
   }
 
   func validate() throws {
@@ -129,25 +114,40 @@ struct Weights: ParsableCommand {
   }
 }
 
-/// Weight-map parameters from command-line values; a bad value becomes a
-/// `ValidationError` naming the option.
-func weightMapParameters(
-  w0: Double, sigma: Double, sigmaOption: String, classWeights: ClassWeightsArgument, scope: BalanceScope,
-  borderOn: BorderRegion, separation: Bool, connectivity: ConnectivityArgument
-) throws -> WeightMapParameters {
-  let weighting: ClassWeighting
-  switch classWeights {
-  case .balanced: weighting = .balanced(scope)
-  case .none: weighting = .uniform
-  case .explicit(let b, let f): weighting = .explicit(background: b, foreground: f)
-  }
-  do {
-    return try WeightMapParameters(
-      w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn, separation: separation,
-      connectivity: connectivity.value)
-  } catch let error as WeightMapParameterError {
-    let option = ["w0": "--w0", "sigmaPixels": sigmaOption][error.parameter] ?? "--class-weights"
-    throw ValidationError("\(option) \(error.value): must be \(error.requirement)")
+/// The weight-map options that `unet weights` and `unet augment` share
+/// (each names its own σ option).
+struct WeightMapOptions: ParsableArguments {
+  @Option(help: "Border weight w0.")
+  var w0: Double = 10
+
+  @Option(help: "Class weights w_c: balanced, none, or W0,W1 (background, foreground).")
+  var classWeights: ClassWeightsArgument = .balanced
+
+  @Option(help: "Count classes for 'balanced' over all inputs (dataset) or per image.")
+  var classWeightsScope: BalanceScope = .dataset
+
+  @Flag(help: "Keep touching instances as they are (no separation borders).")
+  var noSeparation = false
+
+  @Option(help: "Connectivity of the connected components of a binary mask: 4 or 8.")
+  var connectivity: ConnectivityArgument = .four
+
+  /// The parameters; a bad value becomes a `ValidationError` naming its option.
+  func parameters(sigma: Double, sigmaOption: String, borderOn: BorderRegion) throws -> WeightMapParameters {
+    let weighting: ClassWeighting
+    switch classWeights {
+    case .balanced: weighting = .balanced(classWeightsScope)
+    case .none: weighting = .uniform
+    case .explicit(let b, let f): weighting = .explicit(background: b, foreground: f)
+    }
+    do {
+      return try WeightMapParameters(
+        w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn, separation: !noSeparation,
+        connectivity: connectivity.value)
+    } catch let error as WeightMapParameterError {
+      let option = ["w0": "--w0", "sigmaPixels": sigmaOption][error.parameter] ?? "--class-weights"
+      throw ValidationError("\(option) \(error.value): must be \(error.requirement)")
+    }
   }
 }
 
