@@ -41,27 +41,14 @@ public struct Resampler: Sendable, Equatable {
       let planes = Self.planes(of: image).map { resample($0, along: map, interpolation: interpolation) }
       return Self.interleave(planes)
     }
-    var out = [Float](repeating: 0, count: image.samples.count)
-    guard !out.isEmpty else { return image }
     let border = self.border
-    image.samples.withUnsafeBufferPointer { src in
-      map.x.withUnsafeBufferPointer { xs in
-        map.y.withUnsafeBufferPointer { ys in
-          out.withUnsafeMutableBufferPointer { dst in
-            let source = SourceArray(
-              samples: src.baseAddress!, width: image.width, height: image.height,
-              channels: image.channels)
-            let (x, y, d, n) = (xs.baseAddress!, ys.baseAddress!, dst.baseAddress!, xs.count)
-            switch interpolation {
-            case .cubic: Kernels.cubic(source, x, y, count: n, d, border)
-            case .linear: Kernels.linear(source, x, y, count: n, d, border)
-            case .nearest: Kernels.nearest(source, x, y, count: n, d, border, zero: 0)
-            }
-          }
-        }
+    return apply(image, along: map) { source, x, y, n, d in
+      switch interpolation {
+      case .cubic: Kernels.cubic(source, x, y, count: n, d, border)
+      case .linear: Kernels.linear(source, x, y, count: n, d, border)
+      case .nearest: Kernels.nearest(source, x, y, count: n, d, border, zero: 0)
       }
     }
-    return Image(width: image.width, height: image.height, channels: image.channels, samples: out)
   }
 
   /// Instance labels resampled by nearest neighbour.
@@ -123,10 +110,21 @@ public struct Resampler: Sendable, Equatable {
   }
 
   private func nearestGeneric<T: PixelSample>(_ image: Image<T>, _ map: SamplingMap) -> Image<T> {
+    let border = self.border
+    return apply(image, along: map) { source, x, y, n, d in
+      Kernels.nearest(source, x, y, count: n, d, border, zero: T.zero)
+    }
+  }
+
+  /// A new array of `image`'s shape, filled by `kernel` from the image's
+  /// samples and the map's coordinates (source, xs, ys, count, destination).
+  private func apply<T: PixelSample>(
+    _ image: Image<T>, along map: SamplingMap,
+    _ kernel: (SourceArray<T>, UnsafePointer<Float>, UnsafePointer<Float>, Int, UnsafeMutablePointer<T>) -> Void
+  ) -> Image<T> {
     check(image.width, image.height, image.samples.count, map)
     var out = [T](repeating: .zero, count: image.samples.count)
     guard !out.isEmpty else { return image }
-    let border = self.border
     image.samples.withUnsafeBufferPointer { src in
       map.x.withUnsafeBufferPointer { xs in
         map.y.withUnsafeBufferPointer { ys in
@@ -134,9 +132,7 @@ public struct Resampler: Sendable, Equatable {
             let source = SourceArray(
               samples: src.baseAddress!, width: image.width, height: image.height,
               channels: image.channels)
-            Kernels.nearest(
-              source, xs.baseAddress!, ys.baseAddress!, count: xs.count, dst.baseAddress!, border,
-              zero: T.zero)
+            kernel(source, xs.baseAddress!, ys.baseAddress!, xs.count, dst.baseAddress!)
           }
         }
       }

@@ -131,12 +131,7 @@ struct AugmentCommand: ParsableCommand {
     let report = try writer.run { _, range in
       let slots = Slots<ShardSample?>(count: range.count, initial: nil)
       try parallelFor(range.count, jobs: jobs) { i in
-        let k = range.lowerBound + i
-        let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
-        let source = sources.items[draw.sourceIndex]
-        let sample = augmenter.augment(
-          image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
-          parameters: draw.parameters)
+        let (draw, sample) = Self.sample(range.lowerBound + i, seed: seed, config: config, augmenter: augmenter, sources: sources)
         slots[i] = try encoder.encode(sample, draw: draw)
         progress.advance()
       }
@@ -154,6 +149,18 @@ struct AugmentCommand: ParsableCommand {
     line += ", \(bytes) bytes, \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", Double(made) / max(seconds, 1e-9))) samples/s -> \(out)"
     if partition.count > 1 { line += " (partition \(partition.index) of \(partition.count))" }
     print(line)
+  }
+
+  /// Sample `k` of the run: its draw, from `(seed, k)` alone, applied to its source.
+  static func sample(
+    _ k: Int, seed: UInt64, config: AugmentConfig, augmenter: SampleAugmenter, sources: SourceSet
+  ) -> (SampleDraw, AugmentedSample) {
+    let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
+    let source = sources.items[draw.sourceIndex]
+    let sample = augmenter.augment(
+      image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
+      parameters: draw.parameters)
+    return (draw, sample)
   }
 
   /// Refuses to mix with an existing dataset unless resuming.
@@ -199,11 +206,8 @@ struct AugmentCommand: ParsableCommand {
   func writePreview(count: Int, config: AugmentConfig, augmenter: SampleAugmenter, sources: SourceSet) throws {
     var rows: [[Image<UInt8>]] = []
     for k in 0..<count {
-      let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
+      let (draw, sample) = Self.sample(k, seed: seed, config: config, augmenter: augmenter, sources: sources)
       let source = sources.items[draw.sourceIndex]
-      let sample = augmenter.augment(
-        image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
-        parameters: draw.parameters)
       rows.append([
         PreviewPanels.gray(source.image), PreviewPanels.gray(sample.image),
         PreviewPanels.mask(sample.mask), WeightPreview.render(weights: sample.weights, instances: sample.labels),

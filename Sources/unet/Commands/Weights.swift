@@ -178,29 +178,3 @@ enum ConnectivityArgument: String, ExpressibleByArgument, CaseIterable {
 
 extension BalanceScope: ExpressibleByArgument {}
 extension BorderRegion: ExpressibleByArgument {}
-
-/// One value per index, written from worker threads.
-final class Slots<T>: @unchecked Sendable {
-  private let lock = NSLock()
-  private var storage: [T]
-  init(count: Int, initial: T) { storage = Array(repeating: initial, count: count) }
-  subscript(i: Int) -> T {
-    get { lock.lock(); defer { lock.unlock() }; return storage[i] }
-    set { lock.lock(); storage[i] = newValue; lock.unlock() }
-  }
-  var values: [T] { lock.lock(); defer { lock.unlock() }; return storage }
-}
-
-/// A byte budget shared by worker threads.
-final class Budget: @unchecked Sendable {
-  private let lock = NSLock()
-  private var left: Int
-  init(bytes: Int) { left = bytes }
-  func take(_ n: Int) -> Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    guard n <= left else { return false }
-    left -= n
-    return true
-  }
-}

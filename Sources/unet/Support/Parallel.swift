@@ -6,13 +6,13 @@ import Foundation
 /// The first error thrown (in index order) is rethrown after all finish.
 func parallelFor(_ count: Int, jobs: Int, _ body: @Sendable (Int) throws -> Void) throws {
   let next = Counter()
-  let errors = ErrorSlots(count: count)
+  let errors = Slots<(any Error)?>(count: count, initial: nil)
   DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, count))) { _ in
     while let i = next.take(below: count) {
-      do { try body(i) } catch { errors.set(i, error) }
+      do { try body(i) } catch { errors[i] = error }
     }
   }
-  if let error = errors.first { throw error }
+  if let error = errors.values.lazy.compactMap({ $0 }).first { throw error }
 }
 
 /// The number of processors the scheduler gives this process.
@@ -28,18 +28,6 @@ private final class Counter: @unchecked Sendable {
     value += 1
     return value - 1
   }
-}
-
-private final class ErrorSlots: @unchecked Sendable {
-  private let lock = NSLock()
-  private var errors: [Int: any Error] = [:]
-  init(count: Int) {}
-  func set(_ i: Int, _ e: any Error) {
-    lock.lock()
-    errors[i] = e
-    lock.unlock()
-  }
-  var first: (any Error)? { errors.min { $0.key < $1.key }?.value }
 }
 
 /// A one-line progress bar on standard error when it is a terminal;
@@ -70,5 +58,31 @@ final class Progress: @unchecked Sendable {
     let line = "\r\(label) [\(bar)] \(done)/\(total)  ETA \(String(format: "%.1f", eta)) s "
     FileHandle.standardError.write(Data(line.utf8))
     if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+  }
+}
+
+/// One value per index, written from worker threads.
+final class Slots<T>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var storage: [T]
+  init(count: Int, initial: T) { storage = Array(repeating: initial, count: count) }
+  subscript(i: Int) -> T {
+    get { lock.lock(); defer { lock.unlock() }; return storage[i] }
+    set { lock.lock(); storage[i] = newValue; lock.unlock() }
+  }
+  var values: [T] { lock.lock(); defer { lock.unlock() }; return storage }
+}
+
+/// A byte budget shared by worker threads.
+final class Budget: @unchecked Sendable {
+  private let lock = NSLock()
+  private var left: Int
+  init(bytes: Int) { left = bytes }
+  func take(_ n: Int) -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    guard n <= left else { return false }
+    left -= n
+    return true
   }
 }
