@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "WeightMap", targets: ["WeightMap"]),
     .library(name: "Augment", targets: ["Augment"]),
     .library(name: "Shards", targets: ["Shards"]),
+    .library(name: "UNet", targets: ["UNet"]),
     .executable(name: "unet", targets: ["unet"]),
   ],
   dependencies: [
@@ -24,10 +25,11 @@ let package = Package(
     .target(
       name: "Shards",
       dependencies: ["Raster", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "UNet", dependencies: ["Raster", "Shards", "CDNNL"]),
     .executableTarget(
       name: "unet",
       dependencies: [
-        "Raster", "WeightMap", "Augment", "Shards",
+        "Raster", "WeightMap", "Augment", "Shards", "UNet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -40,6 +42,8 @@ let package = Package(
     .systemLibrary(
       name: "CTIFF", pkgConfig: "libtiff-4",
       providers: [.apt(["libtiff-dev"]), .brew(["libtiff"])]),
+    // oneDNN's C API; Debian ships no pkg-config file for it.
+    .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     // The few C functions that must not be Swift: libpng's setjmp error
     // handling and libtiff's variadic field and error-handler calls.
     .target(name: "CImageSupport", dependencies: ["CPNG", "CTIFF"]),
@@ -48,7 +52,8 @@ let package = Package(
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
     .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
-    .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards"]),
+    .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards"]),
+    .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet"]),
   ],
   swiftLanguageModes: [.v6]
 )

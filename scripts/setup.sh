@@ -7,6 +7,8 @@ packages=()
 command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
 pkg-config --exists libpng 2>/dev/null || packages+=(libpng-dev)
 pkg-config --exists libtiff-4 2>/dev/null || packages+=(libtiff-dev)
+# oneDNN (the trainer's convolutions); Debian ships no pkg-config file for it.
+[ -e /usr/include/oneapi/dnnl/dnnl.h ] || packages+=(libdnnl-dev)
 # The tests read the shards with Python's webdataset package, from a venv.
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
