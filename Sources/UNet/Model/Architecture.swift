@@ -107,3 +107,57 @@ public struct TrainingError: Error, Sendable, Equatable, CustomStringConvertible
   public init(_ description: String) { self.description = description }
   public static func invalidTile(_ reason: String) -> TrainingError { TrainingError(reason) }
 }
+
+/// One learnable tensor, named and shaped as in a plain PyTorch U-Net module
+/// (`down.i.0.weight`, `up.j.weight`, `dec.j.2.bias`, `head.weight`, …).
+public struct ParameterSpec: Sendable, Hashable, Codable {
+  public enum Role: String, Sendable, Hashable, Codable {
+    /// A 3×3 (or the head's 1×1) convolution's weight, [out, in, kh, kw].
+    case convolutionWeight
+    /// A 2×2 stride-2 transposed convolution's weight, [in, out, 2, 2] (PyTorch's order).
+    case upConvolutionWeight
+    /// A bias, [out].
+    case bias
+  }
+  public var name: String
+  public var shape: [Int]
+  public var role: Role
+  /// Inputs feeding each output (the N of He initialisation's √(2/N)).
+  public var fanIn: Int
+  public var count: Int { shape.reduce(1, *) }
+}
+
+extension Architecture {
+  /// Every parameter in a fixed order: the contracting path level by level
+  /// (two convolutions each, the bottom last), then per expanding step its
+  /// up-convolution and two convolutions, then the 1×1 head.
+  ///
+  /// The names are those of a PyTorch module with `down` (ModuleList of
+  /// Conv-ReLU-Conv-ReLU blocks), `up` (ConvTranspose2d list, deepest first),
+  /// `dec` (blocks, deepest first) and `head` (Conv2d 1×1); the decoder input
+  /// is `cat([crop(skip), up(x)], dim=1)`.
+  public var parameterSpecs: [ParameterSpec] {
+    var specs: [ParameterSpec] = []
+    func conv(_ prefix: String, _ cin: Int, _ cout: Int, _ k: Int) {
+      specs.append(.init(name: prefix + ".weight", shape: [cout, cin, k, k], role: .convolutionWeight, fanIn: cin * k * k))
+      specs.append(.init(name: prefix + ".bias", shape: [cout], role: .bias, fanIn: cin * k * k))
+    }
+    for level in 0...depth {
+      let cin = level == 0 ? inputChannels : channels(atLevel: level - 1)
+      conv("down.\(level).0", cin, channels(atLevel: level), 3)
+      conv("down.\(level).2", channels(atLevel: level), channels(atLevel: level), 3)
+    }
+    for step in 0..<depth {
+      let level = depth - step
+      let cin = channels(atLevel: level)
+      let cout = channels(atLevel: level - 1)
+      // ConvTranspose2d: each output sees cin inputs through one kernel tap.
+      specs.append(.init(name: "up.\(step).weight", shape: [cin, cout, 2, 2], role: .upConvolutionWeight, fanIn: cin))
+      specs.append(.init(name: "up.\(step).bias", shape: [cout], role: .bias, fanIn: cin))
+      conv("dec.\(step).0", 2 * cout, cout, 3)
+      conv("dec.\(step).2", cout, cout, 3)
+    }
+    conv("head", baseChannels, classes, 1)
+    return specs
+  }
+}
