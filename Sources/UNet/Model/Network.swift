@@ -1,0 +1,57 @@
+import Raster
+
+/// The U-Net of Ronneberger et al. (2015, Fig. 1) as named blocks: a
+/// contracting path of `depth` down blocks (two 3×3 convolutions with ReLU,
+/// then 2×2 max pooling), a bottom block with dropout, an expanding path of
+/// `depth` up blocks (2×2 up-convolution halving the channels, concatenation
+/// with the centre-cropped skip tensor, two 3×3 convolutions with ReLU), and a
+/// 1×1 convolution to K classes.
+extension Architecture {
+  /// The network as backend operations; parameter indices follow `parameterSpecs`.
+  public var graph: Graph {
+    var ops: [Graph.Operation] = []
+    var parameter = 0
+    /// Appends an operation and returns its output tensor.
+    func add(_ op: Graph.Operation) -> Int {
+      ops.append(op)
+      return ops.count
+    }
+    func convolution(_ input: Int, _ channels: Int, kernel: Int = 3, relu: Bool = true) -> Int {
+      defer { parameter += 2 }
+      return add(.convolution(input: input, parameter: parameter, outputChannels: channels, kernel: kernel, relu: relu))
+    }
+    /// Two 3×3 convolutions with ReLU.
+    func block(_ input: Int, _ channels: Int) -> Int {
+      convolution(convolution(input, channels), channels)
+    }
+
+    var x = 0
+    var skips: [Int] = []
+    for level in 0..<depth {
+      let skip = block(x, channels(atLevel: level))
+      skips.append(skip)
+      x = add(.maxPool(input: skip))
+    }
+    x = block(x, channels(atLevel: depth))
+    x = add(.dropout(input: x, probability: dropout))
+    for level in stride(from: depth - 1, through: 0, by: -1) {
+      let up = add(.upConvolution(input: x, parameter: parameter, outputChannels: channels(atLevel: level)))
+      parameter += 2
+      x = block(add(.cropConcat(skip: skips[level], up: up)), channels(atLevel: level))
+    }
+    _ = convolution(x, classes, kernel: 1, relu: false)
+    return Graph(inputChannels: inputChannels, operations: ops, parameters: parameterSpecs)
+  }
+
+  /// He initialisation: weights from N(0, 2/N) with N the fan-in, biases 0,
+  /// drawn from `seed` (each tensor from its own stream, so the values do
+  /// not depend on the order they are drawn in).
+  public func initialParameters(seed: UInt64) -> [[Float]] {
+    parameterSpecs.enumerated().map { index, spec in
+      guard spec.role != .bias else { return [Float](repeating: 0, count: spec.count) }
+      var rng = SplitMix64(seed: seed, stream: UInt64(index))
+      let std = (2 / Double(spec.fanIn)).squareRoot()
+      return (0..<spec.count).map { _ in Float(std * rng.gaussian()) }
+    }
+  }
+}
