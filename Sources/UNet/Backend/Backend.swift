@@ -1,3 +1,5 @@
+import Raster
+
 /// A network as a list of operations over numbered tensors: tensor 0 is the
 /// input, operation i writes tensor i + 1, and the last tensor is the output
 /// (the logits). The model code describes the U-Net in these terms; a backend
@@ -37,6 +39,16 @@ public struct Graph: Sendable, Hashable {
     self.inputChannels = inputChannels
     self.operations = operations
     self.parameters = parameters
+  }
+
+  /// The dropout multipliers of one training step, N×C×H×W in plain
+  /// row-major order: 0 with probability p, else 1/(1 − p). Every backend
+  /// uses these values, so a step's result does not depend on the backend's
+  /// memory layout. `stream` tells several dropout operations apart.
+  public static func dropoutMask(seed: UInt64, stream: UInt64, count: Int, probability: Double) -> [Float] {
+    var rng = SplitMix64(seed: seed, stream: stream)
+    let keep = Float(1 / (1 - probability))
+    return (0..<count).map { _ in rng.unit() < probability ? 0 : keep }
   }
 
   /// Shapes (channels, size) of every tensor for a square input of `size`, or

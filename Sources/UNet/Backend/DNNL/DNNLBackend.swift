@@ -85,7 +85,6 @@ final class DNNLGraph: CompiledGraph {
   private var diffs: [DNNLBuffer?] = []
   private var forwardSteps: [() -> Void] = []
   private var backwardSteps: [() -> Void] = []
-  private var dropoutMasks: [(mask: DNNLBuffer, probability: Double, input: DNNLBuffer, output: DNNLBuffer, index: Int)] = []
   private var dropoutSeed: UInt64 = 0
   private let logitsPlain: DNNLBuffer
   private var primitives: [DNNLPrimitive] = []
@@ -500,23 +499,23 @@ final class DNNLGraph: CompiledGraph {
       diffs.append(diffs[input])
       return []
     }
+    let ctx = context
     let source = values[input]
     let out = try addTensor(source.md)
-    let mask = try DNNLBuffer(source.md, context: context)
-    let index = dropoutMasks.count
-    dropoutMasks.append((mask, probability, source, out, index))
+    let mask = try DNNLBuffer(source.md, context: ctx)
+    let plainMD = DNNL.desc(dims(input), dnnl_nchw)
+    let plain = try DNNLBuffer(plainMD, context: ctx)
+    let toNative = try makeReorder(from: plainMD, to: source.md, context: ctx)
+    primitives.append(toNative)
+    let count = dims(input).reduce(1, *)
     forwardSteps.append { [unowned self] in
+      let values = Graph.dropoutMask(seed: self.dropoutSeed, stream: UInt64(output), count: count, probability: probability)
+      values.withUnsafeBytes { plain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+      toNative.execute([(DNNL_ARG_FROM, plain.memory), (DNNL_ARG_TO, mask.memory)], context: ctx)
       let m = mask.floats
       let x = source.floats
       let y = out.floats
-      var rng = SplitMix64(seed: self.dropoutSeed, stream: UInt64(index))
-      let keep = Float(1 / (1 - probability))
-      let threshold = UInt64(probability * 0x1p64.nextDown)
-      for k in 0..<m.count {
-        let scale: Float = rng.next() < threshold ? 0 : keep
-        m[k] = scale
-        y[k] = x[k] * scale
-      }
+      for k in 0..<m.count { y[k] = x[k] * m[k] }
     }
     let diffOut = diffs[output]!
     let diffIn = diffs[input]!
