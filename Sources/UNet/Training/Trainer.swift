@@ -1,0 +1,247 @@
+import Foundation
+import Raster
+
+/// An image held out for validation: normalised like the training images,
+/// with its true class per pixel.
+public struct ValidationImage: Sendable {
+  public var name: String
+  /// H×W×C, normalised as the dataset's images were.
+  public var image: Image<Float>
+  /// H×W class indices.
+  public var classes: [Int32]
+
+  public init(name: String, image: Image<Float>, classes: [Int32]) {
+    precondition(classes.count == image.pixelCount, "\(name): \(classes.count) classes for \(image.pixelCount) pixels")
+    self.name = name
+    self.image = image
+    self.classes = classes
+  }
+}
+
+/// Runs the paper's training: tiles from the shards, forward, weighted
+/// cross-entropy, backward, SGD with momentum; logs every step to
+/// metrics.jsonl, plots loss.svg, and writes checkpoints.
+///
+/// Output folder: `metrics.jsonl`, `loss.svg`, `last.ckpt` (always the newest
+/// checkpoint) and the `keepCheckpoints` older ones as `step-NNNNNN.ckpt`.
+public final class Trainer {
+  /// What one step reports.
+  public struct StepReport: Sendable {
+    public var step: Int
+    public var steps: Int
+    public var loss: Double
+    public var seconds: Double
+    public var learningRate: Double
+    /// Set on validation steps.
+    public var validation: (loss: Double, pixelError: Double)?
+    /// Set when a checkpoint was written after this step.
+    public var checkpoint: String?
+  }
+
+  public enum Outcome: Sendable, Equatable {
+    /// All steps done.
+    case finished(step: Int)
+    /// Stopped on request after `step` steps, with a checkpoint.
+    case interrupted(step: Int)
+  }
+
+  public let configuration: TrainingConfiguration
+  public let directory: String
+  /// Steps completed so far.
+  public private(set) var step: Int
+  public let backendName: String
+  /// Checkpoint every this many steps (and at the end).
+  public var checkpointEvery: Int
+  /// Older checkpoints to keep beside last.ckpt.
+  public var keepCheckpoints: Int
+  /// Validate every this many steps (0: never).
+  public var validateEvery: Int
+  public var validation: [ValidationImage] = []
+
+  private let backend: any Backend
+  private let stream: TrainingStream
+  private let network: any CompiledGraph
+  private let metrics: MetricsLog
+  private var records: [MetricsRecord]
+  private var predictor: TiledPredictor?
+
+  /// Starts a new run in `directory`, or with `resume` continues the one there.
+  /// - Parameter steps: on resume, a new total (to train longer); nil keeps the checkpoint's.
+  public init(
+    configuration: TrainingConfiguration, directory: String, backend: any Backend,
+    checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
+  ) throws {
+    try configuration.validate()
+    self.configuration = configuration
+    self.directory = directory
+    self.backend = backend
+    self.checkpointEvery = max(1, checkpointEvery)
+    self.keepCheckpoints = max(0, keepCheckpoints)
+    self.validateEvery = max(0, validateEvery)
+    backendName = backend.name
+    let output = try configuration.architecture.validateTile(configuration.tile)
+    stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
+    guard stream.channels == configuration.architecture.inputChannels else {
+      throw TrainingError(
+        "\(configuration.shards): images have \(stream.channels) channels, the network expects \(configuration.architecture.inputChannels)")
+    }
+    network = try backend.compile(
+      configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
+    network.setParameters(configuration.architecture.initialParameters(seed: configuration.seed))
+    step = 0
+    metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncatingAfter: nil)
+    records = []
+  }
+
+  /// Continues the run whose newest checkpoint is `checkpoint`.
+  public init(
+    resuming checkpoint: Checkpoint, steps: Int? = nil, directory: String, backend: any Backend,
+    checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
+  ) throws {
+    var configuration = checkpoint.configuration
+    if let steps { configuration.steps = steps }
+    try configuration.validate()
+    guard let momentum = checkpoint.momentum, let streamJSON = checkpoint.stream,
+      let state = try? JSONDecoder().decode(TrainingStream.State.self, from: Data(streamJSON.utf8))
+    else { throw TrainingError("\(directory)/\(Checkpoint.lastName): holds weights only; it cannot resume training") }
+    guard checkpoint.step <= configuration.steps else {
+      throw TrainingError("the run is already at step \(checkpoint.step), beyond --steps \(configuration.steps)")
+    }
+    self.configuration = configuration
+    self.directory = directory
+    self.backend = backend
+    self.checkpointEvery = max(1, checkpointEvery)
+    self.keepCheckpoints = max(0, keepCheckpoints)
+    self.validateEvery = max(0, validateEvery)
+    backendName = backend.name
+    let output = try configuration.architecture.validateTile(configuration.tile)
+    stream = try TrainingStream(Self.streamConfiguration(configuration, output: output), state: state)
+    network = try backend.compile(
+      configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
+    network.setParameters(checkpoint.parameters)
+    network.setMomentum(momentum)
+    step = checkpoint.step
+    metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncatingAfter: checkpoint.step)
+    records = (try? MetricsLog.read(from: directory + "/metrics.jsonl")) ?? []
+  }
+
+  static func streamConfiguration(_ c: TrainingConfiguration, output: Int) -> TrainingStream.Configuration {
+    TrainingStream.Configuration(
+      directory: c.shards, tile: c.tile, output: output, batch: c.batch, classes: c.architecture.classes,
+      seed: c.seed, bufferSize: c.shuffleBuffer)
+  }
+
+  /// The current weights and optimiser state as a checkpoint.
+  public var checkpoint: Checkpoint {
+    Checkpoint(
+      configuration: configuration, step: step, parameters: network.parameters(), momentum: network.momentum(),
+      stream: Checkpoint.json(stream.state))
+  }
+
+  /// Trains until `configuration.steps` or until `shouldStop` says so
+  /// (checked between steps; a checkpoint is written before returning).
+  public func run(report: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> Outcome {
+    let classes = configuration.architecture.classes
+    while step < configuration.steps {
+      if shouldStop() {
+        try writeCheckpoint()
+        return .interrupted(step: step)
+      }
+      let started = Date()
+      let batch = try stream.next()
+      let next = step + 1
+      let rate = configuration.learningRate(atStep: next)
+      let logits = network.forward(batch.images, dropoutSeed: dropoutSeed(step: next))
+      let (loss, gradient) = WeightedCrossEntropy.evaluate(
+        logits: logits, labels: batch.labels, weights: batch.weights, classes: classes, batch: configuration.batch)
+      guard loss.isFinite else {
+        throw TrainingError(
+          "the loss became \(loss) at step \(next); lower --lr (now \(configuration.learningRate)) or add --warmup steps")
+      }
+      network.backward(gradient)
+      network.sgdStep(learningRate: Float(rate), momentum: Float(configuration.momentum))
+      step = next
+      let seconds = Date().timeIntervalSince(started)
+      let record = MetricsRecord(step: step, loss: loss, seconds: seconds, learningRate: rate)
+      try metrics.append(record)
+      records.append(record)
+
+      var stepReport = StepReport(step: step, steps: configuration.steps, loss: loss, seconds: seconds, learningRate: rate)
+      if validateEvery > 0, !validation.isEmpty, step % validateEvery == 0 || step == configuration.steps {
+        let result = try validate()
+        let line = MetricsRecord(step: step, validationLoss: result.loss, validationPixelError: result.pixelError)
+        try metrics.append(line)
+        records.append(line)
+        stepReport.validation = result
+      }
+      if step % checkpointEvery == 0 || step == configuration.steps {
+        stepReport.checkpoint = try writeCheckpoint()
+      }
+      report(stepReport)
+    }
+    return .finished(step: step)
+  }
+
+  /// Dropout masks of step s: a stream of the run's seed no other draw uses.
+  func dropoutSeed(step: Int) -> UInt64 {
+    var rng = SplitMix64(seed: configuration.seed ^ 0xD50F_0D50_F0D5_0F0D, stream: UInt64(step))
+    return rng.next()
+  }
+
+  /// Mean cross-entropy (unweighted) and pixel error over the validation images.
+  public func validate() throws -> (loss: Double, pixelError: Double) {
+    let parameters = network.parameters()
+    if let predictor {
+      predictor.setParameters(parameters)
+    } else {
+      predictor = try TiledPredictor(
+        architecture: configuration.architecture, parameters: parameters, tile: configuration.tile, backend: backend)
+    }
+    var loss = 0.0
+    var wrong = 0
+    var pixels = 0
+    let k = configuration.architecture.classes
+    for item in validation {
+      let probabilities = predictor!.probabilities(item.image)
+      let plane = item.image.pixelCount
+      for p in 0..<plane {
+        let truth = Int(item.classes[p])
+        loss -= log(max(Double(probabilities[truth * plane + p]), 1e-30))
+        var best = 0
+        for j in 1..<k where probabilities[j * plane + p] > probabilities[best * plane + p] { best = j }
+        if best != truth { wrong += 1 }
+      }
+      pixels += plane
+    }
+    return (loss / Double(max(1, pixels)), Double(wrong) / Double(max(1, pixels)))
+  }
+
+  /// Writes last.ckpt (keeping the previous one as step-NNNNNN.ckpt), prunes
+  /// old ones, and redraws loss.svg. Returns the checkpoint path.
+  @discardableResult
+  public func writeCheckpoint() throws -> String {
+    let last = directory + "/" + Checkpoint.lastName
+    let fm = FileManager.default
+    // The previous newest becomes step-NNNNNN.ckpt (a hard link: at every
+    // moment last.ckpt is a complete checkpoint).
+    if keepCheckpoints > 0, fm.fileExists(atPath: last),
+      let previous = try? SafeTensors.readMetadata(from: last)["step"].flatMap(Int.init), previous != step
+    {
+      let older = directory + "/" + Checkpoint.fileName(step: previous)
+      try? fm.removeItem(atPath: older)
+      if link(last, older) != 0 { try? fm.copyItem(atPath: last, toPath: older) }
+    }
+    try checkpoint.write(to: last)
+    let olderFiles = ((try? fm.contentsOfDirectory(atPath: directory)) ?? [])
+      .filter { $0.hasPrefix("step-") && $0.hasSuffix(".ckpt") }.sorted()
+    for name in olderFiles.dropLast(keepCheckpoints) { try? fm.removeItem(atPath: directory + "/" + name) }
+    try LossPlot.write(records, title: "U-Net training loss", to: directory + "/loss.svg")
+    return last
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

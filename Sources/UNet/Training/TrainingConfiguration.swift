@@ -1,0 +1,88 @@
+/// Everything that decides a training run's result. Stored in every
+/// checkpoint, so that `--resume` continues the same run and later commands
+/// know the network they load.
+public struct TrainingConfiguration: Sendable, Hashable, Codable {
+  public var architecture: Architecture
+  /// Input tile size (572 in the paper); the output is `tile − 2·margin`.
+  public var tile: Int
+  /// Tiles per step (1 in the paper).
+  public var batch: Int
+  /// Steps of the whole run.
+  public var steps: Int
+  public var learningRate: Double
+  public var momentum: Double
+  public var schedule: LearningRateSchedule
+  /// Steps over which the learning rate rises linearly from 0 at the start.
+  public var warmupSteps: Int
+  public var seed: UInt64
+  /// Shuffle-buffer size of the tile stream, in samples.
+  public var shuffleBuffer: Int
+  /// The dataset folder the run trains on.
+  public var shards: String
+  /// The image normalisation of the dataset (from its manifest, as JSON),
+  /// applied again to images at prediction time.
+  public var normalization: String?
+
+  public init(
+    architecture: Architecture, tile: Int, batch: Int = 1, steps: Int, learningRate: Double = 0.01,
+    momentum: Double = 0.99, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
+    shuffleBuffer: Int = 16, shards: String, normalization: String? = nil
+  ) {
+    self.architecture = architecture
+    self.tile = tile
+    self.batch = batch
+    self.steps = steps
+    self.learningRate = learningRate
+    self.momentum = momentum
+    self.schedule = schedule
+    self.warmupSteps = warmupSteps
+    self.seed = seed
+    self.shuffleBuffer = shuffleBuffer
+    self.shards = shards
+    self.normalization = normalization
+  }
+
+  /// Checks every number; the error is one line naming the value.
+  public func validate() throws {
+    if let problem = architecture.problem { throw TrainingError(problem) }
+    _ = try architecture.validateTile(tile)
+    if !(1...64).contains(batch) { throw TrainingError("batch \(batch) must be 1 to 64") }
+    if steps < 1 { throw TrainingError("steps \(steps) must be at least 1") }
+    if !(learningRate > 0 && learningRate.isFinite) { throw TrainingError("learning rate \(learningRate) must be positive") }
+    if !(momentum >= 0 && momentum < 1) { throw TrainingError("momentum \(momentum) must be in [0, 1)") }
+    if warmupSteps < 0 { throw TrainingError("warm-up steps \(warmupSteps) must not be negative") }
+    if !(1...4096).contains(shuffleBuffer) { throw TrainingError("shuffle buffer \(shuffleBuffer) must be 1 to 4096") }
+  }
+
+  /// The learning rate of step `step` (1-based).
+  public func learningRate(atStep step: Int) -> Double {
+    var rate = learningRate
+    switch schedule {
+    case .constant: break
+    case .cosine:
+      let progress = Double(step - 1) / Double(max(1, steps - 1))
+      rate *= 0.5 * (1 + cos(Double.pi * progress))
+    case .step:
+      // ×0.1 at 60 % and again at 85 % of the run.
+      if step > steps * 85 / 100 { rate *= 0.01 } else if step > steps * 6 / 10 { rate *= 0.1 }
+    }
+    if warmupSteps > 0 && step <= warmupSteps { rate *= Double(step) / Double(warmupSteps) }
+    return rate
+  }
+}
+
+/// How the learning rate changes over a run (before the linear warm-up).
+public enum LearningRateSchedule: String, Sendable, Hashable, Codable, CaseIterable {
+  /// The same rate throughout (the paper).
+  case constant
+  /// Half a cosine from the rate down to 0 at the last step.
+  case cosine
+  /// ×0.1 after 60 % of the steps and again after 85 %.
+  case step
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
