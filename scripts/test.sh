@@ -7,7 +7,7 @@ scripts/setup.sh
 # PyTorch users do.
 if ! .venv-test/bin/python -c 'import webdataset, numpy, PIL' 2>/dev/null; then
   python3 -m venv .venv-test
-  .venv-test/bin/pip install -q --disable-pip-version-check numpy pillow webdataset
+  .venv-test/bin/pip install -q --disable-pip-version-check numpy pillow webdataset safetensors
 fi
 swift build --build-tests
 swift test --skip-build "$@"

@@ -1,0 +1,299 @@
+import Foundation
+import Raster
+import Shards
+
+/// Named float tensors in Hugging Face's safetensors format, the format of
+/// the checkpoints, readable by PyTorch, NumPy and JAX.
+///
+/// A file is an 8-byte little-endian header length N, N bytes of UTF-8 JSON
+/// mapping each tensor name to `{"dtype", "shape", "data_offsets"}` (offsets
+/// relative to the data buffer, which follows the header) and an optional
+/// `"__metadata__"` object of strings, then the data buffer. Only `F32`
+/// tensors are read and written, little-endian, C (row-major) order.
+///
+/// Writing is deterministic: header keys sorted, no whitespace, padded with
+/// spaces to a multiple of 8 bytes, data contiguous in tensor order. Reading
+/// is strict: anything the format does not allow, or that this type does not
+/// support, throws a `TrainingError` naming the file and the reason.
+public struct SafeTensors: Sendable, Equatable {
+  /// One named tensor.
+  public struct Tensor: Sendable, Equatable {
+    /// The name, e.g. `down.0.0.weight`.
+    public var name: String
+    /// The dimensions, outermost first; `[]` is a scalar.
+    public var shape: [Int]
+    /// The elements in row-major order; `shape.reduce(1, *)` of them.
+    public var values: [Float]
+
+    public init(name: String, shape: [Int], values: [Float]) {
+      self.name = name
+      self.shape = shape
+      self.values = values
+    }
+  }
+
+  /// Free-form string pairs stored under `"__metadata__"` (omitted when empty).
+  public var metadata: [String: String]
+  /// The tensors: written in this order; read back in data-offset order
+  /// (which is the written order, except that empty tensors sharing an
+  /// offset come back sorted by name).
+  public var tensors: [Tensor]
+
+  /// Header lengths above this are rejected before anything is allocated.
+  public static let maxHeaderBytes = 100_000_000
+
+  public init(metadata: [String: String] = [:], tensors: [Tensor]) {
+    self.metadata = metadata
+    self.tensors = tensors
+  }
+
+  /// The first tensor named `name`, or nil.
+  public subscript(name: String) -> Tensor? {
+    tensors.first { $0.name == name }
+  }
+
+  /// A one-line reason why the tensors cannot be written, or nil: a
+  /// duplicate or reserved name, a negative dimension, or a value count
+  /// that does not match the shape.
+  public var problem: String? {
+    var seen: Set<String> = []
+    for tensor in tensors {
+      if tensor.name == "__metadata__" { return "the tensor name \"__metadata__\" is reserved" }
+      guard seen.insert(tensor.name).inserted else { return "duplicate tensor name \(quoted(tensor.name))" }
+      if tensor.shape.contains(where: { $0 < 0 }) {
+        return "tensor \(quoted(tensor.name)) has a negative dimension in \(tensor.shape)"
+      }
+      if tensor.values.count != tensor.shape.reduce(1, *) {
+        return "tensor \(quoted(tensor.name)) has \(tensor.values.count) values for shape \(tensor.shape)"
+      }
+    }
+    return nil
+  }
+
+  /// The file's bytes.
+  ///
+  /// - Precondition: `problem` is nil.
+  /// - Complexity: O(total values + k log k) for k tensors.
+  public func encoded() -> [UInt8] {
+    if let problem { preconditionFailure(problem) }
+    var header: [String: JSONValue] = [:]
+    if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues { .string($0) }) }
+    var offset = 0
+    for tensor in tensors {
+      let end = offset + 4 * tensor.values.count
+      header[tensor.name] = [
+        "dtype": "F32",
+        "shape": .array(tensor.shape.map { .int(Int64($0)) }),
+        "data_offsets": [.int(Int64(offset)), .int(Int64(end))],
+      ]
+      offset = end
+    }
+    var json = Array(JSONValue.object(header).serialized(indent: 0).utf8)
+    json += [UInt8](repeating: UInt8(ascii: " "), count: (8 - json.count % 8) % 8)
+
+    var out: [UInt8] = []
+    out.reserveCapacity(8 + json.count + offset)
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { out += $0 }
+    out += json
+    for tensor in tensors {
+      for value in tensor.values {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { out += $0 }
+      }
+    }
+    return out
+  }
+
+  /// Writes the file atomically: a temporary file in the same folder,
+  /// renamed onto `path` once complete; nothing is left on failure.
+  /// - Throws: `TrainingError` when `problem` is not nil or the write fails.
+  public func write(to path: String) throws {
+    if let problem { throw TrainingError("\(path): cannot write: \(problem)") }
+    try writeFileAtomically(encoded(), to: path)
+  }
+
+  /// Reads and validates the file at `path`.
+  public static func read(from path: String) throws -> SafeTensors {
+    try decode(readFileBytes(path), path: path)
+  }
+
+  /// Parses and validates a file's bytes; `path` is named in errors.
+  ///
+  /// - Throws: `TrainingError` for a truncated file, a header length beyond
+  ///   the file or `maxHeaderBytes`, a header that is not a UTF-8 JSON
+  ///   object, an unknown field, a dtype other than `F32`, a shape that is
+  ///   not a list of non-negative integers, data offsets that are out of
+  ///   bounds, reversed, of the wrong size, overlapping or leaving gaps,
+  ///   duplicate names, or metadata values that are not strings.
+  /// - Complexity: O(`bytes.count` + k log k) for k tensors.
+  public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors {
+    do {
+      return try decode(bytes)
+    } catch {
+      throw TrainingError("\(path): \(error.reason)")
+    }
+  }
+
+  /// Why bytes are not a valid file, in words.
+  private struct Reason: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+  }
+
+  private static func decode(_ bytes: [UInt8]) throws(Reason) -> SafeTensors {
+    guard bytes.count >= 8 else {
+      throw Reason("truncated: \(bytes.count) bytes, fewer than the 8 of the header length")
+    }
+    let headerLength = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    guard headerLength <= UInt64(maxHeaderBytes) else {
+      throw Reason("header length \(headerLength) exceeds the limit of \(maxHeaderBytes) bytes")
+    }
+    guard headerLength <= UInt64(bytes.count - 8) else {
+      throw Reason("truncated: header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")
+    }
+    let data = bytes[(8 + Int(headerLength))...]
+    var metadata: [String: String] = [:]
+    var entries: [Entry] = []
+    for (name, value) in try header(Array(bytes[8..<data.startIndex])) {
+      if name == "__metadata__" {
+        guard case .object(let pairs) = value else { throw Reason("\"__metadata__\" is not an object") }
+        for (key, value) in pairs {
+          guard case .string(let text) = value else { throw Reason("metadata value of \(quoted(key)) is not a string") }
+          metadata[key] = text
+        }
+      } else {
+        entries.append(try entry(name, value, data: data))
+      }
+    }
+
+    // The tensors must tile the data buffer: no overlap, no gap, no tail.
+    entries.sort { ($0.begin, $0.end, $0.tensor.name) < ($1.begin, $1.end, $1.tensor.name) }
+    var position = 0
+    for entry in entries {
+      guard entry.begin == position else {
+        let what =
+          entry.begin < position
+          ? "overlaps the tensor before it" : "leaves a gap of \(entry.begin - position) bytes before it"
+        throw Reason("tensor \(quoted(entry.tensor.name)) at data_offsets [\(entry.begin), \(entry.end)] \(what)")
+      }
+      position = entry.end
+    }
+    guard position == data.count else { throw Reason("\(data.count - position) bytes after the last tensor's data") }
+    return SafeTensors(metadata: metadata, tensors: entries.map(\.tensor))
+  }
+
+  /// The members of the header, which must be a JSON object in UTF-8.
+  private static func header(_ bytes: [UInt8]) throws(Reason) -> [String: JSONValue] {
+    guard String(decoding: bytes, as: UTF8.self).utf8.elementsEqual(bytes) else {
+      throw Reason("the header is not valid UTF-8")
+    }
+    let json: JSONValue
+    do {
+      json = try JSONValue.parse(bytes)
+    } catch let error as ShardError {
+      throw Reason("the header is not valid JSON: \(error.reason)")
+    } catch {
+      throw Reason("the header is not valid JSON: \(error)")
+    }
+    guard case .object(let members) = json else { throw Reason("the header is not a JSON object") }
+    return members
+  }
+
+  /// A tensor and the byte range of its data within the data buffer.
+  private typealias Entry = (tensor: Tensor, begin: Int, end: Int)
+
+  /// The tensor that the header entry `name: value` describes, its values
+  /// read from `data` (the data buffer).
+  private static func entry(_ name: String, _ value: JSONValue, data: ArraySlice<UInt8>) throws(Reason) -> Entry {
+    let tensor = "tensor \(quoted(name))"
+    guard case .object(let fields) = value else { throw Reason("\(tensor) is not an object") }
+    if let unknown = fields.keys.sorted().first(where: { !["dtype", "shape", "data_offsets"].contains($0) }) {
+      throw Reason("\(tensor) has an unknown field \(quoted(unknown))")
+    }
+    guard case .string(let dtype) = fields["dtype"] else { throw Reason("\(tensor) has no dtype string") }
+    guard dtype == "F32" else { throw Reason("\(tensor) has dtype \(dtype); only F32 is supported") }
+    guard let shape = nonNegativeIntegers(fields["shape"]) else {
+      throw Reason("\(tensor) has a shape that is not a list of non-negative integers")
+    }
+    guard let offsets = nonNegativeIntegers(fields["data_offsets"]), offsets.count == 2 else {
+      throw Reason("\(tensor) has data_offsets that are not two non-negative integers")
+    }
+    let (begin, end) = (offsets[0], offsets[1])
+    guard begin <= end else { throw Reason("\(tensor) has data_offsets [\(begin), \(end)] that end before they begin") }
+    guard end <= data.count else {
+      throw Reason("truncated: \(tensor) ends at byte \(end) of a data buffer of \(data.count) bytes")
+    }
+    var count = shape.contains(0) ? 0 : 1
+    for dimension in shape where count > 0 {
+      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+      guard !overflow, product <= data.count else { throw Reason("\(tensor) has shape \(shape), larger than the file") }
+      count = product
+    }
+    guard end - begin == 4 * count else {
+      throw Reason("\(tensor) has \(end - begin) data bytes; shape \(shape) of F32 needs \(4 * count)")
+    }
+    let start = data.startIndex + begin
+    let values = (0..<count).map { i in
+      let at = start + 4 * i
+      let bits = UInt32(data[at]) | UInt32(data[at + 1]) << 8 | UInt32(data[at + 2]) << 16 | UInt32(data[at + 3]) << 24
+      return Float(bitPattern: bits)
+    }
+    return (Tensor(name: name, shape: shape, values: values), begin, end)
+  }
+
+  /// The elements of a JSON array of non-negative integers, or nil.
+  private static func nonNegativeIntegers(_ value: JSONValue?) -> [Int]? {
+    guard case .array(let elements) = value else { return nil }
+    var out: [Int] = []
+    for element in elements {
+      guard case .int(let n) = element, n >= 0, let n = Int(exactly: n) else { return nil }
+      out.append(n)
+    }
+    return out
+  }
+}
+
+// MARK: - File access
+
+/// The whole content of the regular file at `path`.
+/// - Throws: `TrainingError` naming the file when it is missing, a folder or
+///   unreadable.
+func readFileBytes(_ path: String) throws -> [UInt8] {
+  var isDirectory: ObjCBool = false
+  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+    throw TrainingError("\(path): no such file")
+  }
+  guard !isDirectory.boolValue else { throw TrainingError("\(path): is a folder, expected a file") }
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw TrainingError("\(path): cannot read the file")
+  }
+  return [UInt8](data)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename
+/// (`AtomicFile`), so that `path` holds either its old content or all of `bytes`.
+func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+  do {
+    try AtomicFile.write(bytes, to: path)
+  } catch let error as RasterError {
+    throw TrainingError(error.description)
+  }
+}
+
+/// `text` in double quotes with quotes, backslashes and control characters
+/// escaped, so that an error message stays one line whatever a name holds.
+func quoted(_ text: String) -> String {
+  var out = "\""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    default:
+      if scalar.value < 0x20 || scalar.value == 0x7F {
+        out += "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+  }
+  return out + "\""
+}
