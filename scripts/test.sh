@@ -3,9 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# Python with webdataset and numpy, for the test that reads the shards as
-# PyTorch users do.
-if ! .venv-test/bin/python -c 'import webdataset, numpy, PIL' 2>/dev/null; then
+# Python with webdataset, numpy and safetensors, for the tests that read the
+# shards and checkpoints as PyTorch users do.
+if ! .venv-test/bin/python -c 'import webdataset, numpy, PIL, safetensors' 2>/dev/null; then
   python3 -m venv .venv-test
   .venv-test/bin/pip install -q --disable-pip-version-check numpy pillow webdataset safetensors
 fi

@@ -64,13 +64,20 @@ public final class Trainer {
   private let metrics: MetricsLog
   private var records: [MetricsRecord]
   private var predictor: TiledPredictor?
+  /// The step of the checkpoint in last.ckpt, if this run wrote or read one.
+  private var lastCheckpointStep: Int?
 
-  /// Starts a new run in `directory`, or with `resume` continues the one there.
-  /// - Parameter steps: on resume, a new total (to train longer); nil keeps the checkpoint's.
+  /// Starts a new run in `directory`. The network's input channels are
+  /// those of the dataset's images, whatever `configuration` says.
   public init(
     configuration: TrainingConfiguration, directory: String, backend: any Backend,
     checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
   ) throws {
+    try configuration.validate()
+    let output = try configuration.architecture.validateTile(configuration.tile)
+    stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
+    var configuration = configuration
+    configuration.architecture.inputChannels = stream.channels
     try configuration.validate()
     self.configuration = configuration
     self.directory = directory
@@ -79,12 +86,6 @@ public final class Trainer {
     self.keepCheckpoints = max(0, keepCheckpoints)
     self.validateEvery = max(0, validateEvery)
     backendName = backend.name
-    let output = try configuration.architecture.validateTile(configuration.tile)
-    stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
-    guard stream.channels == configuration.architecture.inputChannels else {
-      throw TrainingError(
-        "\(configuration.shards): images have \(stream.channels) channels, the network expects \(configuration.architecture.inputChannels)")
-    }
     network = try backend.compile(
       configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
     network.setParameters(configuration.architecture.initialParameters(seed: configuration.seed))
@@ -121,6 +122,7 @@ public final class Trainer {
     network.setParameters(checkpoint.parameters)
     network.setMomentum(momentum)
     step = checkpoint.step
+    lastCheckpointStep = checkpoint.step
     metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncatingAfter: checkpoint.step)
     records = (try? MetricsLog.read(from: directory + "/metrics.jsonl")) ?? []
   }
@@ -224,14 +226,13 @@ public final class Trainer {
     let fm = FileManager.default
     // The previous newest becomes step-NNNNNN.ckpt (a hard link: at every
     // moment last.ckpt is a complete checkpoint).
-    if keepCheckpoints > 0, fm.fileExists(atPath: last),
-      let previous = try? SafeTensors.readMetadata(from: last)["step"].flatMap(Int.init), previous != step
-    {
+    if keepCheckpoints > 0, fm.fileExists(atPath: last), let previous = lastCheckpointStep, previous != step {
       let older = directory + "/" + Checkpoint.fileName(step: previous)
       try? fm.removeItem(atPath: older)
       if link(last, older) != 0 { try? fm.copyItem(atPath: last, toPath: older) }
     }
     try checkpoint.write(to: last)
+    lastCheckpointStep = step
     let olderFiles = ((try? fm.contentsOfDirectory(atPath: directory)) ?? [])
       .filter { $0.hasPrefix("step-") && $0.hasSuffix(".ckpt") }.sorted()
     for name in olderFiles.dropLast(keepCheckpoints) { try? fm.removeItem(atPath: directory + "/" + name) }

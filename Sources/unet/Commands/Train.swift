@@ -172,11 +172,10 @@ struct Train: ParsableCommand {
       inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? 64, depth: depth ?? 4,
       dropout: dropout ?? 0.5)
     if let problem = architecture.problem { throw TrainingError(problem) }
-    var configuration = TrainingConfiguration(
+    let configuration = TrainingConfiguration(
       architecture: architecture, tile: tile ?? 572, batch: batch ?? 1, steps: steps, learningRate: lr ?? 0.01,
       momentum: momentum ?? 0.99, schedule: schedule ?? .constant, warmupSteps: warmup ?? min(100, steps / 10),
       seed: seed ?? 0, shuffleBuffer: shuffleBuffer ?? 16, shards: shards, normalization: normalization)
-    configuration.architecture.inputChannels = try TrainingStream.imageChannels(in: shards)
     try configuration.validate()
     return configuration
   }
