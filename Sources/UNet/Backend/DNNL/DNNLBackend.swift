@@ -251,22 +251,31 @@ final class DNNLGraph: CompiledGraph {
     let prop = training ? dnnl_forward_training : dnnl_forward_inference
     let what = deconvolution ? "up-convolution" : "convolution"
 
-    var src = srcAny, weights = weightsAny, bias = biasMD, dst = dstAny
-    let forward: DNNLPrimitive
-    if deconvolution {
-      var desc = dnnl_deconvolution_desc_t()
-      try DNNL.check(
-        dnnl_deconvolution_forward_desc_init(&desc, prop, dnnl_deconvolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
-        what)
-      forward = try DNNLPrimitive(op: &desc, context: ctx, what: what)
-    } else {
+    func makeForward(source: dnnl_memory_desc_t) throws -> DNNLPrimitive {
+      var src = source, weights = weightsAny, bias = biasMD, dst = dstAny
+      if deconvolution {
+        var desc = dnnl_deconvolution_desc_t()
+        try DNNL.check(
+          dnnl_deconvolution_forward_desc_init(&desc, prop, dnnl_deconvolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
+          what)
+        return try DNNLPrimitive(op: &desc, context: ctx, what: what)
+      }
       var desc = dnnl_convolution_desc_t()
       try DNNL.check(
         dnnl_convolution_forward_desc_init(&desc, prop, dnnl_convolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
         what)
       let attr = try attributes(relu: relu)
       defer { dnnl_primitive_attr_destroy(attr) }
-      forward = try DNNLPrimitive(op: &desc, attr: attr, context: ctx, what: what)
+      return try DNNLPrimitive(op: &desc, attr: attr, context: ctx, what: what)
+    }
+    var forward = try makeForward(source: srcAny)
+    // With few input channels oneDNN picks a plain source for the forward
+    // pass, for which its backward passes have only slow reference kernels.
+    // Inside the network, keep the blocked layout instead (channels padded).
+    if training, input != 0, DNNL.equal(forward.md(dnnl_query_src_md), DNNL.desc(dims(input), dnnl_nchw)),
+      let blocked = try? makeForward(source: DNNL.desc(dims(input), dnnl_nhwc))
+    {
+      forward = blocked
     }
     primitives.append(forward)
     let srcMD = forward.md(dnnl_query_src_md)

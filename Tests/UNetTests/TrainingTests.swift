@@ -1,0 +1,117 @@
+import Foundation
+import Raster
+import Testing
+
+@testable import UNet
+
+@Suite struct TrainingTests {
+  /// A tiny network fed one fixed tile again and again learns it: the loss
+  /// falls at least tenfold (the issue's overfitting check).
+  @Test func tinyModelOverfitsOneSample() throws {
+    let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 8, depth: 2, dropout: 0)
+    let tile = 68
+    let output = try a.validateTile(tile)
+    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
+    network.setParameters(a.initialParameters(seed: 5))
+    // Bright discs on a dark background, the class is "inside a disc".
+    var input = [Float](repeating: 0, count: tile * tile)
+    var labels = [Int32](repeating: 0, count: output * output)
+    let margin = a.margin
+    let centres = [(20.0, 22.0), (45.0, 40.0), (30.0, 50.0)]
+    var rng = SplitMix64(seed: 3)
+    for y in 0..<tile {
+      for x in 0..<tile {
+        let inside = centres.contains { (Double(x) - $0.0) * (Double(x) - $0.0) + (Double(y) - $0.1) * (Double(y) - $0.1) < 64 }
+        input[y * tile + x] = (inside ? 0.8 : 0.2) + Float(rng.uniform(-0.1, 0.1))
+        if inside, (margin..<margin + output).contains(y), (margin..<margin + output).contains(x) {
+          labels[(y - margin) * output + x - margin] = 1
+        }
+      }
+    }
+    let weights = [Float](repeating: 1, count: output * output)
+    var losses: [Double] = []
+    for step in 1...150 {
+      let logits = network.forward(input, dropoutSeed: UInt64(step))
+      let (loss, gradient) = WeightedCrossEntropy.evaluate(logits: logits, labels: labels, weights: weights, classes: 2, batch: 1)
+      losses.append(loss)
+      network.backward(gradient)
+      network.sgdStep(learningRate: Float(0.01 * min(1, Double(step) / 10)), momentum: 0.99)
+    }
+    let last = losses.suffix(5).reduce(0, +) / 5
+    #expect(last * 10 <= losses[0], "loss \(losses[0]) → \(last)")
+  }
+
+  @Test func checkpointRoundTrip() throws {
+    let a = Architecture(inputChannels: 2, classes: 3, baseChannels: 2, depth: 1, dropout: 0.5)
+    let configuration = TrainingConfiguration(
+      architecture: a, tile: 22, batch: 2, steps: 10, learningRate: 0.02, momentum: 0.9, schedule: .cosine,
+      warmupSteps: 2, seed: 42, shuffleBuffer: 4, shards: "/data/shards", normalization: #"{"range":{}}"#)
+    let parameters = a.initialParameters(seed: 1)
+    let momentum = a.initialParameters(seed: 2)
+    let checkpoint = Checkpoint(configuration: configuration, step: 7, parameters: parameters, momentum: momentum, stream: #"{"tiles":7}"#)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try checkpoint.write(to: dir + "/last.ckpt")
+    let read = try Checkpoint.read(from: try Checkpoint.resolve(dir))
+    #expect(read.configuration == configuration)
+    #expect(read.step == 7)
+    #expect(read.parameters == parameters)
+    #expect(read.momentum == momentum)
+    #expect(read.stream == checkpoint.stream)
+    // Export: weights only, PyTorch names, architecture in the metadata.
+    let export = checkpoint.export
+    #expect(export.tensors.map(\.name) == a.parameterSpecs.map(\.name))
+    #expect(export.tensors.map(\.shape) == a.parameterSpecs.map(\.shape))
+    #expect(export.metadata["architecture"].map { try? JSONDecoder().decode(Architecture.self, from: Data($0.utf8)) } == a)
+    // Damaged checkpoints are errors naming the file.
+    var file = checkpoint.safeTensors
+    file.tensors.removeAll { $0.name == "down.1.2.bias" }
+    try file.write(to: dir + "/broken.ckpt")
+    #expect(throws: TrainingError.self) { try Checkpoint.read(from: dir + "/broken.ckpt") }
+    var foreign = checkpoint.safeTensors
+    foreign.metadata["format"] = "something-else"
+    try foreign.write(to: dir + "/foreign.ckpt")
+    do {
+      _ = try Checkpoint.read(from: dir + "/foreign.ckpt")
+      Issue.record("a foreign file was accepted")
+    } catch {
+      #expect("\(error)".contains("foreign.ckpt"))
+    }
+    #expect(throws: TrainingError.self) { try Checkpoint.resolve(dir + "/missing") }
+  }
+
+  @Test func learningRateSchedules() {
+    let a = Architecture.paper
+    var c = TrainingConfiguration(architecture: a, tile: 572, steps: 100, learningRate: 0.1, warmupSteps: 10, shards: "x")
+    #expect(abs(c.learningRate(atStep: 1) - 0.01) < 1e-12)
+    #expect(abs(c.learningRate(atStep: 10) - 0.1) < 1e-12)
+    #expect(c.learningRate(atStep: 100) == 0.1)
+    c.schedule = .cosine
+    c.warmupSteps = 0
+    #expect(c.learningRate(atStep: 1) == 0.1)
+    #expect(abs(c.learningRate(atStep: 100)) < 1e-12)
+    c.schedule = .step
+    #expect(c.learningRate(atStep: 60) == 0.1)
+    #expect(abs(c.learningRate(atStep: 61) - 0.01) < 1e-12)
+    #expect(abs(c.learningRate(atStep: 86) - 0.001) < 1e-12)
+  }
+
+  /// Overlap-tile prediction does not depend on the tile size, and a tile
+  /// that covers the image equals one pass over the mirrored image.
+  @Test func tiledPredictionIsTileInvariant() throws {
+    let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 4, depth: 2, dropout: 0.5)
+    let parameters = a.initialParameters(seed: 9)
+    var rng = SplitMix64(seed: 4)
+    let image = Image<Float>(width: 45, height: 37, channels: 1, samples: (0..<45 * 37).map { _ in Float(rng.unit()) })
+    let backend = DNNLBackend(threads: 1)
+    let small = try TiledPredictor(architecture: a, parameters: parameters, tile: 60, backend: backend)  // output 16
+    let large = try TiledPredictor(architecture: a, parameters: parameters, tile: 108, backend: backend)  // output 64
+    let p = small.probabilities(image)
+    let q = large.probabilities(image)
+    #expect(p.count == 2 * 45 * 37)
+    let worst = zip(p, q).map { abs($0 - $1) }.max()!
+    #expect(worst <= 1e-5, "largest difference \(worst)")
+    for i in 0..<45 * 37 { #expect(abs(p[i] + p[45 * 37 + i] - 1) < 1e-5) }
+  }
+}
