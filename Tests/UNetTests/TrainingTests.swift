@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import Shards
 import Testing
 
 @testable import UNet
@@ -113,5 +114,70 @@ import Testing
     let worst = zip(p, q).map { abs($0 - $1) }.max()!
     #expect(worst <= 1e-5, "largest difference \(worst)")
     for i in 0..<45 * 37 { #expect(abs(p[i] + p[45 * 37 + i] - 1) < 1e-5) }
+  }
+
+  /// A small dataset of random images with blob masks and weights.
+  static func dataset(in directory: String, samples: Int = 6, size: Int = 40) throws {
+    let writer = DatasetWriter(
+      directory: directory, plan: try ShardPlan(name: "train", totalSamples: samples, samplesPerShard: 2),
+      parameters: ["augment": ["normalization": "none"]], tool: ToolInfo(name: "unet", version: "test"))
+    _ = try writer.run { _, range in
+      try range.map { i in
+        var rng = SplitMix64(seed: 100, stream: UInt64(i))
+        let cx = rng.uniform(10, 30), cy = rng.uniform(10, 30)
+        var image: [Float] = [], mask: [UInt8] = [], weight: [Float] = []
+        for y in 0..<size {
+          for x in 0..<size {
+            let inside = (Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy) < 80
+            image.append((inside ? 0.7 : 0.3) + Float(rng.uniform(-0.2, 0.2)))
+            mask.append(inside ? 1 : 0)
+            weight.append(inside ? 2 : 1)
+          }
+        }
+        return try ShardSample(
+          key: String(format: "%08d", i),
+          fields: [
+            .init(name: "image.npy", bytes: try ImageFile.encoded(AnyImage(Image(width: size, height: size, samples: image)), as: .npy, channelsFirst: true)),
+            .init(name: "mask.png", bytes: try ImageFile.encoded(AnyImage(Image(width: size, height: size, samples: mask)), as: .png)),
+            .init(name: "weight.npy", bytes: try ImageFile.encoded(AnyImage(Image(width: size, height: size, samples: weight)), as: .npy)),
+          ])
+      }
+    }
+  }
+
+  /// Stopping after any step, checkpointing and resuming ends with exactly
+  /// the weights, momentum and stream position of an uninterrupted run.
+  @Test func resumedRunEqualsUninterruptedRun() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())").path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    for sub in ["data", "a", "b"] { try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true) }
+    try Self.dataset(in: root + "/data")
+    let configuration = TrainingConfiguration(
+      architecture: .init(inputChannels: 1, classes: 2, baseChannels: 4, depth: 1, dropout: 0.5), tile: 34, batch: 2,
+      steps: 9, learningRate: 0.01, momentum: 0.99, warmupSteps: 3, seed: 5, shuffleBuffer: 3, shards: root + "/data")
+    let backend = DNNLBackend(threads: 1)
+    let whole = try Trainer(configuration: configuration, directory: root + "/a", backend: backend, checkpointEvery: 100)
+    #expect(try whole.run() == .finished(step: 9))
+    let expected = try Checkpoint.read(from: root + "/a/last.ckpt")
+
+    var stops = [2, 5, 6]
+    var trainer = try Trainer(configuration: configuration, directory: root + "/b", backend: backend, checkpointEvery: 100)
+    while true {
+      let stopAt = stops.first ?? .max
+      let outcome = try trainer.run(shouldStop: { trainer.step >= stopAt })
+      if case .finished = outcome { break }
+      stops.removeFirst()
+      trainer = try Trainer(
+        resuming: try Checkpoint.read(from: root + "/b/last.ckpt"), directory: root + "/b", backend: backend, checkpointEvery: 100)
+    }
+    let resumed = try Checkpoint.read(from: root + "/b/last.ckpt")
+    #expect(resumed.step == 9)
+    #expect(resumed.parameters == expected.parameters)
+    #expect(resumed.momentum == expected.momentum)
+    #expect(resumed.stream == expected.stream)
+    let a = try MetricsLog.read(from: root + "/a/metrics.jsonl").map { [$0.step: $0.loss] }
+    let b = try MetricsLog.read(from: root + "/b/metrics.jsonl").map { [$0.step: $0.loss] }
+    #expect(a == b)
+    #expect(a.count == 9)
   }
 }
