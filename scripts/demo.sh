@@ -15,3 +15,7 @@ rm -rf "$out/shards"
 "$unet" augment --images "$out/synth/images" --labels "$out/synth/labels" --out "$out/shards" \
   --samples 64 --per-shard 16 --seed 1 --preview 4
 "$unet" manifest verify "$out/shards"
+rm -rf "$out/run"
+"$unet" train --shards "$out/shards" --out "$out/run" --steps 60 --base-channels 16 --depth 3 --tile 188 \
+  --checkpoint-every 20
+"$unet" export --model "$out/run" --out "$out/unet.safetensors"
