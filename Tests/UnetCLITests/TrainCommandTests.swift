@@ -201,7 +201,7 @@ import UNet
 
   /// AtomicFile names its temporary files `.NAME.PID.RANDOM.tmp`; a SIGKILL
   /// while a checkpoint or metrics.jsonl is being written leaves one behind.
-  @Test(.disabled("product bug: a resumed run leaves the temporary files of a killed run in --out"))
+  @Test
   func resumeRemovesTemporaryFilesOfAKilledRun() throws {
     let out = dir + "/stale"
     let r = try train(out, ["--steps", "2", "--checkpoint-every", "2"])
@@ -240,7 +240,7 @@ import UNet
   }
 
   /// --steps on --resume is "a new total"; without it the run keeps its own.
-  @Test(.disabled("product bug: --resume without --steps trains to the default 1000 steps, not the run's total"))
+  @Test
   func resumeWithoutStepsKeepsTheRunsTotal() throws {
     let out = dir + "/total"
     var r = try train(out, ["--steps", "4", "--checkpoint-every", "2"])

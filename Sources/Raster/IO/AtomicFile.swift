@@ -57,4 +57,23 @@ public enum AtomicFile {
       throw error
     }
   }
+
+  /// Removes the temporary files that writes into `folder` left behind when
+  /// their process was killed: `.NAME.PID.RAND.tmp` for every NAME that
+  /// `isTarget` accepts, when process PID no longer runs. Returns the paths
+  /// removed.
+  @discardableResult
+  public static func removeLeftovers(in folder: String, where isTarget: (String) -> Bool) -> [String] {
+    var removed: [String] = []
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+      guard entry.hasPrefix("."), entry.hasSuffix(".tmp") else { continue }
+      let parts = entry.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+      guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), UInt32(parts[parts.count - 1]) != nil else { continue }
+      let name = parts.dropLast(2).joined(separator: ".")
+      guard isTarget(name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+      let path = folder + "/" + entry
+      if unlink(path) == 0 { removed.append(path) }
+    }
+    return removed
+  }
 }

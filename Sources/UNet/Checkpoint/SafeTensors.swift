@@ -145,7 +145,7 @@ public struct SafeTensors: Sendable, Equatable {
     }
     let headerLength = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     guard headerLength <= UInt64(maxHeaderBytes) else {
-      throw Reason("header length \(headerLength) exceeds the limit of \(maxHeaderBytes) bytes")
+      throw Reason("not a safetensors file: header length \(headerLength) exceeds the limit of \(maxHeaderBytes) bytes")
     }
     guard headerLength <= UInt64(bytes.count - 8) else {
       throw Reason("truncated: header length \(headerLength) runs past the end of the file (\(bytes.count) bytes)")

@@ -90,6 +90,7 @@ public final class Trainer {
       configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
     network.setParameters(configuration.architecture.initialParameters(seed: configuration.seed))
     step = 0
+    AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
     metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncatingAfter: nil)
     records = []
   }
@@ -123,8 +124,14 @@ public final class Trainer {
     network.setMomentum(momentum)
     step = checkpoint.step
     lastCheckpointStep = checkpoint.step
+    AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
     metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncatingAfter: checkpoint.step)
     records = (try? MetricsLog.read(from: directory + "/metrics.jsonl")) ?? []
+  }
+
+  /// Files of a training folder: last.ckpt, step-NNNNNN.ckpt, metrics.jsonl, loss.svg.
+  static func isRunFile(_ name: String) -> Bool {
+    [Checkpoint.lastName, "metrics.jsonl", "loss.svg"].contains(name) || (name.hasPrefix("step-") && name.hasSuffix(".ckpt"))
   }
 
   static func streamConfiguration(_ c: TrainingConfiguration, output: Int) -> TrainingStream.Configuration {
@@ -144,6 +151,11 @@ public final class Trainer {
   /// (checked between steps; a checkpoint is written before returning).
   public func run(report: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> Outcome {
     let classes = configuration.architecture.classes
+    if step >= configuration.steps {
+      // A run killed after its last checkpoint: redraw the plot, prune.
+      try writeCheckpoint()
+      return .finished(step: step)
+    }
     while step < configuration.steps {
       if shouldStop() {
         try writeCheckpoint()

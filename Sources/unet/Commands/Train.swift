@@ -35,8 +35,8 @@ struct Train: ParsableCommand {
   @Option(help: "Output folder for checkpoints, metrics.jsonl and loss.svg.")
   var out: String
 
-  @Option(help: "Training steps in total (on --resume, a new total to train longer).")
-  var steps: Int = 1000
+  @Option(help: "Training steps in total (default 1000; on --resume, a new total to train longer).")
+  var steps: Int?
 
   @Option(help: "Learning rate (default 0.001).")
   var lr: Double?
@@ -98,7 +98,7 @@ struct Train: ParsableCommand {
   @OptionGroup var limits: LimitOptions
 
   func validate() throws {
-    guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
     guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
     guard keep >= 0 else { throw ValidationError("--keep must not be negative, got \(keep)") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -121,7 +121,18 @@ struct Train: ParsableCommand {
 
   private func train() throws {
     let backend = DNNLBackend(threads: threads)
+    let created = !FileManager.default.fileExists(atPath: out)
     try makeDirectory(out)
+    do {
+      try train(backend: backend)
+    } catch {
+      // A refused run leaves no empty folder behind.
+      if created { rmdir(out) }
+      throw error
+    }
+  }
+
+  private func train(backend: DNNLBackend) throws {
     let last = out + "/" + Checkpoint.lastName
     let trainer: Trainer
     if resume {
@@ -173,8 +184,8 @@ struct Train: ParsableCommand {
       dropout: dropout ?? 0.5)
     if let problem = architecture.problem { throw TrainingError(problem) }
     let configuration = TrainingConfiguration(
-      architecture: architecture, tile: tile ?? 572, batch: batch ?? 1, steps: steps, learningRate: lr ?? TrainingConfiguration.defaultLearningRate,
-      momentum: momentum ?? 0.99, schedule: schedule ?? .constant, warmupSteps: warmup ?? min(100, steps / 10),
+      architecture: architecture, tile: tile ?? 572, batch: batch ?? 1, steps: steps ?? 1000, learningRate: lr ?? TrainingConfiguration.defaultLearningRate,
+      momentum: momentum ?? 0.99, schedule: schedule ?? .constant, warmupSteps: warmup ?? min(100, (steps ?? 1000) / 10),
       seed: seed ?? 0, shuffleBuffer: shuffleBuffer ?? 16, shards: shards, normalization: normalization)
     try configuration.validate()
     return configuration
