@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The paper's first experiment: ISBI 2012 EM segmentation (Ronneberger et
+# al. 2015, Sec. 4), on the 25 labelled sections in ../shared/datasets.
+#
+# Sections 0-19 train; sections 20-24 are held out: they stay out of the
+# weight maps, the augmentation and the training, and only predict and eval
+# see them. (The challenge scored 30 hidden test sections instead.)
+#
+#   examples/isbi2012.sh                      # the configuration measured in the README
+#   BASE=64 STEPS=20000 SAMPLES=5000 examples/isbi2012.sh   # the paper's full width
+#
+# Environment: UNETKIT_DATASETS (default ../shared/datasets), OUT (default
+# out/isbi2012), BASE (base channels, default 32), STEPS (default 2000),
+# SAMPLES (augmented samples, default 1000), THREADS (default: all cores).
+# Re-running continues: complete shards are kept and training resumes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+datasets=${UNETKIT_DATASETS:-../shared/datasets}/isbi2012
+out=${OUT:-out/isbi2012}
+base=${BASE:-32}
+steps=${STEPS:-2000}
+samples=${SAMPLES:-1000}
+threads=${THREADS:+--threads $THREADS}
+
+scripts/setup.sh
+swift build -c release --product unet >/dev/null
+unet=$(swift build -c release --show-bin-path)/unet
+start=$(date +%s)
+
+# The split, as links: train/{image,label}/0..19, test/{image,label}/20..24.
+for part in train test; do mkdir -p "$out/split/$part/image" "$out/split/$part/label"; done
+for i in $(seq 0 24); do
+  part=$([ "$i" -lt 20 ] && echo train || echo test)
+  for kind in image label; do
+    ln -sf "$(realpath "$datasets/$kind/$i.png")" "$out/split/$part/$kind/$i.png"
+  done
+done
+
+echo "== weights (training sections)"
+"$unet" weights "$out/split/train/label" --out "$out/weights" --preview
+echo "== augment: $samples samples"
+"$unet" augment --images "$out/split/train/image" --labels "$out/split/train/label" --out "$out/shards" \
+  --samples "$samples" --per-shard 100 --seed 1 --resume
+echo "== train: base $base, $steps steps"
+resume=$([ -e "$out/run/last.ckpt" ] && echo --resume || true)
+"$unet" train --shards "$out/shards" --out "$out/run" --base-channels "$base" --steps "$steps" \
+  --checkpoint-every 250 $resume $threads
+echo "== predict the held-out sections (8-fold averaging)"
+"$unet" predict --model "$out/run" "$out/split/test/image" --out "$out/pred" --tta
+echo "== eval"
+"$unet" eval --pred "$out/pred" --truth "$out/split/test/label" --thresholds 10
+"$unet" eval --pred "$out/pred" --truth "$out/split/test/label" --thresholds 10 --json > "$out/eval.json"
+echo "isbi2012: done in $(( $(date +%s) - start )) s; scores in $out/eval.json, loss curve $out/run/loss.svg"
