@@ -11,7 +11,7 @@ struct Unet: ParsableCommand {
       file extension.
       """,
     version: version,
-    subcommands: [Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self, Train.self, Export.self])
+    subcommands: [Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self, Train.self, Export.self, Eval.self])
 
   static func main() {
     Allocator.keepLargeBuffers()
