@@ -25,7 +25,7 @@ let package = Package(
     .target(
       name: "Shards",
       dependencies: ["Raster", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "UNet", dependencies: ["Raster", "Shards", "CDNNL"]),
+    .target(name: "UNet", dependencies: ["Raster", "WeightMap", "Shards", "CDNNL"]),
     .executableTarget(
       name: "unet",
       dependencies: [

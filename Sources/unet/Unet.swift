@@ -11,7 +11,10 @@ struct Unet: ParsableCommand {
       file extension.
       """,
     version: version,
-    subcommands: [Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self, Train.self, Predict.self, Export.self])
+    subcommands: [
+      Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self, Train.self, Predict.self,
+      Eval.self, Export.self,
+    ])
 
   static func main() {
     Allocator.keepLargeBuffers()
