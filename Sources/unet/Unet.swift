@@ -5,7 +5,7 @@ import ArgumentParser
 struct Unet: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "unet",
-    abstract: "U-Net data work: image I/O, weight maps, augmentation, training.",
+    abstract: "U-Net data work: image I/O, weight maps, augmentation, training, prediction, evaluation.",
     discussion: """
       Images are read and written as PNG, TIFF (.tif/.tiff) or NPY, chosen by
       file extension.
@@ -13,7 +13,7 @@ struct Unet: ParsableCommand {
     version: version,
     subcommands: [
       Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self, Train.self, Predict.self,
-      Eval.self, Export.self,
+      Eval.self, Export.self, Report.self,
     ])
 
   static func main() {

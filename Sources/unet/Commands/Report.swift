@@ -1,0 +1,151 @@
+import ArgumentParser
+import Augment
+import Foundation
+import Raster
+import Shards
+import UNet
+import WeightMap
+
+/// `unet report`: a Markdown page with pictures of a pipeline's results.
+struct Report: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write OUT/report.md: metric table, loss curve, weight map and per-image panels.",
+    discussion: """
+      Reads the scores of `unet eval --json` (--eval), the images, their true
+      labels and the predictions of `unet predict` (paired by name), and
+      optionally a training folder (--run: configuration, steps, loss.svg)
+      and a weight-map folder of `unet weights --preview` (--weights). Each
+      image gets OUT/NAME.panels.png: input | true instances | foreground
+      probability | predicted instances.
+      """)
+
+  @Option(help: "Output folder.")
+  var out: String
+
+  @Option(help: "Scores written by unet eval --json.")
+  var eval: String
+
+  @Option(help: "The evaluated images (file, folder or glob).")
+  var images: String
+
+  @Option(help: "Their true labels, paired by name.")
+  var truth: String
+
+  @Option(help: "Folder of unet predict's output.")
+  var pred: String
+
+  @Option(name: .customLong("run"), help: "Training output folder (its last.ckpt and loss.svg).")
+  var runFolder: String?
+
+  @Option(help: "Folder of unet weights --preview output; its first preview is shown.")
+  var weights: String?
+
+  @Option(help: "Title of the report.")
+  var title: String = "U-Net segmentation report"
+
+  @OptionGroup var limits: LimitOptions
+
+  func run() throws {
+    do {
+      try write()
+    } catch {
+      printError(error)
+      throw ExitCode.failure
+    }
+  }
+
+  private func write() throws {
+    let scores = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: eval))), path: eval)
+    guard case .array(let rows)? = scores["images"], let overall = scores["overall"] else {
+      throw RasterError(.unsupported, path: eval, "is not the output of unet eval --json")
+    }
+    try makeDirectory(out)
+    var md = "# \(title)\n\n"
+
+    md += "## Scores\n\n"
+    md += "Best over thresholds (the threshold in parentheses); lower errors and higher IoU are better.\n\n"
+    md += "| image | pixel error | Rand error | IoU |\n|---|---|---|---|\n"
+    func cell(_ row: JSONValue, _ key: String) -> String {
+      guard let value = number(row[key]) else { return "—" }
+      let threshold = number(row[key + "_threshold"]).map { String(format: " (%.2f)", $0) } ?? ""
+      return String(format: "%.4f", value) + threshold
+    }
+    for row in rows + [overall] {
+      let name = row["name"].flatMap { if case .string(let s) = $0 { return s } else { return nil } } ?? "**overall**"
+      md += "| \(name) | \(cell(row, "pixel_error")) | \(cell(row, "rand_error")) | \(cell(row, "iou")) |\n"
+    }
+
+    if let run = runFolder {
+      let checkpoint = try Checkpoint.read(from: try Checkpoint.resolve(run))
+      let c = checkpoint.configuration
+      let a = c.architecture
+      md += "\n## Training\n\n"
+      md += "U-Net with \(a.baseChannels) base channels, depth \(a.depth), \(a.classes) classes, tile \(c.tile) → \(c.tile - 2 * a.margin); "
+      md += "\(checkpoint.step) steps of batch \(c.batch), SGD learning rate \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), momentum \(c.momentum), seed \(c.seed).\n\n"
+      let records = (try? MetricsLog.read(from: run + "/metrics.jsonl")) ?? []
+      let seconds = records.compactMap(\.seconds).reduce(0, +)
+      if seconds > 0 { md += String(format: "Training time: %.0f s (%.3f s per step).\n\n", seconds, seconds / Double(max(1, checkpoint.step))) }
+      if FileManager.default.fileExists(atPath: run + "/loss.svg") {
+        try copy(run + "/loss.svg", to: out + "/loss.svg")
+        md += "![training loss](loss.svg)\n"
+      }
+    }
+
+    if let weights, let preview = try expandInputs([weights]).first(where: { $0.hasSuffix(".preview.png") }) {
+      try copy(preview, to: out + "/weights.preview.png")
+      md += "\n## Weight map\n\n"
+      md += "The training weights of `\(imageName(imageName(preview)))` (w = w_c + w0·exp(−(d1+d2)²/2σ²); bright = heavy, instance outlines drawn):\n\n"
+      md += "![weight map](weights.preview.png)\n"
+    }
+
+    md += "\n## Images\n\nInput | true instances | foreground probability | predicted instances\n\n"
+    for (name, image, labels) in try pairSources(images: images, labels: truth) {
+      let raw = try ImageFile.read(image, limits: limits.readLimits)
+      let input = Normalization.standard.apply(to: raw)
+      let truthLabels = try ImageFile.read(labels, limits: limits.readLimits).labels(path: labels)
+      let probabilityPath = pred + "/" + name + ".prob.tiff"
+      let instancesPath = pred + "/" + name + ".instances.png"
+      let probability = Normalization.none.apply(to: try ImageFile.readPages(probabilityPath, limits: limits.readLimits)[0])
+      let instances = try ImageFile.read(instancesPath, limits: limits.readLimits).labels(path: instancesPath)
+      guard probability.width == raw.width, probability.height == raw.height else {
+        throw RasterError(.unsupported, path: probabilityPath, "is \(probability.width) x \(probability.height), its image \(raw.width) x \(raw.height)")
+      }
+      let panels = PreviewPanels.grid([[
+        PreviewPanels.gray(input),
+        Self.colored(InstanceLabels.normalize(truthLabels, connectivity: .four)),
+        PreviewPanels.gray(probability),
+        Self.colored(instances),
+      ]])
+      try ImageFile.write(panels, to: out + "/" + name + ".panels.png")
+      md += "**\(name)**\n\n![\(name)](\(name).panels.png)\n\n"
+    }
+    try AtomicFile.write(Array(md.utf8), to: out + "/report.md")
+    print("report: \(out)/report.md")
+  }
+
+  private func number(_ value: JSONValue?) -> Double? {
+    switch value {
+    case .double(let d)?: return d
+    case .int(let i)?: return Double(i)
+    case .uint(let u)?: return Double(u)
+    default: return nil
+    }
+  }
+
+  private func copy(_ source: String, to target: String) throws {
+    guard let data = FileManager.default.contents(atPath: source) else {
+      throw RasterError(.io, path: source, "cannot read")
+    }
+    try AtomicFile.write(Array(data), to: target)
+  }
+
+  /// Instances in distinct colours (a fixed hash of the id), background black.
+  static func colored(_ labels: LabelImage) -> Image<UInt8> {
+    Image(width: labels.width, height: labels.height, channels: 3, samples: labels.samples.flatMap { id -> [UInt8] in
+      guard id > 0 else { return [0, 0, 0] }
+      var h = UInt64(id) &* 0x9E37_79B9_7F4A_7C15
+      h ^= h >> 29
+      return [UInt8(80 + h % 176), UInt8(80 + (h >> 8) % 176), UInt8(80 + (h >> 16) % 176)]
+    })
+  }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// The README's main job (scripts/demo.sh) end to end at a tiny size, with
+/// the `unet` built for the tests: synth → weights → augment → train →
+/// predict → eval → report.
+@Suite struct MainJobTests {
+  @Test func wholePipelineAtATinySize() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().path
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("mainjob-\(UUID())").path
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let result = try run(
+      "/bin/bash", [root + "/scripts/demo.sh"],
+      environment: [
+        "UNET": unetExecutable, "OUT": out, "SIZE": "96", "SAMPLES": "16", "STEPS": "8", "BASE": "4", "DEPTH": "2",
+        "TILE": "68",
+      ])
+    #expect(result.status == 0, "demo.sh failed: \(result.stderr.suffix(2000))")
+    for file in [
+      "run/last.ckpt", "run/loss.svg", "run/unet.safetensors", "pred/cells_005.prob.tiff", "pred/cells_005.mask.png",
+      "pred/cells_005.instances.png", "report/report.md", "report/cells_005.panels.png", "report/loss.svg",
+      "report/weights.preview.png",
+    ] {
+      #expect(FileManager.default.fileExists(atPath: out + "/" + file), "missing \(file)")
+    }
+    // The held-out image stays out of the training data.
+    let manifest = try String(contentsOfFile: out + "/shards/manifest.json", encoding: .utf8)
+    #expect(!manifest.contains("cells_005"))
+    #expect(manifest.contains("cells_004"))
+    // The scores are the evaluation's, and the report shows them.
+    let scores = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/eval.json"))) as! [String: Any]
+    let overall = scores["overall"] as! [String: Any]
+    let pixelError = overall["pixel_error"] as! Double
+    #expect((0...1).contains(pixelError))
+    let report = try String(contentsOfFile: out + "/report/report.md", encoding: .utf8)
+    #expect(report.contains(String(format: "%.4f", pixelError)))
+    #expect(report.contains("![training loss](loss.svg)"))
+    #expect(report.contains("8 steps"))
+  }
+}
