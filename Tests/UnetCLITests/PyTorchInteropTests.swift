@@ -1,0 +1,134 @@
+import Foundation
+import Raster
+import Shards
+import Testing
+
+/// A Python that runs examples/pytorch: it imports torch, numpy,
+/// safetensors, webdataset and PIL. UNETKIT_TORCH_PYTHON names one (used as
+/// it is: when its imports fail, the tests fail and say why); otherwise the
+/// first of .venv-test/bin/python and python3 on PATH whose imports work.
+/// scripts/test.sh does not install torch (it is large), so elsewhere the
+/// suite is skipped, and the skip and its reason show in the test output.
+enum TorchPython {
+  static let modules = "torch, numpy, safetensors, webdataset, PIL"
+
+  /// The command that starts it (executable and leading arguments), or nil.
+  static let command: [String]? = {
+    if let named = ProcessInfo.processInfo.environment["UNETKIT_TORCH_PYTHON"] { return [named] }
+    let candidates = [[PythonReaderTests.packageRoot + "/.venv-test/bin/python"], ["/usr/bin/env", "python3"]]
+    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate[0]) {
+      if let probe = try? run(candidate[0], Array(candidate.dropFirst()) + ["-c", "import \(modules)"]), probe.status == 0 {
+        return candidate
+      }
+    }
+    print("PyTorchInteropTests: skipped: neither .venv-test/bin/python nor python3 imports \(modules); set UNETKIT_TORCH_PYTHON")
+    return nil
+  }()
+
+  /// Runs the Python with `arguments`.
+  static func python(_ arguments: [String]) throws -> RunResult {
+    let command = try #require(command)
+    return try run(command[0], Array(command.dropFirst()) + arguments)
+  }
+}
+
+/// UNetKit models and datasets in PyTorch, through examples/pytorch: the
+/// weights of `unet export` give `unet predict`'s probabilities, and the
+/// example's webdataset loader reads every sample of a dataset.
+@Suite(
+  // Runs only where a Python with torch is found (see TorchPython); the
+  // comment is the reason printed with each skipped test.
+  .enabled(
+    if: TorchPython.command != nil,
+    "needs a Python importing torch, numpy, safetensors, webdataset and PIL: set UNETKIT_TORCH_PYTHON"))
+struct PyTorchInteropTests {
+  let dir = makeTemporaryDirectory()
+  static let examples = PythonReaderTests.packageRoot + "/examples/pytorch"
+  static let scripts = PythonReaderTests.packageRoot + "/Tests/python"
+
+  func checkImports() throws {
+    let probe = try TorchPython.python(["-c", "import \(TorchPython.modules)"])
+    try #require(probe.status == 0, "\(TorchPython.command ?? []) cannot import \(TorchPython.modules): \(probe.stderr)")
+  }
+
+  /// 3 steps of `unet train` (4 base channels, depth 2, tile 60) on 4
+  /// augmented samples, normalised by the default percentiles; exported, the
+  /// weights go into examples/pytorch's module. The test image is 52 × 52,
+  /// the output of a 92-pixel tile at depth 2 (margin 20): `unet predict
+  /// --tile 92` covers it with one tile of the image mirrored by 20 pixels,
+  /// and PyTorch runs the module once on `numpy.pad(image, 20, "reflect")`
+  /// after normalising it as the export's metadata says. Both compute in
+  /// float32 and differ only in summation order: 1e-4 leaves a wide margin
+  /// (the difference seen here is 2.4e-7).
+  @Test func exportedWeightsGiveThePredictedProbabilities() throws {
+    try checkImports()
+    #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "48x48", "--seed", "3", "--cells", "5"]).status == 0)
+    let augment = try unet([
+      "augment", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
+      "--samples", "4", "--per-shard", "2", "--seed", "1", "--jobs", "1",
+    ])
+    try #require(augment.status == 0, "\(augment.stderr)")
+    let train = try unet([
+      "train", "--shards", dir + "/ds", "--out", dir + "/run", "--base-channels", "4", "--depth", "2",
+      "--tile", "60", "--steps", "3", "--threads", "1",
+    ])
+    try #require(train.status == 0, "\(train.stderr)")
+    let export = try unet(["export", "--model", dir + "/run", "--out", dir + "/unet.safetensors"])
+    try #require(export.status == 0, "\(export.stderr)")
+
+    // The raw 16-bit image, as .npy so that Python needs only numpy to read it.
+    #expect(try unet(["synth", "--out", dir + "/test", "--count", "1", "--size", "52x52", "--seed", "9", "--cells", "4"]).status == 0)
+    let raw = try ImageFile.read(dir + "/test/images/cells_000.png")
+    #expect(raw.sampleType == .uint16)
+    try ImageFile.write(raw, to: dir + "/image.npy")
+
+    let predict = try unet(["predict", "--model", dir + "/run", dir + "/image.npy", "--out", dir + "/pred", "--tile", "92"])
+    try #require(predict.status == 0, "\(predict.stderr)")
+    let py = try TorchPython.python([
+      Self.scripts + "/torch_predict.py", Self.examples, dir + "/unet.safetensors", dir + "/image.npy",
+      dir + "/torch.npy",
+    ])
+    try #require(py.status == 0, "\(py.stderr)")
+
+    guard case .float32(let unetProbabilities) = try ImageFile.read(dir + "/pred/image.prob.tiff"),
+      case .float32(let torchProbabilities) = try ImageFile.read(dir + "/torch.npy")
+    else {
+      Issue.record("the probabilities are not float32")
+      return
+    }
+    #expect(unetProbabilities.width == 52 && unetProbabilities.height == 52)
+    #expect(torchProbabilities.width == 52 && torchProbabilities.height == 52)
+    let difference = zip(unetProbabilities.samples, torchProbabilities.samples).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(difference <= 1e-4, "largest difference \(difference)")
+    // Not a vacuous comparison: the probabilities vary over the image.
+    let spread = (unetProbabilities.samples.max() ?? 0) - (unetProbabilities.samples.min() ?? 0)
+    #expect(spread > 0.01, "the probabilities span only \(spread)")
+    print("PyTorchInteropTests: unet predict and PyTorch differ by at most \(difference) (probabilities span \(spread))")
+  }
+
+  /// 7 samples in 4 shards (the last one short): the example's loader
+  /// yields each exactly once, whole and split between 2 ranks (with 2
+  /// DataLoader workers each) and 3 ranks, with the keys the shards hold.
+  @Test func loaderReadsEverySample() throws {
+    try checkImports()
+    #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "40x32", "--seed", "4", "--cells", "6"]).status == 0)
+    let augment = try unet([
+      "augment", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
+      "--samples", "7", "--per-shard", "2", "--seed", "1", "--jobs", "1",
+    ])
+    try #require(augment.status == 0, "\(augment.stderr)")
+    let py = try TorchPython.python([Self.scripts + "/torch_read_all.py", Self.examples, dir + "/ds"])
+    try #require(py.status == 0, "\(py.stderr)")
+
+    struct Read: Decodable {
+      var samples: Int
+      var keys: [String]
+    }
+    let read = try JSONDecoder().decode(Read.self, from: Data(py.stdout.utf8))
+    let manifest = try Manifest.read(from: dir + "/ds/manifest.json")
+    let keys = try manifest.shards.flatMap { try ShardReader.readAll(path: dir + "/ds/" + $0.file).map(\.key) }
+    #expect(read.samples == manifest.totalSamples)
+    #expect(Set(read.keys).count == read.keys.count)
+    #expect(Set(read.keys) == Set(keys))
+  }
+}

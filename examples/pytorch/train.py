@@ -1,0 +1,139 @@
+"""Trains the U-Net of Ronneberger et al. 2015 in PyTorch on a dataset that
+`unet augment` wrote, in one process or in many (DistributedDataParallel).
+
+    python train.py --shards DIR --out model.safetensors
+    torchrun --nproc_per_node N train.py --shards DIR --out model.safetensors
+
+The recipe is `unet train`'s: one output-sized region per sample at a random
+place, its context mirrored at the sample's borders; the pixel-wise softmax
+cross-entropy weighted by the sample's weight map and averaged over the
+step's pixels; SGD with momentum 0.99; He initialisation (or the weights of
+`--init`, a `unet export` file). Under torchrun each process trains on its
+share of the shards (gloo on the CPU, NCCL on GPUs, one GPU per process) and
+DDP averages the gradients, so a step sees N x --batch tiles.
+
+The result is a safetensors state dict with `unet export`'s names and
+metadata: `unet_module.load` (or docs/pytorch.md) reads it, and --init of a
+later run continues from it.
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+
+import unet_data
+import unet_module
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--shards", required=True, help="dataset folder written by unet augment")
+    p.add_argument("--out", required=True, help="output .safetensors file")
+    p.add_argument("--init", help="initial weights (a unet export file); its architecture replaces the options below")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--lr", type=float, default=0.001)
+    p.add_argument("--momentum", type=float, default=0.99)
+    p.add_argument("--tile", type=int, help="input tile side (default: --init's training tile, else 572)")
+    p.add_argument("--batch", type=int, default=1, help="tiles per step and process")
+    p.add_argument("--base-channels", type=int, default=64)
+    p.add_argument("--depth", type=int, default=4)
+    p.add_argument("--classes", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--shuffle-buffer", type=int, default=16, help="decoded samples to shuffle among")
+    p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes per process")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--cpu", action="store_true", help="train on the CPU even where CUDA is available")
+    return p.parse_args(argv)
+
+
+def main():
+    args = parse_args()
+    distributed = "LOCAL_RANK" in os.environ  # set by torchrun
+    cuda = torch.cuda.is_available() and not args.cpu
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    if cuda:
+        torch.cuda.set_device(local_rank)
+    if distributed:
+        dist.init_process_group("nccl" if cuda else "gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
+
+    manifest = unet_data.read_manifest(args.shards)
+    normalization = manifest["parameters"]["augment"].get("normalization")
+    normalization_json = (None if normalization is None
+                          else json.dumps(normalization, sort_keys=True, separators=(",", ":")))
+    channels = unet_data.input_channels(args.shards)
+    start_step = 0
+    if args.init:
+        model, meta = unet_module.load(args.init)
+        architecture = json.loads(meta["architecture"])
+        tile = args.tile or int(meta.get("tile", 572))
+        start_step = int(meta.get("step", 0))
+        if "normalization" in meta and json.loads(meta["normalization"]) != normalization and rank == 0:
+            print(f"warning: {args.init} was trained on images normalised as {meta['normalization']}, "
+                  f"the dataset's are {normalization_json}", flush=True)
+    else:
+        architecture = {"inputChannels": channels, "classes": args.classes, "baseChannels": args.base_channels,
+                        "depth": args.depth, "dropout": args.dropout}
+        tile = args.tile or 572
+        torch.manual_seed(args.seed)  # the same initial weights on every rank
+        model = unet_module.UNet(**architecture)
+        unet_module.he_init_(model)
+    if architecture["inputChannels"] != channels:
+        raise SystemExit(f"error: the model takes {architecture['inputChannels']} channels, the images have {channels}")
+    output = unet_module.output_size(tile, architecture["depth"])
+    if output is None:
+        raise SystemExit(f"error: tile {tile} is not valid for depth {architecture['depth']}: "
+                         f"every pooling needs an even size")
+
+    model.to(device)
+    net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if distributed else model
+    torch.manual_seed(args.seed + 1 + rank)  # dropout differs between ranks
+    optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
+    loader = DataLoader(unet_data.tiles(args.shards, tile, output, seed=args.seed, buffer=args.shuffle_buffer),
+                        batch_size=args.batch, num_workers=args.workers, pin_memory=cuda)
+    if rank == 0:
+        print(f"train: {architecture['baseChannels']} base channels, depth {architecture['depth']}, "
+              f"tile {tile} -> {output}, {world} x batch {args.batch}, lr {args.lr}, momentum {args.momentum}, "
+              f"{device.type}{' (DDP, ' + dist.get_backend() + ')' if distributed else ''}, "
+              f"{manifest['totals']['samples']} samples in {manifest['totals']['shards']} shards", flush=True)
+
+    net.train()
+    batches = iter(loader)
+    start = time.time()
+    for step in range(1, args.steps + 1):
+        image, labels, weights = (t.to(device, non_blocking=True) for t in next(batches))
+        logits = net(image)
+        assert logits.shape[2:] == labels.shape[1:], (logits.shape, labels.shape)
+        loss = (F.cross_entropy(logits, labels, reduction="none") * weights).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if step % args.log_every == 0 or step == args.steps:
+            mean = loss.detach().clone()
+            if distributed:
+                dist.all_reduce(mean)
+                mean /= world
+            if rank == 0:
+                print(f"step {step}/{args.steps}  loss {mean.item():.4f}  "
+                      f"{(time.time() - start) / step:.3f} s/step", flush=True)
+
+    if rank == 0:
+        temporary = args.out + ".tmp"
+        unet_module.save(model, temporary, architecture, tile=tile, step=start_step + args.steps,
+                         normalization=normalization_json)
+        os.replace(temporary, args.out)
+        print(f"train: {args.steps} steps in {time.time() - start:.1f} s -> {args.out}", flush=True)
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

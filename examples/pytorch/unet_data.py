@@ -1,0 +1,206 @@
+"""UNetKit datasets (`unet augment`'s WebDataset shards and manifest.json) as
+a `webdataset` pipeline, and the paper's overlap-tile training tiles cut
+from them.
+
+A sample of the shards holds KEY.image.npy (float32, H x W or C x H x W,
+already normalised by `unet augment`), KEY.mask.png (class per pixel, 0/1),
+KEY.weight.npy (float32 H x W, the paper's weight map), KEY.labels.npy and
+KEY.json. `samples()` yields them decoded; `tiles()` turns each into one
+training tile as `unet train` does: an output-sized region at a random
+place in the sample and the input tile around it, `margin` pixels larger on
+every side, mirrored where it leaves the sample (Ronneberger et al. 2015,
+Fig. 2). Labels and weights cover the output region only, so they line up
+with the output of the valid convolutions.
+
+Shards are split between the processes of a distributed run
+(`wds.split_by_node`) and the DataLoader workers of each
+(`wds.split_by_worker`): in each epoch every shard is read by one worker
+of one rank.
+"""
+import functools
+import io
+import json
+import os
+import random
+import tarfile
+
+import numpy as np
+import webdataset as wds
+from torch.utils.data import IterableDataset
+
+
+def read_manifest(root):
+    """The dataset's manifest.json, checked to list every shard of its plan."""
+    with open(os.path.join(root, "manifest.json")) as f:
+        manifest = json.load(f)
+    listed, planned = len(manifest["shards"]), manifest["plan"]["shardCount"]
+    if listed != planned:
+        raise ValueError(f"{root}/manifest.json lists {listed} of {planned} shards; "
+                         "finish the dataset (unet augment --resume, unet manifest merge)")
+    return manifest
+
+
+class EpochShards(IterableDataset):
+    """The shard paths, epoch after epoch (forever when `epochs` is None), in
+    a permutation drawn from (seed, epoch) when `shuffle`. Every rank and
+    worker sees the same sequence; the splitters after it pick their share."""
+
+    def __init__(self, urls, seed=0, epochs=None, shuffle=True):
+        super().__init__()
+        self.urls, self.seed, self.epochs, self.shuffle = list(urls), seed, epochs, shuffle
+
+    def __iter__(self):
+        epoch = 0
+        while self.epochs is None or epoch < self.epochs:
+            order = list(self.urls)
+            if self.shuffle:
+                random.Random(self.seed * 1_000_003 + epoch).shuffle(order)
+            for url in order:
+                yield {"url": url}
+            epoch += 1
+
+
+def stream_seed(seed):
+    """A seed for this rank and DataLoader worker."""
+    rank, _, worker, _ = wds.utils.pytorch_worker_info()
+    return [seed, rank, worker]
+
+
+def as_sample(raw):
+    """A decoded shard sample as (key, image C x H x W, mask H x W, weight H x W)."""
+    # Decoders may return read-only arrays (PIL's), which torch refuses to wrap.
+    image, mask, weight = (np.require(raw[k], requirements=["C", "W"]) for k in ("image.npy", "mask.png", "weight.npy"))
+    if image.ndim == 2:
+        image = image[None]
+    if image.dtype != np.float32 or weight.dtype != np.float32:
+        raise ValueError(f"{raw['__key__']}: image and weight must be float32")
+    if mask.shape != weight.shape or mask.shape != image.shape[1:]:
+        raise ValueError(f"{raw['__key__']}: image {image.shape}, mask {mask.shape}, weight {weight.shape} differ")
+    return raw["__key__"], image, mask, weight
+
+
+def shuffle_buffer(src, size, seed):
+    """The samples through a buffer of `size`: fill it, then emit a random
+    slot and refill it with the next sample (as `unet train --shuffle-buffer`)."""
+    rng = random.Random(str(stream_seed(seed)))
+    buffer = []
+    for sample in src:
+        if len(buffer) < size:
+            buffer.append(sample)
+            continue
+        i = rng.randrange(size)
+        yield buffer[i]
+        buffer[i] = sample
+    rng.shuffle(buffer)
+    yield from buffer
+
+
+def reflect_index(i, n):
+    """numpy's 'reflect' padding index for positions `i` of an axis of `n`
+    pixels (edge not repeated; periodic for margins wider than the axis)."""
+    if n == 1:
+        return np.zeros_like(i)
+    period = 2 * (n - 1)
+    r = np.mod(i, period)
+    return np.where(r < n, r, period - r)
+
+
+def draw_origin(rng, height, width, output):
+    """Where the output region lies: uniform over the places inside the
+    sample, centred along a side shorter than `output`."""
+    def axis(side):
+        return int(rng.integers(0, side - output + 1)) if side >= output else -((output - side) // 2)
+    y = axis(height)
+    return y, axis(width)
+
+
+def cut_tile(image, mask, weight, y, x, tile, output):
+    """The training tile for the output region at (y, x): the image
+    (C x tile x tile) mirrored past the sample's edges, labels (int64) and
+    weights (float32), output x output, 0 where the region leaves the
+    sample (weight 0: those pixels do not count)."""
+    m = (tile - output) // 2
+    height, width = mask.shape
+    rows = reflect_index(np.arange(y - m, y - m + tile), height)
+    cols = reflect_index(np.arange(x - m, x - m + tile), width)
+    image_tile = np.ascontiguousarray(image[:, rows[:, None], cols[None, :]])
+    labels = np.zeros((output, output), np.int64)
+    weights = np.zeros((output, output), np.float32)
+    y0, y1 = max(y, 0), min(y + output, height)
+    x0, x1 = max(x, 0), min(x + output, width)
+    labels[y0 - y:y1 - y, x0 - x:x1 - x] = mask[y0:y1, x0:x1]
+    weights[y0 - y:y1 - y, x0 - x:x1 - x] = weight[y0:y1, x0:x1]
+    return image_tile, labels, weights
+
+
+def tiles_from(src, tile, output, seed):
+    rng = np.random.default_rng(stream_seed(seed))
+    for _, image, mask, weight in src:
+        y, x = draw_origin(rng, *mask.shape, output)
+        yield cut_tile(image, mask, weight, y, x, tile, output)
+
+
+def samples(root, seed=0, epochs=1, shuffle=False, buffer=0):
+    """The dataset's samples as (key, image, mask, weight), this rank's and
+    worker's share of the shards, for `epochs` passes (None: forever)."""
+    manifest = read_manifest(root)
+    urls = [os.path.join(root, s["file"]) for s in manifest["shards"]]
+    stages = [
+        EpochShards(urls, seed=seed, epochs=epochs, shuffle=shuffle),
+        wds.split_by_node,
+        wds.split_by_worker,
+        wds.tarfile_to_samples(),
+        wds.decode("l8"),
+        wds.map(as_sample),
+    ]
+    if buffer > 1:
+        stages.append(functools.partial(shuffle_buffer, size=buffer, seed=seed))
+    return wds.DataPipeline(*stages)
+
+
+def tiles(root, tile, output, seed=0, buffer=16):
+    """Training tiles (image, labels, weights) forever: shards in a new
+    order each epoch, samples through a shuffle buffer, one tile each."""
+    pipeline = samples(root, seed=seed, epochs=None, shuffle=True, buffer=buffer)
+    pipeline.append(functools.partial(tiles_from, tile=tile, output=output, seed=seed))
+    return pipeline
+
+
+def input_channels(root):
+    """The image channels of the dataset's first sample (read directly, the
+    same on every rank)."""
+    first = read_manifest(root)["shards"][0]["file"]
+    with tarfile.open(os.path.join(root, first)) as tar:
+        for member in tar:
+            if member.name.endswith(".image.npy"):
+                image = np.load(io.BytesIO(tar.extractfile(member).read()))
+                return 1 if image.ndim == 2 else image.shape[0]
+    raise ValueError(f"{root}/{first}: no image.npy")
+
+
+def normalize(image, normalization):
+    """A raw image (H x W or H x W x C, any numeric type) as float32
+    C x H x W, normalised as `unet predict` does from a checkpoint's or
+    manifest's `normalization` (JSON text or its parsed value): per channel
+    (v - low) / (high - low) in float64, low and high the 1st and 99.8th
+    percentiles (`percentile`), 0 and the type's maximum (`range`; float
+    images unchanged), or 0 and 1 (`none`); where high == low, v - low."""
+    if isinstance(normalization, str):
+        normalization = json.loads(normalization)
+    x = np.asarray(image)
+    x = x[None] if x.ndim == 2 else np.moveaxis(x, -1, 0)
+    (kind, arguments), = normalization.items()
+    out = np.empty(x.shape, np.float32)
+    for c, channel in enumerate(x.astype(np.float64)):
+        if kind == "percentile":
+            values = channel[~np.isnan(channel)]
+            low, high = (np.percentile(values, [arguments["lowPercent"], arguments["highPercent"]])
+                         if values.size else (0.0, 0.0))
+        elif kind == "range":
+            low, high = 0.0, (1.0 if np.issubdtype(x.dtype, np.floating) else float(np.iinfo(x.dtype).max))
+        elif kind == "none":
+            low, high = 0.0, 1.0
+        else:
+            raise ValueError(f"unknown normalization {normalization}")
+        out[c] = (channel - low) / (high - low) if high > low else channel - low
+    return out

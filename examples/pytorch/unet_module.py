@@ -1,0 +1,111 @@
+"""The U-Net of Ronneberger, Fischer, Brox (MICCAI 2015, arXiv:1505.04597) as
+a plain PyTorch module whose state-dict names and layouts are those that
+`unet export` writes (see docs/pytorch.md), plus the few helpers around it:
+tile geometry, He initialisation, and reading and writing weights as
+safetensors with UNetKit's metadata.
+
+Tensors are N x C x H x W. Convolutions are unpadded ("valid"): an input
+tile of T pixels gives an output of `output_size(T, depth)` pixels, smaller
+by 2 * `margin(depth)`.
+"""
+import json
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+
+def block(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3), nn.ReLU(inplace=True))
+
+
+def crop(x, h, w):
+    dh, dw = (x.shape[2] - h) // 2, (x.shape[3] - w) // 2
+    return x[:, :, dh:dh + h, dw:dw + w]
+
+
+class UNet(nn.Module):
+    def __init__(self, inputChannels=1, classes=2, baseChannels=64, depth=4, dropout=0.5):
+        super().__init__()
+        ch = [baseChannels * 2 ** i for i in range(depth + 1)]
+        self.down = nn.ModuleList([block(inputChannels, ch[0])] + [block(ch[i - 1], ch[i]) for i in range(1, depth + 1)])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(ch[i], ch[i - 1], 2, stride=2) for i in range(depth, 0, -1)])
+        self.dec = nn.ModuleList([block(ch[i], ch[i - 1]) for i in range(depth, 0, -1)])
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Conv2d(ch[0], classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for i, b in enumerate(self.down):
+            x = b(x)
+            if i < len(self.down) - 1:
+                skips.append(x); x = F.max_pool2d(x, 2)
+        x = self.drop(x)
+        for up, dec, s in zip(self.up, self.dec, reversed(skips)):
+            x = up(x)
+            x = dec(torch.cat([crop(s, x.shape[2], x.shape[3]), x], 1))
+        return self.head(x)
+
+
+def output_size(tile, depth):
+    """The output side for an input tile of `tile` pixels, or None when some
+    pooling would see an odd size (the same rule as `unet train --tile`)."""
+    size = tile
+    for _ in range(depth):
+        size -= 4
+        if size <= 0 or size % 2:
+            return None
+        size //= 2
+    size -= 4
+    if size <= 0:
+        return None
+    for _ in range(depth):
+        size = size * 2 - 4
+    return size if size > 0 else None
+
+
+def margin(depth):
+    """Pixels lost on each side between input and output (92 for depth 4)."""
+    return 4 * (2 ** depth - 1) + 2 * 2 ** depth
+
+
+def he_init_(model):
+    """The paper's initialisation, as `unet train` does it: weights from
+    N(0, 2/N) with N the inputs feeding one output (C_in * k * k for a
+    convolution, C_in for a 2 x 2 stride-2 up-convolution), biases 0."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            fan_in = m.in_channels * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, nn.ConvTranspose2d):
+            fan_in = m.in_channels
+        else:
+            continue
+        nn.init.normal_(m.weight, 0.0, (2.0 / fan_in) ** 0.5)
+        nn.init.zeros_(m.bias)
+
+
+def load(path):
+    """A UNet and the file's metadata from a `unet export` file (or one that
+    `save` wrote). The architecture comes from the metadata; the tensors must
+    match it exactly."""
+    with safe_open(path, "pt") as f:
+        metadata = f.metadata() or {}
+    if "architecture" not in metadata:
+        raise ValueError(f"{path}: no 'architecture' metadata; is it a `unet export` file?")
+    model = UNet(**json.loads(metadata["architecture"]))
+    model.load_state_dict(load_file(path))
+    return model, metadata
+
+
+def save(model, path, architecture, **metadata):
+    """Writes the state dict as safetensors with UNetKit's names and the
+    metadata of `unet export` (`architecture` as JSON, other values as
+    strings), so that `load` and the module in docs/pytorch.md read it."""
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    meta = {"format": "unetkit-weights",
+            "architecture": json.dumps(architecture, sort_keys=True, separators=(",", ":"))}
+    meta.update({k: str(v) for k, v in metadata.items() if v is not None})
+    save_file(tensors, path, metadata=meta)
