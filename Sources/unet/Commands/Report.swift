@@ -84,7 +84,7 @@ struct Report: ParsableCommand {
       md += "\(checkpoint.step) steps of batch \(c.batch), SGD learning rate \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), momentum \(c.momentum), seed \(c.seed).\n\n"
       let records = (try? MetricsLog.read(from: run + "/metrics.jsonl")) ?? []
       let seconds = records.compactMap(\.seconds).reduce(0, +)
-      if seconds > 0 { md += String(format: "Training time: %.0f s (%.3f s per step).\n\n", seconds, seconds / Double(max(1, checkpoint.step))) }
+      if seconds > 0 { md += String(format: "Training time: %.0f s (mean %.3f s per step).\n\n", seconds, seconds / Double(max(1, checkpoint.step))) }
       if FileManager.default.fileExists(atPath: run + "/loss.svg") {
         try copy(run + "/loss.svg", to: out + "/loss.svg")
         md += "![training loss](loss.svg)\n"
