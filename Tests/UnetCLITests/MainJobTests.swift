@@ -38,4 +38,19 @@ import Testing
     #expect(report.contains("![training loss](loss.svg)"))
     #expect(report.contains("8 steps"))
   }
+
+  @Test func reportRefusesWhatIsNotEvalOutput() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: dir + "/list.json"))
+    for (eval, expected) in [(dir + "/missing.json", "missing.json: cannot read"), (dir + "/list.json", "list.json: is not the output")] {
+      let result = try unet([
+        "report", "--out", dir + "/report", "--eval", eval, "--images", dir, "--truth", dir, "--pred", dir,
+      ])
+      #expect(result.status != 0)
+      #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains(expected), "\(result.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: dir + "/report/report.md"))
+    }
+  }
 }

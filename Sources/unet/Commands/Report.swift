@@ -55,7 +55,10 @@ struct Report: ParsableCommand {
   }
 
   private func write() throws {
-    let scores = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: eval))), path: eval)
+    guard let bytes = FileManager.default.contents(atPath: eval) else {
+      throw RasterError(.io, path: eval, "cannot read the scores (write them with unet eval --json)")
+    }
+    let scores = try JSONValue.parse(Array(bytes), path: eval)
     guard case .array(let rows)? = scores["images"], let overall = scores["overall"] else {
       throw RasterError(.unsupported, path: eval, "is not the output of unet eval --json")
     }
