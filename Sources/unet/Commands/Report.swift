@@ -58,7 +58,9 @@ struct Report: ParsableCommand {
     guard let bytes = FileManager.default.contents(atPath: eval) else {
       throw RasterError(.io, path: eval, "cannot read the scores (write them with unet eval --json)")
     }
-    let scores = try JSONValue.parse(Array(bytes), path: eval)
+    guard let scores = try? JSONValue.parse(Array(bytes), path: eval) else {
+      throw RasterError(.unsupported, path: eval, "is not JSON; write the scores with unet eval --json")
+    }
     guard case .array(let rows)? = scores["images"], let overall = scores["overall"] else {
       throw RasterError(.unsupported, path: eval, "is not the output of unet eval --json")
     }

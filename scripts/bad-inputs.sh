@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Feeds every command bad input and prints a Markdown table of the answers
+# (docs/bad-inputs.md is its output). Each answer must be one line on
+# standard error with a non-zero exit status (option values that do not
+# parse get swift-argument-parser's "Error: ..." line followed by the
+# usage); the script fails otherwise.
+#
+#   scripts/bad-inputs.sh [UNET] > docs/bad-inputs.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+unet=${1:-$(swift build --show-bin-path)/unet}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# Good material to spoil.
+"$unet" synth --out s --count 2 --size 64x64 --seed 1 >/dev/null
+"$unet" augment --images s/images --labels s/labels --out shards --samples 4 --per-shard 2 >/dev/null
+"$unet" train --shards shards --out run --steps 1 --base-channels 2 --depth 1 --tile 36 >/dev/null 2>&1
+head -c 100 s/images/cells_000.png > truncated.png
+: > empty.png
+echo "not an image" > text.tif
+python3 -c "
+import struct
+h = b\"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }\"
+h += b' ' * (63 - len(h)) + b'\\n'
+open('float64.npy', 'wb').write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(h)) + h + bytes(32))"
+python3 -c "
+import struct, zlib
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+ihdr = struct.pack('>IIBBBBB', 100000, 100000, 8, 0, 0, 0, 0)
+open('huge.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(b'\x00' * 64)) + chunk(b'IEND', b''))"
+cp -r shards corrupt && printf 'x' | dd of=corrupt/train-000000.tar bs=1 seek=700 conv=notrunc 2>/dev/null
+cp -r shards missing && rm missing/train-000001.tar
+mkdir -p rgb && python3 -c "
+import struct, zlib
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+raw = b''.join(b'\x00' + b'\x80' * 24 for _ in range(8))
+open('rgb/cells_000.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))"
+mkdir -p small && "$unet" synth --out small --count 2 --size 32x32 --seed 2 >/dev/null
+mkdir -p lonely && cp small/labels/cells_000.png lonely/
+
+echo "| command | bad input | answer (standard error) | exit |"
+echo "|---|---|---|---|"
+row() {
+  local what=$1; shift
+  local err status=0
+  err=$("$unet" "$@" 2>&1 >/dev/null) || status=$?
+  if [ "$status" -eq 0 ] || { [ "$(printf '%s\n' "$err" | grep -c .)" -ne 1 ] && [[ $err != Error:* ]]; }; then
+    echo "bad-inputs: '$what' answered with status $status and: $err" >&2
+    exit 1
+  fi
+  err=$(printf '%s\n' "$err" | head -1)
+  printf '| `unet %s` | %s | `%s` | %d |\n' "$1" "$what" "${err//|/\\|}" "$status"
+}
+row "missing file" info nothing.png
+row "empty file" info empty.png
+row "truncated PNG" info truncated.png
+row "text named .tif" info text.tif
+row "NPY of float64" info float64.npy
+row "PNG header claiming 100000 x 100000" info huge.png
+row "size 0x64" synth --out x --size 0x64
+row "label image that is truncated" weights truncated.png --out w
+row "sigma 0" weights s/labels --out w --sigma 0
+row "labels of another size" augment --images s/images --labels small/labels --out a --samples 2
+row "output folder that already holds a dataset" augment --images s/images --labels s/labels --out shards --samples 4
+row "a shard with one changed byte" manifest verify corrupt
+row "a dataset without manifest.json" train --shards s --out t1
+row "a shard with one changed byte" train --shards corrupt --out t2 --base-channels 2 --depth 1 --tile 36
+row "a listed shard missing" train --shards missing --out t3 --base-channels 2 --depth 1 --tile 36
+row "tile 37 at depth 1" train --shards shards --out t4 --depth 1 --tile 37
+row "a run folder again, without --resume" train --shards shards --out run --base-channels 2 --depth 1 --tile 36
+row "--resume with a changed learning rate" train --shards shards --out run --resume --lr 0.5
+row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p
+row "an RGB image for a gray model" predict --model run rgb/cells_000.png --out p
+row "tile 37 for a depth-1 model" predict --model run s/images --out p --tile 37
+row "truth of another size" eval --pred small/labels/cells_000.png --truth s/labels/cells_000.png
+row "a prediction without truth" eval --pred s/labels --truth lonely
+row "--thresholds 0" eval --pred s/labels --truth s/labels --thresholds 0
+row "a PNG as the model" export --model s/images/cells_000.png --out m.safetensors
+row "a score file that is not eval's" report --out r --eval s/images/cells_000.png --images s/images --truth s/labels --pred p
