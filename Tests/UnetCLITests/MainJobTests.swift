@@ -53,4 +53,16 @@ import Testing
       #expect(!FileManager.default.fileExists(atPath: dir + "/report/report.md"))
     }
   }
+
+  /// docs/bad-inputs.md is what scripts/bad-inputs.sh prints today: every
+  /// bad input still gets one error line, and the table says which.
+  @Test func badInputTableIsCurrent() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().path
+    let result = try run("/bin/bash", [root + "/scripts/bad-inputs.sh", unetExecutable])
+    #expect(result.status == 0, "\(result.stderr)")
+    let document = try String(contentsOfFile: root + "/docs/bad-inputs.md", encoding: .utf8)
+    let table = document.split(separator: "\n").filter { $0.hasPrefix("|") }.joined(separator: "\n")
+    #expect(result.stdout.trimmingCharacters(in: .newlines) == table, "regenerate docs/bad-inputs.md with scripts/bad-inputs.sh")
+  }
 }
