@@ -385,13 +385,13 @@ import UNet
 
 /// The highest step of a line in OUT/metrics.jsonl (0 when none); a torn
 /// last line is ignored.
-private func lastStep(_ out: String) -> Int {
+func lastStep(_ out: String) -> Int {
   String(decoding: read(out + "/metrics.jsonl"), as: UTF8.self).split(separator: "\n")
     .compactMap { try? JSONDecoder().decode(TrainCommandTests.MetricsLine.self, from: Data($0.utf8)).step }.max() ?? 0
 }
 
 /// Polls `condition` every millisecond for at most `seconds`; its last value.
-private func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while !condition() {
     if Date() >= deadline { return false }
@@ -401,7 +401,7 @@ private func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
 }
 
 /// The `unet` executable running in the background, to be signalled.
-private final class Child {
+final class Child {
   enum Status: Equatable, CustomStringConvertible {
     case exited(Int32), signalled(Int32), stillRunning
     var description: String {
