@@ -95,6 +95,20 @@ import Testing
     #expect(network.outputShape == (channels: 2, size: 388) as (channels: Int, size: Int))
   }
 
+  /// A compiled graph holds its steps as closures; none may keep the graph
+  /// (and its buffers) alive once its owner lets go.
+  @Test func compiledGraphsAreFreed() throws {
+    weak var released: DNNLGraph?
+    do {
+      let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 4, depth: 1, dropout: 0.5)
+      let graph = try DNNLGraph(a.graph, batch: 1, inputSize: 36, training: true)
+      _ = graph.forward([Float](repeating: 0.5, count: 36 * 36), dropoutSeed: 1)
+      released = graph
+      #expect(released != nil)
+    }
+    #expect(released == nil)
+  }
+
   @Test func sgdMatchesPyTorchsRule() throws {
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 2, depth: 1, dropout: 0)
     let tile = Self.tile(a, extra: 0)

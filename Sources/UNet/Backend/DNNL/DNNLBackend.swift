@@ -171,8 +171,9 @@ final class DNNLGraph: CompiledGraph {
     primitives.append(toNative)
     let lastDiff = diffs[last]!
     let ctx = context
+    let plain = logitsPlain
     backwardSteps.append {
-      toNative.execute([(DNNL_ARG_FROM, self.logitsPlain.memory), (DNNL_ARG_TO, lastDiff.memory)], context: ctx)
+      toNative.execute([(DNNL_ARG_FROM, plain.memory), (DNNL_ARG_TO, lastDiff.memory)], context: ctx)
     }
     for i in graph.operations.indices.reversed() {
       let out = i + 1
