@@ -9,7 +9,7 @@
 # printing the reproducer's path; the scratch folder (corpus growth, logs,
 # reproducers) is kept then, and removed after a clean run.
 # Environment: FUZZ_WORK=DIR to choose the scratch folder (kept),
-# FUZZ_SKIP_BUILD=1 to reuse the last build.
+# FUZZ_SKIP_BUILD=1 to reuse the last build, FUZZ_BUILD=DIR for the build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +18,12 @@ shift || true
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(FuzzPNG FuzzTIFF FuzzNPY FuzzTar FuzzManifest)
 
-build=(swift build --package-path Fuzz -c debug --sanitize=fuzzer --sanitize=address)
+# SwiftPM passes -sanitize=fuzzer to the Swift compiles but no coverage
+# options, so without -sanitize-coverage the Swift code (the NPY, tar and
+# manifest readers) would run uninstrumented and libFuzzer would see only the C.
+build=(swift build --package-path Fuzz --scratch-path "${FUZZ_BUILD:-Fuzz/.build}" -c debug
+  --sanitize=fuzzer --sanitize=address
+  -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
 if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
   "${build[@]}"
 fi
