@@ -51,19 +51,11 @@ struct OverlapTile: Sendable, Hashable {
       batch.channels == sample.channels && batch.tile == tile && batch.output == output,
       "OverlapTile.extract: the batch's channels or sizes differ from the sample's and the tile's")
     let (height, width) = (sample.height, sample.width)
-    let rows = (0..<tile).map { reflectIndex(origin.y - margin + $0, count: height) }
-    let columns = (0..<tile).map { reflectIndex(origin.x - margin + $0, count: width) }
     batch.images.withUnsafeMutableBufferPointer { images in
       sample.image.withUnsafeBufferPointer { source in
-        for c in 0..<sample.channels {
-          let plane = c * height * width
-          let base = (n * sample.channels + c) * tile * tile
-          for i in 0..<tile {
-            let row = plane + rows[i] * width
-            let out = base + i * tile
-            for j in 0..<tile { images[out + j] = source[row + columns[j]] }
-          }
-        }
+        Self.copyMirrored(
+          source, channels: sample.channels, height: height, width: width, top: origin.y - margin,
+          left: origin.x - margin, side: tile, into: images, at: n * sample.channels * tile * tile)
       }
     }
     let base = n * output * output
@@ -72,6 +64,28 @@ struct OverlapTile: Sendable, Hashable {
       for j in 0..<output where (0..<width).contains(origin.x + j) {
         batch.labels[base + i * output + j] = Int32(sample.mask[row + origin.x + j])
         batch.weights[base + i * output + j] = sample.weight[row + origin.x + j]
+      }
+    }
+  }
+}
+
+extension OverlapTile {
+  /// Copies the `side`×`side` window of a planar C×H×W image whose top-left
+  /// pixel is (`top`, `left`) into `target` from offset `base` (C×side×side,
+  /// plane after plane), reading pixels outside the image by mirroring
+  /// (`reflectIndex`).
+  static func copyMirrored(
+    _ source: UnsafeBufferPointer<Float>, channels: Int, height: Int, width: Int, top: Int, left: Int, side: Int,
+    into target: UnsafeMutableBufferPointer<Float>, at base: Int
+  ) {
+    let rows = (0..<side).map { reflectIndex(top + $0, count: height) }
+    let columns = (0..<side).map { reflectIndex(left + $0, count: width) }
+    for c in 0..<channels {
+      let plane = c * height * width
+      let out = base + c * side * side
+      for i in 0..<side {
+        let row = plane + rows[i] * width
+        for j in 0..<side { target[out + i * side + j] = source[row + columns[j]] }
       }
     }
   }

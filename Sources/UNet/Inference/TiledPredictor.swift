@@ -37,16 +37,19 @@ public final class TiledPredictor {
     let stride = output >= period ? output / period * period : output
     let margin = architecture.margin
     var result = [Float](repeating: 0, count: k * w * h)
+    // Planar C×H×W once; each tile is a mirrored window of it.
+    var planar = [Float](repeating: 0, count: c * w * h)
+    for p in 0..<w * h {
+      for ch in 0..<c { planar[ch * w * h + p] = image.samples[p * c + ch] }
+    }
     var input = [Float](repeating: 0, count: c * tile * tile)
     for y0 in Swift.stride(from: 0, to: h, by: stride) {
       for x0 in Swift.stride(from: 0, to: w, by: stride) {
-        for ch in 0..<c {
-          for ty in 0..<tile {
-            let sy = reflect(y0 - margin + ty, h)
-            for tx in 0..<tile {
-              let sx = reflect(x0 - margin + tx, w)
-              input[(ch * tile + ty) * tile + tx] = image.samples[(sy * w + sx) * c + ch]
-            }
+        planar.withUnsafeBufferPointer { source in
+          input.withUnsafeMutableBufferPointer { target in
+            OverlapTile.copyMirrored(
+              source, channels: c, height: h, width: w, top: y0 - margin, left: x0 - margin, side: tile,
+              into: target, at: 0)
           }
         }
         let logits = network.forward(input, dropoutSeed: 0)
@@ -67,15 +70,6 @@ public final class TiledPredictor {
     }
     return result
   }
-}
-
-/// numpy's 'reflect' index (edge not repeated), for any distance outside.
-@inline(__always) func reflect(_ i: Int, _ n: Int) -> Int {
-  guard n > 1 else { return 0 }
-  let period = 2 * (n - 1)
-  var m = i % period
-  if m < 0 { m += period }
-  return m < n ? m : period - m
 }
 
 #if canImport(Glibc)

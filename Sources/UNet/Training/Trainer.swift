@@ -69,34 +69,25 @@ public final class Trainer {
 
   /// Starts a new run in `directory`. The network's input channels are
   /// those of the dataset's images, whatever `configuration` says.
-  public init(
+  public convenience init(
     configuration: TrainingConfiguration, directory: String, backend: any Backend,
     checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
   ) throws {
     try configuration.validate()
     let output = try configuration.architecture.validateTile(configuration.tile)
-    stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
+    let stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
     var configuration = configuration
     configuration.architecture.inputChannels = stream.channels
     try configuration.validate()
-    self.configuration = configuration
-    self.directory = directory
-    self.backend = backend
-    self.checkpointEvery = max(1, checkpointEvery)
-    self.keepCheckpoints = max(0, keepCheckpoints)
-    self.validateEvery = max(0, validateEvery)
-    backendName = backend.name
-    network = try backend.compile(
-      configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
-    network.setParameters(configuration.architecture.initialParameters(seed: configuration.seed))
-    step = 0
-    AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
-    metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncatingAfter: nil)
-    records = []
+    try self.init(
+      configuration: configuration, stream: stream, directory: directory, backend: backend,
+      checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
+      parameters: configuration.architecture.initialParameters(seed: configuration.seed), momentum: nil, step: 0)
   }
 
   /// Continues the run whose newest checkpoint is `checkpoint`.
-  public init(
+  /// - Parameter steps: a new total (to train longer); nil keeps the checkpoint's.
+  public convenience init(
     resuming checkpoint: Checkpoint, steps: Int? = nil, directory: String, backend: any Backend,
     checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
   ) throws {
@@ -109,24 +100,40 @@ public final class Trainer {
     guard checkpoint.step <= configuration.steps else {
       throw TrainingError("the run is already at step \(checkpoint.step), beyond --steps \(configuration.steps)")
     }
+    let output = try configuration.architecture.validateTile(configuration.tile)
+    let stream = try TrainingStream(Self.streamConfiguration(configuration, output: output), state: state)
+    try self.init(
+      configuration: configuration, stream: stream, directory: directory, backend: backend,
+      checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
+      parameters: checkpoint.parameters, momentum: momentum, step: checkpoint.step)
+  }
+
+  /// Compiles the network, loads its state and opens the folder's log
+  /// (cut back to `step` when resuming).
+  private init(
+    configuration: TrainingConfiguration, stream: TrainingStream, directory: String, backend: any Backend,
+    checkpointEvery: Int, keepCheckpoints: Int, validateEvery: Int,
+    parameters: [[Float]], momentum: [[Float]]?, step: Int
+  ) throws {
     self.configuration = configuration
+    self.stream = stream
     self.directory = directory
     self.backend = backend
     self.checkpointEvery = max(1, checkpointEvery)
     self.keepCheckpoints = max(0, keepCheckpoints)
     self.validateEvery = max(0, validateEvery)
     backendName = backend.name
-    let output = try configuration.architecture.validateTile(configuration.tile)
-    stream = try TrainingStream(Self.streamConfiguration(configuration, output: output), state: state)
     network = try backend.compile(
       configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
-    network.setParameters(checkpoint.parameters)
-    network.setMomentum(momentum)
-    step = checkpoint.step
-    lastCheckpointStep = checkpoint.step
+    network.setParameters(parameters)
+    if let momentum { network.setMomentum(momentum) }
+    self.step = step
+    let resuming = momentum != nil
+    lastCheckpointStep = resuming ? step : nil
     AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
-    metrics = try MetricsLog(path: directory + "/metrics.jsonl", truncatingAfter: checkpoint.step)
-    records = (try? MetricsLog.read(from: directory + "/metrics.jsonl")) ?? []
+    let log = directory + "/metrics.jsonl"
+    metrics = try MetricsLog(path: log, truncatingAfter: resuming ? step : nil)
+    records = resuming ? ((try? MetricsLog.read(from: log)) ?? []) : []
   }
 
   /// Files of a training folder: last.ckpt, step-NNNNNN.ckpt, metrics.jsonl, loss.svg.
@@ -152,8 +159,8 @@ public final class Trainer {
   public func run(report: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> Outcome {
     let classes = configuration.architecture.classes
     if step >= configuration.steps {
-      // A run killed after its last checkpoint: redraw the plot, prune.
-      try writeCheckpoint()
+      // A run killed after its last checkpoint: prune and redraw the plot.
+      try tidy()
       return .finished(step: step)
     }
     while step < configuration.steps {
@@ -245,11 +252,17 @@ public final class Trainer {
     }
     try checkpoint.write(to: last)
     lastCheckpointStep = step
+    try tidy()
+    return last
+  }
+
+  /// Keeps the newest `keepCheckpoints` older checkpoints and redraws loss.svg.
+  private func tidy() throws {
+    let fm = FileManager.default
     let olderFiles = ((try? fm.contentsOfDirectory(atPath: directory)) ?? [])
       .filter { $0.hasPrefix("step-") && $0.hasSuffix(".ckpt") }.sorted()
     for name in olderFiles.dropLast(keepCheckpoints) { try? fm.removeItem(atPath: directory + "/" + name) }
     try LossPlot.write(records, title: "U-Net training loss", to: directory + "/loss.svg")
-    return last
   }
 }
 

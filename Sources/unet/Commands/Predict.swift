@@ -78,13 +78,13 @@ struct Predict: ParsableCommand {
     let progress = Progress(total: files.count, label: "predict")
     let parameters = checkpoint.parameters
     let predictors = Slots<TiledPredictor?>(count: jobs, initial: nil)
-    let next = WorkQueue(count: files.count)
+    let next = Counter()
     try parallelFor(jobs, jobs: jobs) { job in
       // Each job compiles its own network, on its own share of the cores.
       let predictor = try TiledPredictor(
         architecture: architecture, parameters: parameters, tile: tileSize, backend: DNNLBackend(threads: threads))
       predictors[job] = predictor
-      while let i = next.take() {
+      while let i = next.take(below: files.count) {
         try write(
           predictor: predictor, image: normalization.apply(to: images[i]), name: imageName(files[i]), source: files[i])
         progress.advance()
@@ -119,22 +119,5 @@ struct Predict: ParsableCommand {
     try ImageFile.writePages(pages.map(AnyImage.init), to: out + "/" + name + ".prob.tiff")
     try ImageFile.write(AnyImage(mask), to: out + "/" + name + ".mask.png")
     try ImageFile.write(AnyImage(instances), to: out + "/" + name + ".instances.png")
-  }
-}
-
-/// Hands out indices 0..<count to worker threads, each once.
-final class WorkQueue: @unchecked Sendable {
-  private let lock = NSLock()
-  private var nextIndex = 0
-  private let count: Int
-
-  init(count: Int) { self.count = count }
-
-  func take() -> Int? {
-    lock.lock()
-    defer { lock.unlock() }
-    guard nextIndex < count else { return nil }
-    nextIndex += 1
-    return nextIndex - 1
   }
 }

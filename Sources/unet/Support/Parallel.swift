@@ -18,7 +18,8 @@ func parallelFor(_ count: Int, jobs: Int, _ body: @Sendable (Int) throws -> Void
 /// The number of processors the scheduler gives this process.
 var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-private final class Counter: @unchecked Sendable {
+/// Hands out indices 0, 1, 2, … to worker threads, each once.
+final class Counter: @unchecked Sendable {
   private let lock = NSLock()
   private var value = 0
   func take(below limit: Int) -> Int? {
