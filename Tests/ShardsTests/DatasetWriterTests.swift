@@ -47,6 +47,17 @@ final class DatasetWriterTests {
     #expect(last.map(\.key) == ["s20", "s21", "s22"])
   }
 
+  /// A killed run leaves `.NAME.PID.RANDOM.tmp` files; the next run removes
+  /// those of dead processes and keeps other files.
+  @Test func leftoversOfAKilledRunAreRemoved() throws {
+    let dir = root + "/leftovers"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let stale = [".train-000002.tar.999999.1.tmp", ".manifest.json.999999.2.tmp"]
+    for name in stale + ["notes.txt"] { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data([1])) }
+    _ = try writer(dir).run(generate: Generator().callAsFunction)
+    #expect(try files(dir) == ["manifest.json", "notes.txt"] + (0..<6).map { "train-00000\($0).tar" })
+  }
+
   @Test func partitionsMergeToTheSingleRunBytes() throws {
     let single = root + "/single"
     _ = try writer(single).run(generate: Generator().callAsFunction)

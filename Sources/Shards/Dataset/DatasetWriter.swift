@@ -1,4 +1,5 @@
 import Foundation
+import Raster
 
 /// Writes one partition of a shard dataset into a folder, resuming where an
 /// earlier run stopped.
@@ -74,6 +75,9 @@ public struct DatasetWriter: Sendable {
     try makeDirectory()
     let completePath = directory + "/" + Manifest.fileName
     let partialPath = directory + "/" + partition.manifestFileName
+    // A killed run's temporary files: its shards and manifests, half written.
+    let ownNames = Set(plan.shards(ownedBy: partition).map(plan.fileName(ofShard:)) + [partition.manifestFileName, Manifest.fileName])
+    AtomicFile.removeLeftovers(in: directory, where: ownNames.contains)
     var known: [Int: ShardInfo] = [:]
     for path in [completePath, partialPath] where FileManager.default.fileExists(atPath: path) {
       let previous = try Manifest.read(from: path)
