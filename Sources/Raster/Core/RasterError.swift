@@ -1,3 +1,5 @@
+import _Support
+
 /// A failure to read or write an image file: what failed, why, and where.
 ///
 /// `description` is one line, `PATH: REASON`, fit for a command-line error.
@@ -37,4 +39,19 @@ public struct RasterError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 
   public var description: String { "\(path): \(reason)" }
+}
+
+extension RasterError {
+  /// A file-system failure (from `AtomicFile`) as an image-file error.
+  init(_ error: FileError) {
+    let code: Code =
+      switch error.code {
+      case .notFound: .notFound
+      case .isDirectory: .isDirectory
+      case .io: .io
+      case .corrupt: .corrupt
+      case .unsupported: .unsupported
+      }
+    self.init(code, path: error.path, error.reason)
+  }
 }

@@ -1,4 +1,4 @@
-import Raster
+import _Support
 
 /// A network as a list of operations over numbered tensors: tensor 0 is the
 /// input, operation i writes tensor i + 1, and the last tensor is the output

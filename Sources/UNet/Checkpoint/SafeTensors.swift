@@ -1,6 +1,5 @@
 import Foundation
-import Raster
-import Shards
+import _Support
 
 /// Named float tensors in Hugging Face's safetensors format, the format of
 /// the checkpoints, readable by PyTorch, NumPy and JAX.
@@ -189,10 +188,8 @@ public struct SafeTensors: Sendable, Equatable {
     let json: JSONValue
     do {
       json = try JSONValue.parse(bytes)
-    } catch let error as ShardError {
-      throw Reason("the header is not valid JSON: \(error.reason)")
     } catch {
-      throw Reason("the header is not valid JSON: \(error)")
+      throw Reason("the header is not valid JSON: \(error.message)")
     }
     guard case .object(let members) = json else { throw Reason("the header is not a JSON object") }
     return members
@@ -258,15 +255,11 @@ public struct SafeTensors: Sendable, Equatable {
 /// - Throws: `TrainingError` naming the file when it is missing, a folder or
 ///   unreadable.
 func readFileBytes(_ path: String) throws -> [UInt8] {
-  var isDirectory: ObjCBool = false
-  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-    throw TrainingError("\(path): no such file")
+  do {
+    return try readFile(path)
+  } catch let error as FileError {
+    throw TrainingError(error.description)
   }
-  guard !isDirectory.boolValue else { throw TrainingError("\(path): is a folder, expected a file") }
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw TrainingError("\(path): cannot read the file")
-  }
-  return [UInt8](data)
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename
@@ -274,26 +267,7 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
 func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
   do {
     try AtomicFile.write(bytes, to: path)
-  } catch let error as RasterError {
+  } catch let error as FileError {
     throw TrainingError(error.description)
   }
-}
-
-/// `text` in double quotes with quotes, backslashes and control characters
-/// escaped, so that an error message stays one line whatever a name holds.
-func quoted(_ text: String) -> String {
-  var out = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    default:
-      if scalar.value < 0x20 || scalar.value == 0x7F {
-        out += "\\u{\(String(scalar.value, radix: 16))}"
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-  }
-  return out + "\""
 }

@@ -6,7 +6,7 @@
   import Darwin
 #endif
 import Foundation
-import Shards
+import _Support
 
 /// One line of a training run's `metrics.jsonl`: a training step, a
 /// validation pass, or both.
@@ -83,11 +83,9 @@ public struct MetricsRecord: Sendable, Equatable, Codable {
     let json: JSONValue
     do {
       json = try JSONValue.parse(Array(bytes))
-    } catch let error as ShardError {
-      // The parser counts lines and columns within this one line.
-      throw ReasonError(error.reason.hasPrefix("line 1, ") ? String(error.reason.dropFirst(8)) : error.reason)
     } catch {
-      throw ReasonError("\(error)")
+      // The parser counts lines and columns within this one line.
+      throw ReasonError(error.line == 1 ? "column \(error.column): \(error.reason)" : error.message)
     }
     guard case .object(let members) = json else { throw ReasonError("not a JSON object") }
     if let unknown = members.keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil }) {

@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import _Support
 
 /// An image held out for validation: normalised like the training images,
 /// with its true class per pixel.

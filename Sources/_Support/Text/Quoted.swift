@@ -1,0 +1,30 @@
+/// `text` in double quotes, so that an error message stays one line and
+/// shows exactly what a name holds: `"` and `\` are escaped with a
+/// backslash, newline, carriage return and tab as `\n`, `\r`, `\t` (as in
+/// Swift, JSON and Python literals), other control characters and DEL as
+/// `\u{XX}`; everything else, non-ASCII letters included, stays as it is.
+package func quoted(_ text: String) -> String {
+  var out = "\""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    default:
+      if scalar.value < 0x20 || scalar.value == 0x7F {
+        out += "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+  }
+  return out + "\""
+}
+
+/// `bytes` as a String when they are valid UTF-8, else nil.
+package func utf8String(_ bytes: some Collection<UInt8>) -> String? {
+  let text = String(decoding: bytes, as: UTF8.self)
+  return text.utf8.elementsEqual(bytes) ? text : nil
+}
