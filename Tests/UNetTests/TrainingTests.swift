@@ -46,7 +46,7 @@ import Testing
     let a = Architecture(inputChannels: 2, classes: 3, baseChannels: 2, depth: 1, dropout: 0.5)
     let configuration = TrainingConfiguration(
       architecture: a, tile: 22, batch: 2, steps: 10, learningRate: 0.02, momentum: 0.9, schedule: .cosine,
-      warmupSteps: 2, seed: 42, shuffleBuffer: 4, shards: "/data/shards", normalization: #"{"range":{}}"#)
+      warmupSteps: 2, seed: 42, shuffleBuffer: 4, shards: "/data/shards", normalization: .range)
     let parameters = a.initialParameters(seed: 1)
     let momentum = a.initialParameters(seed: 2)
     let checkpoint = Checkpoint(configuration: configuration, step: 7, parameters: parameters, momentum: momentum, stream: #"{"tiles":7}"#)
@@ -65,6 +65,8 @@ import Testing
     #expect(export.tensors.map(\.name) == a.parameterSpecs.map(\.name))
     #expect(export.tensors.map(\.shape) == a.parameterSpecs.map(\.shape))
     #expect(export.metadata["architecture"].map { try? JSONDecoder().decode(Architecture.self, from: Data($0.utf8)) } == a)
+    // The normalisation as JSON text, the form examples/pytorch reads.
+    #expect(export.metadata["normalization"] == #"{"range":{}}"#)
     // Damaged checkpoints are errors naming the file.
     var file = checkpoint.safeTensors
     file.tensors.removeAll { $0.name == "down.1.2.bias" }

@@ -112,7 +112,7 @@ public struct Checkpoint: Sendable {
       metadata: [
         "format": "unetkit-weights", "architecture": Self.json(a), "tile": String(configuration.tile),
         "step": String(step),
-      ].merging(configuration.normalization.map { ["normalization": $0] } ?? [:]) { a, _ in a },
+      ].merging(configuration.normalization.map { ["normalization": Self.json($0)] } ?? [:]) { a, _ in a },
       tensors: zip(specs, parameters).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) })
   }
 

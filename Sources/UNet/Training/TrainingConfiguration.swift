@@ -1,3 +1,6 @@
+import Foundation
+import Raster
+
 /// Everything that decides a training run's result. Stored in every
 /// checkpoint, so that `--resume` continues the same run and later commands
 /// know the network they load.
@@ -19,9 +22,10 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   public var shuffleBuffer: Int
   /// The dataset folder the run trains on.
   public var shards: String
-  /// The image normalisation of the dataset (from its manifest, as JSON),
-  /// applied again to images at prediction time.
-  public var normalization: String?
+  /// The image normalisation of the dataset (from its manifest), applied
+  /// again to images at validation and prediction time; nil for a dataset
+  /// whose manifest names none (`Normalization.standard` then applies).
+  public var normalization: Normalization?
 
   /// With the loss averaged over pixels and momentum 0.99: stable on the
   /// ISBI data with the paper's network (0.01 stalls and diverges there).
@@ -30,7 +34,7 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   public init(
     architecture: Architecture, tile: Int, batch: Int = 1, steps: Int, learningRate: Double = defaultLearningRate,
     momentum: Double = 0.99, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
-    shuffleBuffer: Int = 16, shards: String, normalization: String? = nil
+    shuffleBuffer: Int = 16, shards: String, normalization: Normalization? = nil
   ) {
     self.architecture = architecture
     self.tile = tile
@@ -72,6 +76,31 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     }
     if warmupSteps > 0 && step <= warmupSteps { rate *= Double(step) / Double(warmupSteps) }
     return rate
+  }
+}
+
+extension TrainingConfiguration {
+  /// Decodes the synthesized form. `normalization` is read as a JSON object
+  /// or, as checkpoints of version 1 stored it, as a string holding the
+  /// object's JSON text.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    architecture = try c.decode(Architecture.self, forKey: .architecture)
+    tile = try c.decode(Int.self, forKey: .tile)
+    batch = try c.decode(Int.self, forKey: .batch)
+    steps = try c.decode(Int.self, forKey: .steps)
+    learningRate = try c.decode(Double.self, forKey: .learningRate)
+    momentum = try c.decode(Double.self, forKey: .momentum)
+    schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
+    warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+    shuffleBuffer = try c.decode(Int.self, forKey: .shuffleBuffer)
+    shards = try c.decode(String.self, forKey: .shards)
+    if let text = try? c.decodeIfPresent(String.self, forKey: .normalization) {
+      normalization = try JSONDecoder().decode(Normalization.self, from: Data(text.utf8))
+    } else {
+      normalization = try c.decodeIfPresent(Normalization.self, forKey: .normalization)
+    }
   }
 }
 

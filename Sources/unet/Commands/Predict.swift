@@ -57,9 +57,7 @@ struct Predict: ParsableCommand {
     let architecture = checkpoint.configuration.architecture
     let tileSize = tile ?? checkpoint.configuration.tile
     _ = try architecture.validateTile(tileSize)
-    let normalization = try checkpoint.configuration.normalization.map {
-      try JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
-    } ?? .standard
+    let normalization = checkpoint.configuration.normalization ?? .standard
     let files = try expandInputs(inputs)
     try checkDistinctNames(files)
     // Read and check every input before writing anything.

@@ -177,8 +177,16 @@ struct Train: ParsableCommand {
   }
 
   private func newConfiguration() throws -> TrainingConfiguration {
-    let manifest = try Manifest.read(from: shards + "/" + Manifest.fileName)
-    let normalization = manifest.parameters["augment"]?["normalization"].map { $0.serialized(indent: 0) }
+    let manifestPath = shards + "/" + Manifest.fileName
+    let manifest = try Manifest.read(from: manifestPath)
+    let normalization = try manifest.parameters["augment"]?["normalization"].map { value in
+      do {
+        return try JSONDecoder().decode(Normalization.self, from: Data(value.serialized(indent: 0).utf8))
+      } catch {
+        throw ShardError(
+          .invalidManifest, path: manifestPath, "parameters.augment.normalization \(value.serialized(indent: 0)) is not a normalisation")
+      }
+    }
     let architecture = Architecture(
       inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? 64, depth: depth ?? 4,
       dropout: dropout ?? 0.5)
@@ -222,9 +230,7 @@ struct Train: ParsableCommand {
   /// Validation pairs, normalised like the dataset, with classes from the
   /// labels as unet augment derives them (foreground = any instance).
   private func loadValidation(images: String, labels: String, configuration: TrainingConfiguration) throws -> [ValidationImage] {
-    let normalization = try configuration.normalization.map {
-      try JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
-    } ?? .standard
+    let normalization = configuration.normalization ?? .standard
     return try pairSources(images: images, labels: labels).map { pair in
       let raw = try ImageFile.read(pair.image, limits: limits.readLimits)
       let labelImage = try ImageFile.read(pair.labels, limits: limits.readLimits).labels(path: pair.labels)
