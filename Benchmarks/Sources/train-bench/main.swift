@@ -38,13 +38,13 @@ var times: [Double] = []
 var phases: [[Double]] = []
 for step in 0..<(warm + steps) {
   let a = now()
-  let logits = network.forward(input, dropoutSeed: UInt64(step))
+  let logits = try network.forward(input, dropoutSeed: UInt64(step))
   let b = now()
   let (_, gradient) = WeightedCrossEntropy.evaluate(logits: logits, labels: labels, weights: weights, classes: 2, batch: batch)
   let c = now()
-  network.backward(gradient)
+  try network.backward(gradient)
   let d = now()
-  network.sgdStep(learningRate: 0.01, momentum: 0.99)
+  try network.update(.paper, learningRate: 0.01, step: step + 1)
   let e = now()
   if step >= warm {
     times.append(e - a)

@@ -13,7 +13,7 @@ import _Support
 /// Writing is deterministic: header keys sorted, no whitespace, padded with
 /// spaces to a multiple of 8 bytes, data contiguous in tensor order. Reading
 /// is strict: anything the format does not allow, or that this type does not
-/// support, throws a `TrainingError` naming the file and the reason.
+/// support, throws a `FileError` naming the file and the reason.
 public struct SafeTensors: Sendable, Equatable {
   /// One named tensor.
   public struct Tensor: Sendable, Equatable {
@@ -104,20 +104,21 @@ public struct SafeTensors: Sendable, Equatable {
 
   /// Writes the file atomically: a temporary file in the same folder,
   /// renamed onto `path` once complete; nothing is left on failure.
-  /// - Throws: `TrainingError` when `problem` is not nil or the write fails.
+  /// - Throws: `FileError` `.unsupported` when `problem` is not nil, `.io`
+  ///   when the write fails.
   public func write(to path: String) throws {
-    if let problem { throw TrainingError("\(path): cannot write: \(problem)") }
-    try writeFileAtomically(encoded(), to: path)
+    if let problem { throw FileError(.unsupported, path: path, "cannot write: \(problem)") }
+    try AtomicFile.write(encoded(), to: path)
   }
 
   /// Reads and validates the file at `path`.
   public static func read(from path: String) throws -> SafeTensors {
-    try decode(readFileBytes(path), path: path)
+    try decode(readFile(path), path: path)
   }
 
   /// Parses and validates a file's bytes; `path` is named in errors.
   ///
-  /// - Throws: `TrainingError` for a truncated file, a header length beyond
+  /// - Throws: `FileError` `.corrupt` for a truncated file, a header length beyond
   ///   the file or `maxHeaderBytes`, a header that is not a UTF-8 JSON
   ///   object, an unknown field, a dtype other than `F32`, a shape that is
   ///   not a list of non-negative integers, data offsets that are out of
@@ -128,7 +129,7 @@ public struct SafeTensors: Sendable, Equatable {
     do {
       return try decode(bytes)
     } catch {
-      throw TrainingError("\(path): \(error.reason)")
+      throw FileError(.corrupt, path: path, error.reason)
     }
   }
 
@@ -246,28 +247,5 @@ public struct SafeTensors: Sendable, Equatable {
       out.append(n)
     }
     return out
-  }
-}
-
-// MARK: - File access
-
-/// The whole content of the regular file at `path`.
-/// - Throws: `TrainingError` naming the file when it is missing, a folder or
-///   unreadable.
-func readFileBytes(_ path: String) throws -> [UInt8] {
-  do {
-    return try readFile(path)
-  } catch let error as FileError {
-    throw TrainingError(error.description)
-  }
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename
-/// (`AtomicFile`), so that `path` holds either its old content or all of `bytes`.
-func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
-  do {
-    try AtomicFile.write(bytes, to: path)
-  } catch let error as FileError {
-    throw TrainingError(error.description)
   }
 }

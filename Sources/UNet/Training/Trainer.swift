@@ -20,7 +20,7 @@ public struct ValidationImage: Sendable {
 }
 
 /// Runs the paper's training: tiles from the shards, forward, weighted
-/// cross-entropy, backward, SGD with momentum; logs every step to
+/// cross-entropy, backward, the optimiser (SGD with momentum); logs every step to
 /// metrics.jsonl, plots loss.svg, and writes checkpoints.
 ///
 /// Output folder: `metrics.jsonl`, `loss.svg`, `last.ckpt` (always the newest
@@ -70,20 +70,37 @@ public final class Trainer {
 
   /// Starts a new run in `directory`. The network's input channels are
   /// those of the dataset's images, whatever `configuration` says.
+  /// - Parameter initialParameters: weights to start from (fine-tuning a
+  ///   trained model of the same architecture); nil draws He initialisation
+  ///   from the configuration's seed.
   public convenience init(
-    configuration: TrainingConfiguration, directory: String, backend: any Backend,
-    checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
+    configuration: TrainingConfiguration, initialParameters: [[Float]]? = nil, directory: String,
+    backend: any Backend, checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
   ) throws {
     try configuration.validate()
     let output = try configuration.architecture.validateTile(configuration.tile)
     let stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
     var configuration = configuration
+    if let initialParameters {
+      guard configuration.architecture.inputChannels == stream.channels else {
+        throw TrainingError(
+          "the model takes \(configuration.architecture.inputChannels) channels, the images of \(configuration.shards) have \(stream.channels)")
+      }
+      let shapes = configuration.architecture.parameterSpecs.map(\.count)
+      guard initialParameters.map(\.count) == shapes else {
+        throw TrainingError("the initial parameters do not fit the architecture")
+      }
+    }
     configuration.architecture.inputChannels = stream.channels
     try configuration.validate()
+    let specs = configuration.architecture.parameterSpecs
+    let zeros = specs.map { [Float](repeating: 0, count: $0.count) }
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: configuration.architecture.initialParameters(seed: configuration.seed), momentum: nil, step: 0)
+      parameters: initialParameters ?? configuration.architecture.initialParameters(seed: configuration.seed),
+      optimizerState: Dictionary(uniqueKeysWithValues: configuration.optimizer.slots.map { ($0, zeros) }),
+      step: 0, resuming: false)
   }
 
   /// Continues the run whose newest checkpoint is `checkpoint`.
@@ -95,7 +112,7 @@ public final class Trainer {
     var configuration = checkpoint.configuration
     if let steps { configuration.steps = steps }
     try configuration.validate()
-    guard let momentum = checkpoint.momentum, let streamJSON = checkpoint.stream,
+    guard let optimizerState = checkpoint.optimizerState, let streamJSON = checkpoint.stream,
       let state = try? JSONDecoder().decode(TrainingStream.State.self, from: Data(streamJSON.utf8))
     else { throw TrainingError("\(directory)/\(Checkpoint.lastName): holds weights only; it cannot resume training") }
     guard checkpoint.step <= configuration.steps else {
@@ -106,7 +123,7 @@ public final class Trainer {
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: checkpoint.parameters, momentum: momentum, step: checkpoint.step)
+      parameters: checkpoint.parameters, optimizerState: optimizerState, step: checkpoint.step, resuming: true)
   }
 
   /// Compiles the network, loads its state and opens the folder's log
@@ -114,7 +131,7 @@ public final class Trainer {
   private init(
     configuration: TrainingConfiguration, stream: TrainingStream, directory: String, backend: any Backend,
     checkpointEvery: Int, keepCheckpoints: Int, validateEvery: Int,
-    parameters: [[Float]], momentum: [[Float]]?, step: Int
+    parameters: [[Float]], optimizerState: [String: [[Float]]], step: Int, resuming: Bool
   ) throws {
     self.configuration = configuration
     self.stream = stream
@@ -127,9 +144,8 @@ public final class Trainer {
     network = try backend.compile(
       configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
     network.setParameters(parameters)
-    if let momentum { network.setMomentum(momentum) }
+    try network.setOptimizerState(optimizerState)
     self.step = step
-    let resuming = momentum != nil
     lastCheckpointStep = resuming ? step : nil
     AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
     let log = directory + "/metrics.jsonl"
@@ -151,8 +167,8 @@ public final class Trainer {
   /// The current weights and optimiser state as a checkpoint.
   public var checkpoint: Checkpoint {
     Checkpoint(
-      configuration: configuration, step: step, parameters: network.parameters(), momentum: network.momentum(),
-      stream: Checkpoint.json(stream.state))
+      configuration: configuration, step: step, parameters: network.parameters(),
+      optimizerState: network.optimizerState(), stream: Checkpoint.json(stream.state))
   }
 
   /// Trains until `configuration.steps` or until `shouldStop` says so
@@ -173,15 +189,15 @@ public final class Trainer {
       let batch = try stream.next()
       let next = step + 1
       let rate = configuration.learningRate(atStep: next)
-      let logits = network.forward(batch.images, dropoutSeed: dropoutSeed(step: next))
+      let logits = try network.forward(batch.images, dropoutSeed: dropoutSeed(step: next))
       let (loss, gradient) = WeightedCrossEntropy.evaluate(
         logits: logits, labels: batch.labels, weights: batch.weights, classes: classes, batch: configuration.batch)
       guard loss.isFinite else {
         throw TrainingError(
           "the loss became \(loss) at step \(next); lower --lr (now \(configuration.learningRate)) or add --warmup steps")
       }
-      network.backward(gradient)
-      network.sgdStep(learningRate: Float(rate), momentum: Float(configuration.momentum))
+      try network.backward(gradient)
+      try network.update(configuration.optimizer, learningRate: Float(rate), step: next)
       step = next
       let seconds = Date().timeIntervalSince(started)
       let record = MetricsRecord(step: step, loss: loss, seconds: seconds, learningRate: rate)
@@ -224,14 +240,13 @@ public final class Trainer {
     var pixels = 0
     let k = configuration.architecture.classes
     for item in validation {
-      let probabilities = predictor!.probabilities(item.image)
+      let probabilities = try predictor!.probabilities(item.image)
+      let predicted = ClassPlanes.argmax(probabilities, classes: k)
       let plane = item.image.pixelCount
       for p in 0..<plane {
         let truth = Int(item.classes[p])
         loss -= log(max(Double(probabilities[truth * plane + p]), 1e-30))
-        var best = 0
-        for j in 1..<k where probabilities[j * plane + p] > probabilities[best * plane + p] { best = j }
-        if best != truth { wrong += 1 }
+        if Int(predicted[p]) != truth { wrong += 1 }
       }
       pixels += plane
     }

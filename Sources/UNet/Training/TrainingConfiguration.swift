@@ -13,7 +13,8 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   /// Steps of the whole run.
   public var steps: Int
   public var learningRate: Double
-  public var momentum: Double
+  /// The optimiser and its settings (the paper's: SGD, momentum 0.99).
+  public var optimizer: Optimizer
   public var schedule: LearningRateSchedule
   /// Steps over which the learning rate rises linearly from 0 at the start.
   public var warmupSteps: Int
@@ -33,7 +34,7 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
 
   public init(
     architecture: Architecture, tile: Int, batch: Int = 1, steps: Int, learningRate: Double = defaultLearningRate,
-    momentum: Double = 0.99, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
+    optimizer: Optimizer = .paper, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
     shuffleBuffer: Int = 16, shards: String, normalization: Normalization? = nil
   ) {
     self.architecture = architecture
@@ -41,7 +42,7 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     self.batch = batch
     self.steps = steps
     self.learningRate = learningRate
-    self.momentum = momentum
+    self.optimizer = optimizer
     self.schedule = schedule
     self.warmupSteps = warmupSteps
     self.seed = seed
@@ -50,16 +51,24 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     self.normalization = normalization
   }
 
-  /// Checks every number; the error is one line naming the value.
+  /// A one-line reason when a number other than the tile is out of range
+  /// (the architecture's and the optimiser's included), else nil.
+  public var problem: String? {
+    if let problem = architecture.problem { return problem }
+    if !(1...64).contains(batch) { return "batch \(batch) must be 1 to 64" }
+    if steps < 1 { return "steps \(steps) must be at least 1" }
+    if !(learningRate > 0 && learningRate.isFinite) { return "learning rate \(learningRate) must be positive" }
+    if let problem = optimizer.problem { return problem }
+    if warmupSteps < 0 { return "warm-up steps \(warmupSteps) must not be negative" }
+    if !(1...4096).contains(shuffleBuffer) { return "shuffle buffer \(shuffleBuffer) must be 1 to 4096" }
+    return nil
+  }
+
+  /// Checks every number and the tile against the architecture; the error
+  /// is one line naming the value.
   public func validate() throws {
-    if let problem = architecture.problem { throw TrainingError(problem) }
+    if let problem { throw TrainingError(problem) }
     _ = try architecture.validateTile(tile)
-    if !(1...64).contains(batch) { throw TrainingError("batch \(batch) must be 1 to 64") }
-    if steps < 1 { throw TrainingError("steps \(steps) must be at least 1") }
-    if !(learningRate > 0 && learningRate.isFinite) { throw TrainingError("learning rate \(learningRate) must be positive") }
-    if !(momentum >= 0 && momentum < 1) { throw TrainingError("momentum \(momentum) must be in [0, 1)") }
-    if warmupSteps < 0 { throw TrainingError("warm-up steps \(warmupSteps) must not be negative") }
-    if !(1...4096).contains(shuffleBuffer) { throw TrainingError("shuffle buffer \(shuffleBuffer) must be 1 to 4096") }
   }
 
   /// The learning rate of step `step` (1-based).
@@ -80,9 +89,16 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
 }
 
 extension TrainingConfiguration {
-  /// Decodes the synthesized form. `normalization` is read as a JSON object
-  /// or, as checkpoints of version 1 stored it, as a string holding the
-  /// object's JSON text.
+  /// Decodes the synthesized form, and the form of version-1 checkpoints:
+  /// there `normalization` is a string holding the object's JSON text, and
+  /// a `momentum` number stands for `optimizer` (SGD was the only one).
+  private enum CodingKeys: String, CodingKey {
+    case architecture, tile, batch, steps, learningRate, optimizer, schedule, warmupSteps, seed, shuffleBuffer, shards
+    case normalization
+    /// Version 1's SGD momentum.
+    case legacyMomentum = "momentum"
+  }
+
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     architecture = try c.decode(Architecture.self, forKey: .architecture)
@@ -90,7 +106,11 @@ extension TrainingConfiguration {
     batch = try c.decode(Int.self, forKey: .batch)
     steps = try c.decode(Int.self, forKey: .steps)
     learningRate = try c.decode(Double.self, forKey: .learningRate)
-    momentum = try c.decode(Double.self, forKey: .momentum)
+    if let momentum = try c.decodeIfPresent(Double.self, forKey: .legacyMomentum) {
+      optimizer = .sgd(momentum: momentum)
+    } else {
+      optimizer = try c.decode(Optimizer.self, forKey: .optimizer)
+    }
     schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
     warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
     seed = try c.decode(UInt64.self, forKey: .seed)
@@ -101,6 +121,22 @@ extension TrainingConfiguration {
     } else {
       normalization = try c.decodeIfPresent(Normalization.self, forKey: .normalization)
     }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(architecture, forKey: .architecture)
+    try c.encode(tile, forKey: .tile)
+    try c.encode(batch, forKey: .batch)
+    try c.encode(steps, forKey: .steps)
+    try c.encode(learningRate, forKey: .learningRate)
+    try c.encode(optimizer, forKey: .optimizer)
+    try c.encode(schedule, forKey: .schedule)
+    try c.encode(warmupSteps, forKey: .warmupSteps)
+    try c.encode(seed, forKey: .seed)
+    try c.encode(shuffleBuffer, forKey: .shuffleBuffer)
+    try c.encode(shards, forKey: .shards)
+    try c.encodeIfPresent(normalization, forKey: .normalization)
   }
 }
 

@@ -6,7 +6,7 @@ import WeightMap
 
 /// `unet eval`: ISBI 2012 segmentation metrics of predictions against
 /// ground truth.
-struct Eval: ParsableCommand {
+struct Eval: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Score predictions against ground truth: pixel error, adapted Rand error, IoU.",
     discussion: """
@@ -51,13 +51,8 @@ struct Eval: ParsableCommand {
 
   @OptionGroup var limits: LimitOptions
 
-  func run() throws {
-    do {
-      try evaluate()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
+  func execute() throws {
+    try evaluate()
   }
 
   private func evaluate() throws {
@@ -69,7 +64,7 @@ struct Eval: ParsableCommand {
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
     let sweeps = Slots<ThresholdSweep?>(count: pairs.count, initial: nil)
-    let progress = Progress(total: pairs.count, label: "eval")
+    let progress = ProgressBar(total: pairs.count, label: "eval")
     try parallelFor(pairs.count, jobs: availableCores) { i in
       sweeps[i] = try Self.score(pairs[i], thresholds: cuts, limits: limits)
       progress.advance()

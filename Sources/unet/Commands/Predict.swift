@@ -1,12 +1,10 @@
 import ArgumentParser
-import Augment
 import Foundation
 import Raster
 import UNet
-import WeightMap
 
 /// `unet predict`: overlap-tile segmentation of whole images.
-struct Predict: ParsableCommand {
+struct Predict: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Segment images of any size with a trained U-Net (overlap-tile, mirrored borders).",
     discussion: """
@@ -17,9 +15,13 @@ struct Predict: ParsableCommand {
       there are more than 2 classes), NAME.mask.png (8-bit class per pixel)
       and NAME.instances.png (16-bit 4-connected components of the
       foreground, 0 = background).
+
+      The model is a checkpoint, a training folder, or a weights file written
+      by unet export or examples/pytorch/train.py (its metadata gives the
+      architecture, the training tile and the normalisation).
       """)
 
-  @Option(help: "A checkpoint file or a training output folder (its last.ckpt).")
+  @Option(help: "A checkpoint, a training output folder (its last.ckpt) or a weights file (.safetensors).")
   var model: String
 
   @Argument(help: "Images: files, folders or globs.")
@@ -37,27 +39,22 @@ struct Predict: ParsableCommand {
   @Option(help: "Images predicted at once, each on cores/jobs threads.")
   var jobs: Int = 1
 
+  @OptionGroup var backend: BackendOptions
+
   @OptionGroup var limits: LimitOptions
 
   func validate() throws {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
   }
 
-  func run() throws {
-    do {
-      try predict()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
+  func execute() throws {
+    let trained = try TrainedModel.read(from: model)
+    let architecture = trained.architecture
+    guard let tileSize = tile ?? trained.tile else {
+      throw FileError(.unsupported, path: model, "names no training tile in its metadata; pass --tile")
     }
-  }
-
-  private func predict() throws {
-    let checkpoint = try Checkpoint.read(from: try Checkpoint.resolve(model))
-    let architecture = checkpoint.configuration.architecture
-    let tileSize = tile ?? checkpoint.configuration.tile
     _ = try architecture.validateTile(tileSize)
-    let normalization = checkpoint.configuration.normalization ?? .standard
+    let normalization = trained.normalization ?? .standard
     let files = try expandInputs(inputs)
     try checkDistinctNames(files)
     // Read and check every input before writing anything.
@@ -73,14 +70,15 @@ struct Predict: ParsableCommand {
     try makeDirectory(out)
     let jobs = min(self.jobs, files.count)
     let threads = max(1, availableCores / jobs)
-    let progress = Progress(total: files.count, label: "predict")
-    let parameters = checkpoint.parameters
+    let progress = ProgressBar(total: files.count, label: "predict")
+    let parameters = trained.parameters
+    let backend = self.backend.backend
     let predictors = Slots<TiledPredictor?>(count: jobs, initial: nil)
     let next = Counter()
     try parallelFor(jobs, jobs: jobs) { job in
       // Each job compiles its own network, on its own share of the cores.
       let predictor = try TiledPredictor(
-        architecture: architecture, parameters: parameters, tile: tileSize, backend: DNNLBackend(threads: threads))
+        architecture: architecture, parameters: parameters, tile: tileSize, backend: backend.make(threads: threads))
       predictors[job] = predictor
       while let i = next.take(below: files.count) {
         try write(
@@ -95,13 +93,8 @@ struct Predict: ParsableCommand {
     let k = predictor.architecture.classes
     let (w, h) = (image.width, image.height)
     let plane = w * h
-    let probabilities = tta ? predictor.averagedProbabilities(image) : predictor.probabilities(image)
-    var classes = [UInt8](repeating: 0, count: plane)
-    for p in 0..<plane {
-      var best = 0
-      for j in 1..<k where probabilities[j * plane + p] > probabilities[best * plane + p] { best = j }
-      classes[p] = UInt8(best)
-    }
+    let probabilities = try tta ? predictor.averagedProbabilities(image) : predictor.probabilities(image)
+    let classes = ClassPlanes.argmax(probabilities, classes: k)
     let pages: [Image<Float>] =
       k == 2
       ? [Image(width: w, height: h, samples: Array(probabilities[plane..<2 * plane]))]
