@@ -6,7 +6,7 @@ import UNet
 /// The models `unet predict` and `unet train` take: a version-1 checkpoint
 /// written by an earlier `unet` (Tests/Fixtures/checkpoint-v1), and weights
 /// files (`unetkit-weights`, from `unet export` or examples/pytorch).
-@Suite struct ModelFileTests {
+@Suite struct ModelCommandTests {
   let dir = makeTemporaryDirectory()
   static let fixture = PythonReaderTests.packageRoot + "/Tests/Fixtures/checkpoint-v1"
 
