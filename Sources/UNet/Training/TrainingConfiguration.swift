@@ -89,54 +89,36 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
 }
 
 extension TrainingConfiguration {
+  /// Version 1's key: SGD's momentum, before the configuration named its optimiser.
+  private enum VersionOneKeys: String, CodingKey {
+    case momentum
+  }
+
   /// Decodes the synthesized form, and the form of version-1 checkpoints:
   /// there `normalization` is a string holding the object's JSON text, and
   /// a `momentum` number stands for `optimizer` (SGD was the only one).
-  private enum CodingKeys: String, CodingKey {
-    case architecture, tile, batch, steps, learningRate, optimizer, schedule, warmupSteps, seed, shuffleBuffer, shards
-    case normalization
-    /// Version 1's SGD momentum.
-    case legacyMomentum = "momentum"
-  }
-
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    architecture = try c.decode(Architecture.self, forKey: .architecture)
-    tile = try c.decode(Int.self, forKey: .tile)
-    batch = try c.decode(Int.self, forKey: .batch)
-    steps = try c.decode(Int.self, forKey: .steps)
-    learningRate = try c.decode(Double.self, forKey: .learningRate)
-    if let momentum = try c.decodeIfPresent(Double.self, forKey: .legacyMomentum) {
+    let optimizer: Optimizer
+    if let momentum = try decoder.container(keyedBy: VersionOneKeys.self).decodeIfPresent(Double.self, forKey: .momentum) {
       optimizer = .sgd(momentum: momentum)
     } else {
       optimizer = try c.decode(Optimizer.self, forKey: .optimizer)
     }
-    schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
-    warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
-    seed = try c.decode(UInt64.self, forKey: .seed)
-    shuffleBuffer = try c.decode(Int.self, forKey: .shuffleBuffer)
-    shards = try c.decode(String.self, forKey: .shards)
+    var normalization: Normalization?
     if let text = try? c.decodeIfPresent(String.self, forKey: .normalization) {
       normalization = try JSONDecoder().decode(Normalization.self, from: Data(text.utf8))
     } else {
       normalization = try c.decodeIfPresent(Normalization.self, forKey: .normalization)
     }
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(architecture, forKey: .architecture)
-    try c.encode(tile, forKey: .tile)
-    try c.encode(batch, forKey: .batch)
-    try c.encode(steps, forKey: .steps)
-    try c.encode(learningRate, forKey: .learningRate)
-    try c.encode(optimizer, forKey: .optimizer)
-    try c.encode(schedule, forKey: .schedule)
-    try c.encode(warmupSteps, forKey: .warmupSteps)
-    try c.encode(seed, forKey: .seed)
-    try c.encode(shuffleBuffer, forKey: .shuffleBuffer)
-    try c.encode(shards, forKey: .shards)
-    try c.encodeIfPresent(normalization, forKey: .normalization)
+    self.init(
+      architecture: try c.decode(Architecture.self, forKey: .architecture), tile: try c.decode(Int.self, forKey: .tile),
+      batch: try c.decode(Int.self, forKey: .batch), steps: try c.decode(Int.self, forKey: .steps),
+      learningRate: try c.decode(Double.self, forKey: .learningRate), optimizer: optimizer,
+      schedule: try c.decode(LearningRateSchedule.self, forKey: .schedule),
+      warmupSteps: try c.decode(Int.self, forKey: .warmupSteps), seed: try c.decode(UInt64.self, forKey: .seed),
+      shuffleBuffer: try c.decode(Int.self, forKey: .shuffleBuffer), shards: try c.decode(String.self, forKey: .shards),
+      normalization: normalization)
   }
 }
 

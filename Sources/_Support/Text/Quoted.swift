@@ -4,7 +4,19 @@
 /// Swift, JSON and Python literals), other control characters and DEL as
 /// `\u{XX}`; everything else, non-ASCII letters included, stays as it is.
 package func quoted(_ text: String) -> String {
-  var out = "\""
+  var out = ""
+  appendQuoted(text, to: &out) { scalar in
+    scalar.value < 0x20 || scalar.value == 0x7F ? "\\u{\(String(scalar.value, radix: 16))}" : nil
+  }
+  return out
+}
+
+/// Appends `text` in double quotes to `out`, escaping `"`, `\`, newline,
+/// carriage return and tab with a backslash (`\"`, `\\`, `\n`, `\r`,
+/// `\t`) and any other scalar for which `escape` returns a spelling: the
+/// common core of `quoted` and of JSON strings.
+package func appendQuoted(_ text: String, to out: inout String, escaping escape: (Unicode.Scalar) -> String?) {
+  out += "\""
   for scalar in text.unicodeScalars {
     switch scalar {
     case "\"": out += "\\\""
@@ -13,14 +25,10 @@ package func quoted(_ text: String) -> String {
     case "\r": out += "\\r"
     case "\t": out += "\\t"
     default:
-      if scalar.value < 0x20 || scalar.value == 0x7F {
-        out += "\\u{\(String(scalar.value, radix: 16))}"
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
+      if let escaped = escape(scalar) { out += escaped } else { out.unicodeScalars.append(scalar) }
     }
   }
-  return out + "\""
+  out += "\""
 }
 
 /// `bytes` as a String when they are valid UTF-8, else nil.
