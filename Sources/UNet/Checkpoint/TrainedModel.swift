@@ -101,8 +101,8 @@ public struct TrainedModel: Sendable {
   public static func read(from path: String) throws -> TrainedModel {
     let file = try Checkpoint.resolve(path)
     let contents = try SafeTensors.read(from: file)
-    if contents.metadata["format"] == weightsFormat { return try TrainedModel(weightsFile: contents, path: file) }
-    return TrainedModel(try Checkpoint(contents, path: file))
+    if contents.metadata["format"] == Checkpoint.format { return TrainedModel(try Checkpoint(contents, path: file)) }
+    return try TrainedModel(weightsFile: contents, path: file)
   }
 
   /// Writes the weights file atomically.
