@@ -1,4 +1,3 @@
-import Raster
 import _Support
 
 /// The draw for output sample `index` of a run: which source image it

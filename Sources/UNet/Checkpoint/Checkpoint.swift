@@ -1,5 +1,4 @@
 import Foundation
-import Raster
 import _Support
 
 /// A training run's state at one step: the configuration, the weights, the

@@ -1,6 +1,5 @@
 import CDNNL
 import Foundation
-import Raster
 
 /// The CPU backend: oneDNN primitives for every layer, with the layouts
 /// oneDNN prefers (blocked, such as nChw16c) kept from layer to layer. Plain
