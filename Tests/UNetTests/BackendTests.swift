@@ -1,7 +1,7 @@
 import Raster
 import Testing
 
-@_spi(Testing) @testable import UNet
+@_spi(Diagnostics) @testable import UNet
 
 /// The oneDNN backend against the double-precision reference network, which
 /// is itself checked against finite differences (ReferenceTests).

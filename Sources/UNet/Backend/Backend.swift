@@ -11,6 +11,22 @@ public protocol Backend: Sendable {
   func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph
 }
 
+/// One primitive that runs in every step of a compiled graph, with the
+/// implementation the backend chose for it.
+public struct Kernel: Sendable, Hashable, Codable {
+  /// What it computes, such as "convolution 1 (1→64, 572→570) weight gradient".
+  public var operation: String
+  /// The backend's name for the implementation, such as "jit:avx2".
+  public var implementation: String
+  /// Whether it is a slow reference implementation (oneDNN's "ref:…").
+  public var isReference: Bool { implementation.hasPrefix("ref") }
+
+  public init(operation: String, implementation: String) {
+    self.operation = operation
+    self.implementation = implementation
+  }
+}
+
 /// A graph ready to run. Parameters, their gradients and the optimiser's
 /// state live in the backend, in whatever layout it prefers; they cross the
 /// boundary in the `ParameterSpec` shapes (PyTorch's layouts), row-major.
@@ -23,6 +39,8 @@ public protocol CompiledGraph: AnyObject {
   var inputSize: Int { get }
   /// Output (channels, size): K classes at the output size.
   var outputShape: (channels: Int, size: Int) { get }
+  /// The primitives that run in every step and their implementations.
+  var kernels: [Kernel] { get }
 
   func setParameters(_ values: [[Float]])
   func parameters() -> [[Float]]
@@ -40,8 +58,9 @@ public protocol CompiledGraph: AnyObject {
   /// 1 (for optimisers that correct their moments' bias, such as Adam).
   func update(_ optimizer: Optimizer, learningRate: Float, step: Int) throws
 
-  /// The gradients of the last `backward`, for tests of a backend.
-  @_spi(Testing) func gradients() -> [[Float]]
+  /// The gradients of the last `backward`, for tests of a backend and
+  /// `unet bench --gradients` (not for training code: `update` uses them).
+  @_spi(Diagnostics) func gradients() -> [[Float]]
 
   /// Runs the network on N×C×S×S plain input; returns N×K×O×O logits.
   /// `dropoutSeed` draws the dropout mask (training graphs only).

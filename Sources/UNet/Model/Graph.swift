@@ -51,6 +51,27 @@ public struct Graph: Sendable, Hashable {
     return (0..<count).map { _ in rng.unit() < probability ? 0 : keep }
   }
 
+  /// Floating-point operations of one forward pass over `batch` inputs of
+  /// `inputSize`: 2 per multiply-add of every convolution and
+  /// up-convolution (pooling, concatenation and ReLU are not counted). A
+  /// training step is about 3 times this (forward, input and weight gradients).
+  public func forwardFLOPs(inputSize: Int, batch: Int) -> Double {
+    guard let shapes = shapes(inputSize: inputSize) else { return 0 }
+    var total = 0.0
+    for (i, op) in operations.enumerated() {
+      let out = shapes[i + 1]
+      switch op {
+      case .convolution(let input, _, _, let k, _):
+        total += 2 * Double(out.channels * out.size * out.size) * Double(shapes[input].channels * k * k)
+      case .upConvolution(let input, _, _):
+        let source = shapes[input]
+        total += 2 * Double(source.channels * source.size * source.size) * Double(out.channels * 4)
+      default: break
+      }
+    }
+    return total * Double(batch)
+  }
+
   /// Shapes (channels, size) of every tensor for a square input of `size`, or
   /// nil when a size becomes odd at a pooling or shrinks to nothing.
   public func shapes(inputSize: Int) -> [(channels: Int, size: Int)]? {

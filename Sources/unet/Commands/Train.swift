@@ -101,6 +101,9 @@ struct Train: ToolCommand {
   @Option(help: "oneDNN threads (default: all cores). Fix it for bit-identical resumes.")
   var threads: Int?
 
+  @Flag(help: "List the implementation oneDNN chose for every primitive of a step.")
+  var verbose = false
+
   @OptionGroup var backend: BackendOptions
 
   @OptionGroup var limits: LimitOptions
@@ -176,6 +179,7 @@ struct Train: ToolCommand {
       "train: \(a.baseChannels) base channels, depth \(a.depth), tile \(c.tile) -> \(c.tile - 2 * a.margin), batch \(c.batch), "
         + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), \(c.optimizer.summary); "
         + "\(trainer.backendName)" + start)
+    if verbose { log.line(KernelList(trainer.kernels).description) }
 
     let stop = Interrupt.install()
     let outcome = try trainer.run(report: { log.step($0) }, shouldStop: { stop.requested })
