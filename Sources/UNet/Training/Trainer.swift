@@ -50,6 +50,10 @@ public final class Trainer {
   public let directory: String
   /// Steps completed so far.
   public private(set) var step: Int
+  /// Training time of the run so far, in seconds: the wall time of every
+  /// step, summed over all segments of a resumed run (from metrics.jsonl),
+  /// without start-up, validation and checkpoint writing.
+  public private(set) var trainingSeconds: Double
   public let backendName: String
   /// Checkpoint every this many steps (and at the end).
   public var checkpointEvery: Int
@@ -151,6 +155,7 @@ public final class Trainer {
     let log = directory + "/metrics.jsonl"
     metrics = try MetricsLog(path: log, truncatingAfter: resuming ? step : nil)
     records = resuming ? ((try? MetricsLog.read(from: log)) ?? []) : []
+    trainingSeconds = records.reduce(0) { $0 + ($1.seconds ?? 0) }
   }
 
   /// The primitives of a training step and the implementation the backend
@@ -204,6 +209,7 @@ public final class Trainer {
       try network.update(configuration.optimizer, learningRate: Float(rate), step: next)
       step = next
       let seconds = Date().timeIntervalSince(started)
+      trainingSeconds += seconds
       let record = MetricsRecord(step: step, loss: loss, seconds: seconds, learningRate: rate)
       try metrics.append(record)
       records.append(record)
