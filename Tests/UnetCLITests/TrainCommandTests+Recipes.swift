@@ -18,7 +18,7 @@ extension TrainCommandTests {
       let out = dir + "/optimizer-\(index)"
       let r = try train(out, ["--steps", "3", "--schedule", "poly"] + options)
       #expect(r.status == 0, "\(options): \(r.stderr)")
-      #expect(r.stdout.contains(optimizer.summary), "\(r.stdout)")
+      #expect((r.stdout + r.stderr).contains(optimizer.summary), "\(r.stderr)")
       let checkpoint = try Checkpoint.read(from: out + "/last.ckpt")
       #expect(checkpoint.configuration.optimizer == optimizer)
       #expect(checkpoint.configuration.schedule == .poly)
