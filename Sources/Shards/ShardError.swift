@@ -73,7 +73,8 @@ public struct ShardError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension ShardError {
-  /// A file-system failure as a shard error (`.notFound`, else `.io`).
+  /// A file-system failure as a shard error (`.notFound`, else `.io`: the
+  /// files Shards opens and writes through `FileError` fail only there).
   init(_ error: FileError) {
     self.init(error.code == .notFound ? .notFound : .io, path: error.path, error.reason)
   }

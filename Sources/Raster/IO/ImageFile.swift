@@ -1,5 +1,4 @@
 import Foundation
-import _Support
 
 /// Reading and writing images by path; the format follows the extension.
 ///
@@ -49,17 +48,13 @@ public enum ImageFile {
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
       throw RasterError(.isDirectory, path: path, "is a directory")
     }
-    do {
-      switch format {
-      case .png: try AtomicFile.write(try PNGCodec.encode(pages[0], path: path), to: path)
-      case .npy: try AtomicFile.write(try NPYCodec.encode(pages[0]), to: path)
-      case .tiff:
-        try AtomicFile.withTemporaryPath(for: path) { tmp in
-          try TIFFCodec.write(pages, to: tmp, path: path, compression: options.compression)
-        }
+    switch format {
+    case .png: try AtomicFile.write(try PNGCodec.encode(pages[0], path: path), to: path)
+    case .npy: try AtomicFile.write(try NPYCodec.encode(pages[0]), to: path)
+    case .tiff:
+      try AtomicFile.withTemporaryPath(for: path) { tmp in
+        try TIFFCodec.write(pages, to: tmp, path: path, compression: options.compression)
       }
-    } catch let error as FileError {
-      throw RasterError(error)
     }
   }
 

@@ -118,7 +118,10 @@ public final class Trainer {
     try configuration.validate()
     guard let optimizerState = checkpoint.optimizerState, let streamJSON = checkpoint.stream,
       let state = try? JSONDecoder().decode(TrainingStream.State.self, from: Data(streamJSON.utf8))
-    else { throw TrainingError("\(directory)/\(Checkpoint.lastName): holds weights only; it cannot resume training") }
+    else {
+      throw FileError(
+        .unsupported, path: directory + "/" + Checkpoint.lastName, "holds weights only; it cannot resume training")
+    }
     guard checkpoint.step <= configuration.steps else {
       throw TrainingError("the run is already at step \(checkpoint.step), beyond --steps \(configuration.steps)")
     }

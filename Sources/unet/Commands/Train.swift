@@ -196,7 +196,7 @@ struct Train: ToolCommand {
     let trainer: Trainer
     if resume {
       guard FileManager.default.fileExists(atPath: last) else {
-        throw TrainingError("\(out): no \(Checkpoint.lastName) to resume from; drop --resume to start a run")
+        throw FileError(.notFound, path: out, "no \(Checkpoint.lastName) to resume from; drop --resume to start a run")
       }
       let checkpoint = try Checkpoint.read(from: last)
       try checkUnchanged(checkpoint.configuration)
