@@ -128,8 +128,9 @@ import WeightMap
     for (args, method) in [
       (["--seeds", "distance"], InstanceExtraction.Method.watershed(seeds: .distance, seedHeight: 2)),
       (["--seeds", "probability", "--seed-height", "0.05"], .watershed(seeds: .probability, seedHeight: 0.05)),
+      ([], .watershed(seeds: .probability, seedHeight: 0.1)),
     ] {
-      let out = root + "/ws-" + args[1]
+      let out = root + "/ws-" + args.joined()
       let r = try unet(["predict", "--model", stored, odd, "--out", out, "--instances", "watershed"] + args)
       #expect(r.status == 0, "\(r.stderr)")
       let p = try probabilities(out, "odd")

@@ -307,6 +307,7 @@ import UNet
       #expect(!weights.tensors.contains { $0.name.hasPrefix("momentum") })
       #expect(weights.metadata["step"] == String(step))
       #expect(weights.metadata["format"] == "unetkit-weights")
+      #expect(weights.metadata["threshold"] == nil)  // no validation, no threshold
     }
   }
 

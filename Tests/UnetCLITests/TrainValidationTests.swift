@@ -101,7 +101,12 @@ import WeightMap
         #expect(overall[key] as? Double == line["val_" + key] as? Double, "step \(line["step"]!): \(key)")
       }
     }
-    // The checkpoint keeps the last validation's Rand threshold for unet predict.
-    #expect(try Checkpoint.read(from: out + "/last.ckpt").threshold == validation.last?["val_rand_error_threshold"] as? Double)
+    // The checkpoint keeps the last validation's Rand threshold for unet
+    // predict, and the exported weights carry it.
+    let threshold = try #require(validation.last?["val_rand_error_threshold"] as? Double)
+    #expect(try Checkpoint.read(from: out + "/last.ckpt").threshold == threshold)
+    let e = try unet(["export", "--model", out, "--out", dir + "/weights.safetensors"])
+    #expect(e.status == 0, "\(e.stderr)")
+    #expect(try SafeTensors.read(from: dir + "/weights.safetensors").metadata["threshold"] == "\(threshold)")
   }
 }

@@ -122,7 +122,8 @@ public struct Checkpoint: Sendable {
   public func write(to path: String) throws { try safeTensors.write(to: path) }
 
   /// The weights alone, for other programs: PyTorch names and layouts
-  /// (see `Architecture.parameterSpecs`), the architecture in the metadata.
+  /// (see `Architecture.parameterSpecs`), the architecture (and the run's
+  /// foreground threshold, when it has one) in the metadata.
   public var export: SafeTensors {
     let a = configuration.architecture
     let specs = a.parameterSpecs
@@ -130,7 +131,8 @@ public struct Checkpoint: Sendable {
       metadata: [
         "format": "unetkit-weights", "architecture": Self.json(a), "tile": String(configuration.tile),
         "step": String(step),
-      ].merging(configuration.normalization.map { ["normalization": $0] } ?? [:]) { a, _ in a },
+      ].merging(configuration.normalization.map { ["normalization": $0] } ?? [:]) { a, _ in a }
+        .merging(threshold.map { ["threshold": "\($0)"] } ?? [:]) { a, _ in a },
       tensors: zip(specs, parameters).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) })
   }
 

@@ -26,12 +26,13 @@ struct Predict: ParsableCommand {
 
       Instances: components are the 4-connected components of the
       foreground; watershed floods the foreground from seeds, splitting cells
-      that touch or are joined by a weak border. --seeds distance takes the
-      maxima of the distance to the background (round cells, nuclei);
-      --seeds probability the maxima of the foreground probability (cells
-      parted by faint membranes, EM). A maximum becomes a seed when it rises
-      more than --seed-height (default 2 pixels of distance, 0.1 of
-      probability) above the pass to a higher one.
+      that touch or are joined by a weak border. --seeds probability (the
+      default) takes the maxima of the foreground probability (cells parted
+      by faint borders: EM membranes, and touching nuclei too); --seeds
+      distance the maxima of the distance to the background (round cells
+      such as nuclei; it splits irregular EM cells). A maximum becomes a seed
+      when it rises more than --seed-height (default 0.1 of probability, 2
+      pixels of distance) above the pass to a higher one.
       """)
 
   @Option(help: "A checkpoint file or a training output folder (its last.ckpt).")
@@ -58,8 +59,8 @@ struct Predict: ParsableCommand {
   @Option(help: "Instances of the foreground: components or watershed.")
   var instances: InstanceMethodArgument = .components
 
-  @Option(help: "Watershed seeds: distance (maxima of the distance to the background) or probability.")
-  var seeds: InstanceExtraction.Seeds = .distance
+  @Option(help: "Watershed seeds: probability (maxima of the foreground probability) or distance (to the background).")
+  var seeds: InstanceExtraction.Seeds = .probability
 
   @Option(help: ArgumentHelp("Least rise of a seed's maximum above its pass (default 2 for distance, 0.1 for probability).", valueName: "h"))
   var seedHeight: Double?
