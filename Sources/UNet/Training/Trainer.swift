@@ -132,6 +132,10 @@ public final class Trainer {
     self.threshold = configuration.architecture.classes == 2 ? threshold : nil
   }
 
+  /// The primitives of a training step and the implementation the backend
+  /// chose for each.
+  public var kernels: [Kernel] { network.kernels }
+
   /// Files of a training folder: last.ckpt, step-NNNNNN.ckpt, metrics.jsonl, loss.svg.
   static func isRunFile(_ name: String) -> Bool {
     [Checkpoint.lastName, "metrics.jsonl", "loss.svg"].contains(name) || (name.hasPrefix("step-") && name.hasSuffix(".ckpt"))

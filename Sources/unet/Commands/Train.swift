@@ -104,6 +104,9 @@ struct Train: ParsableCommand {
   @Option(help: "oneDNN threads (default: all cores). Fix it for bit-identical resumes.")
   var threads: Int?
 
+  @Flag(help: "List the implementation oneDNN chose for every primitive of a step.")
+  var verbose = false
+
   @OptionGroup var limits: LimitOptions
 
   func validate() throws {
@@ -172,6 +175,7 @@ struct Train: ParsableCommand {
       "train: \(a.baseChannels) base channels, depth \(a.depth), tile \(c.tile) -> \(c.tile - 2 * a.margin), batch \(c.batch), "
         + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), momentum \(c.momentum); "
         + "\(trainer.backendName)" + (trainer.step > 0 ? "; resuming at step \(trainer.step)" : ""))
+    if verbose { log.line(KernelList(trainer.kernels).description) }
 
     let stop = Interrupt.install()
     let outcome = try trainer.run(report: { log.step($0) }, shouldStop: { stop.requested })
