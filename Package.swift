@@ -25,7 +25,7 @@ let package = Package(
     .target(
       name: "Shards",
       dependencies: ["_Support", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "UNet", dependencies: ["_Support", "Raster", "Shards", "CDNNL"]),
+    .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
     .executableTarget(
       name: "unet",
       dependencies: [

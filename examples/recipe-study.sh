@@ -107,7 +107,8 @@ tail = [r["loss"] for r in steps[-20:]]
 result = {
     "recipe": name, "split": split, "options": options,
     "steps": steps[-1]["step"] if steps else 0,
-    "train_minutes": round(sum(r.get("seconds", 0) for r in steps) / 60, 3),
+    "train_minutes": round((steps[-1].get("elapsed") if steps and "elapsed" in steps[-1]
+                            else sum(r.get("seconds", 0) for r in steps)) / 60, 3),
     "train_loss": round(sum(tail) / len(tail), 6) if tail else None,
     "val_step": last.get("step"),
 }

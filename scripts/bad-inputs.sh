@@ -43,6 +43,9 @@ python3 -c "
 import json, struct
 h = json.dumps({'__metadata__': {'format': 'pt'}, 'x': {'dtype': 'F32', 'shape': [1], 'data_offsets': [0, 4]}}).encode()
 open('other.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + bytes(4))"
+"$unet" eval --pred s/labels --truth s/labels --json > scores.json
+echo '{"images": [], "overall": {"pixel_error": 0.1, "rand_error": 0.3, "iou": 0.9}}' > old-scores.json
+cp -r run damaged-run && echo '{"step":2,"accuracy":0.9}' >> damaged-run/metrics.jsonl
 
 echo "| command | bad input | answer (standard error) | exit |"
 echo "|---|---|---|---|"
@@ -94,8 +97,12 @@ row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p
 row "a safetensors file that is no model" predict --model other.safetensors s/images --out p
 row "an RGB image for a gray model" predict --model run rgb/cells_000.png --out p
 row "tile 37 for a depth-1 model" predict --model run s/images --out p --tile 37
+row "--threshold 1.5" predict --model run s/images --out p --threshold 1.5
+row "--seed-height without the watershed" predict --model run s/images --out p --seed-height 2
 row "truth of another size" eval --pred small/labels/cells_000.png --truth s/labels/cells_000.png
 row "a prediction without truth" eval --pred s/labels --truth lonely
 row "--thresholds 0" eval --pred s/labels --truth s/labels --thresholds 0
 row "a PNG as the model" export --model s/images/cells_000.png --out m.safetensors
 row "a score file that is not eval's" report --out r --eval s/images/cells_000.png --images s/images --truth s/labels --pred p
+row "scores of an older unet eval" report --out r --eval old-scores.json --images s/images --truth s/labels --pred p
+row "a metrics.jsonl with an unknown key" report --out r --eval scores.json --images s/images --truth s/labels --pred p --run damaged-run

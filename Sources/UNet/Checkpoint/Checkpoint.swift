@@ -7,8 +7,9 @@ import _Support
 /// Stored as a safetensors file (so any safetensors reader opens it):
 /// parameters under their PyTorch names, the optimiser's state under
 /// `optimizer.SLOT.NAME` (`optimizer.momentum.down.0.0.weight`), and the rest
-/// as JSON strings in the metadata (`format`, `version`, `step`,
-/// `configuration`, `stream`). Written to a temporary file and renamed.
+/// as strings in the metadata (`format`, `version`, `step`, `configuration`,
+/// `stream`, and, where known, `elapsed` and `threshold`). Written to a
+/// temporary file and renamed.
 ///
 /// Version 1 (before optimisers named their state) stored SGD's momentum as
 /// `momentum.NAME` and a configuration with `momentum` and the normalisation
@@ -31,6 +32,13 @@ public struct Checkpoint: Sendable {
   public var optimizerState: [String: [[Float]]]?
   /// The tile stream's state after `step` steps (JSON).
   public var stream: String?
+  /// Training seconds up to `step`, summed over every segment of the run
+  /// (metadata `elapsed`); nil in checkpoints of older versions.
+  public var elapsed: Double?
+  /// The foreground probability threshold at which the run's last
+  /// validation had its best Rand error (metadata `threshold`); nil without
+  /// validation and for more than 2 classes. `unet predict` uses it.
+  public var threshold: Double?
 
   public init(
     configuration: TrainingConfiguration, step: Int, parameters: [[Float]], optimizerState: [String: [[Float]]]?,
@@ -77,6 +85,8 @@ public struct Checkpoint: Sendable {
       "configuration": Self.json(configuration),
     ]
     if let stream { metadata["stream"] = stream }
+    if let elapsed { metadata["elapsed"] = "\(elapsed)" }
+    if let threshold { metadata["threshold"] = "\(threshold)" }
     return SafeTensors(metadata: metadata, tensors: tensors)
   }
 
@@ -118,6 +128,14 @@ public struct Checkpoint: Sendable {
     self.init(
       configuration: configuration, step: step, parameters: parameters, optimizerState: complete ? state : nil,
       stream: file.metadata["stream"])
+    if let text = file.metadata["elapsed"] {
+      guard let value = Double(text), value.isFinite, value >= 0 else { throw corrupt("bad elapsed time \(quoted(text))") }
+      elapsed = value
+    }
+    if let text = file.metadata["threshold"] {
+      guard let value = Double(text), value >= 0, value <= 1 else { throw corrupt("bad threshold \(quoted(text))") }
+      threshold = value
+    }
   }
 
   public static func read(from path: String) throws -> Checkpoint {
@@ -127,8 +145,9 @@ public struct Checkpoint: Sendable {
   public func write(to path: String) throws { try safeTensors.write(to: path) }
 
   /// The weights alone, for other programs: PyTorch names and layouts
-  /// (see `Architecture.parameterSpecs`), the architecture, tile, step and
-  /// normalisation in the metadata (see `TrainedModel`).
+  /// (see `Architecture.parameterSpecs`), the architecture, tile, step,
+  /// normalisation and (when the run has one) foreground threshold in the
+  /// metadata (see `TrainedModel`).
   public var export: SafeTensors { TrainedModel(self).weightsFile }
 
   static func json<T: Encodable>(_ value: T) -> String {

@@ -8,8 +8,9 @@ import _Support
 ///
 /// A weights file is a safetensors file of the parameters under their
 /// PyTorch names (`Architecture.parameterSpecs`) with the metadata
-/// `format` = `unetkit-weights`, `architecture` (JSON), `tile`, `step` and
-/// `normalization` (JSON text; absent for a dataset that named none):
+/// `format` = `unetkit-weights`, `architecture` (JSON), `tile`, `step`,
+/// `normalization` (JSON text; absent for a dataset that named none) and
+/// `threshold` (absent for a run without validation):
 /// what `unet export` and examples/pytorch/train.py write, whatever trained
 /// the weights (several GPUs, DistributedDataParallel).
 public struct TrainedModel: Sendable {
@@ -26,13 +27,20 @@ public struct TrainedModel: Sendable {
   public var normalization: Normalization?
   /// Training steps behind the weights, when known.
   public var step: Int?
+  /// The foreground probability threshold of the run's best validation
+  /// Rand error (2 classes), when known.
+  public var threshold: Double?
 
-  public init(architecture: Architecture, parameters: [[Float]], tile: Int?, normalization: Normalization?, step: Int?) {
+  public init(
+    architecture: Architecture, parameters: [[Float]], tile: Int?, normalization: Normalization?, step: Int?,
+    threshold: Double? = nil
+  ) {
     self.architecture = architecture
     self.parameters = parameters
     self.tile = tile
     self.normalization = normalization
     self.step = step
+    self.threshold = threshold
   }
 
   /// The model of a checkpoint.
@@ -40,7 +48,7 @@ public struct TrainedModel: Sendable {
     let c = checkpoint.configuration
     self.init(
       architecture: c.architecture, parameters: checkpoint.parameters, tile: c.tile, normalization: c.normalization,
-      step: checkpoint.step)
+      step: checkpoint.step, threshold: checkpoint.threshold)
   }
 
   /// The weights file: the parameters with PyTorch names and layouts, the
@@ -50,6 +58,7 @@ public struct TrainedModel: Sendable {
     if let tile { metadata["tile"] = String(tile) }
     if let step { metadata["step"] = String(step) }
     if let normalization { metadata["normalization"] = Checkpoint.json(normalization) }
+    if let threshold { metadata["threshold"] = "\(threshold)" }
     return SafeTensors(
       metadata: metadata,
       tensors: zip(architecture.parameterSpecs, parameters).map {
@@ -90,9 +99,14 @@ public struct TrainedModel: Sendable {
       }
       normalization = value
     }
+    var threshold: Double?
+    if let text = file.metadata["threshold"] {
+      guard let value = Double(text), value >= 0, value <= 1 else { throw corrupt("threshold \(text) is not in [0, 1]") }
+      threshold = value
+    }
     self.init(
       architecture: architecture, parameters: try file.parameters(architecture.parameterSpecs, prefix: "", path: path),
-      tile: tile, normalization: normalization, step: step)
+      tile: tile, normalization: normalization, step: step, threshold: threshold)
   }
 
   /// The model at `path`: a checkpoint, a weights file, or a training

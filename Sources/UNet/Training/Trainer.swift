@@ -2,23 +2,6 @@ import Foundation
 import Raster
 import _Support
 
-/// An image held out for validation: normalised like the training images,
-/// with its true class per pixel.
-public struct ValidationImage: Sendable {
-  public var name: String
-  /// H×W×C, normalised as the dataset's images were.
-  public var image: Image<Float>
-  /// H×W class indices.
-  public var classes: [Int32]
-
-  public init(name: String, image: Image<Float>, classes: [Int32]) {
-    precondition(classes.count == image.pixelCount, "\(name): \(classes.count) classes for \(image.pixelCount) pixels")
-    self.name = name
-    self.image = image
-    self.classes = classes
-  }
-}
-
 /// Runs the paper's training: tiles from the shards, forward, weighted
 /// cross-entropy, backward, the optimiser (SGD with momentum); logs every step to
 /// metrics.jsonl, plots loss.svg, and writes checkpoints.
@@ -33,8 +16,10 @@ public final class Trainer {
     public var loss: Double
     public var seconds: Double
     public var learningRate: Double
+    /// Training seconds so far (see ``MetricsRecord/elapsed``).
+    public var elapsed: Double
     /// Set on validation steps.
-    public var validation: (loss: Double, pixelError: Double)?
+    public var validation: ValidationResult?
     /// Set when a checkpoint was written after this step.
     public var checkpoint: String?
   }
@@ -50,10 +35,6 @@ public final class Trainer {
   public let directory: String
   /// Steps completed so far.
   public private(set) var step: Int
-  /// Training time of the run so far, in seconds: the wall time of every
-  /// step, summed over all segments of a resumed run (from metrics.jsonl),
-  /// without start-up, validation and checkpoint writing.
-  public private(set) var trainingSeconds: Double
   public let backendName: String
   /// Checkpoint every this many steps (and at the end).
   public var checkpointEvery: Int
@@ -62,13 +43,19 @@ public final class Trainer {
   /// Validate every this many steps (0: never).
   public var validateEvery: Int
   public var validation: [ValidationImage] = []
+  /// Training seconds so far, summed over every segment of the run: steps
+  /// and checkpoint writes, without start-up and validation.
+  public private(set) var elapsed: Double
+  /// The threshold of the last validation's best Rand error (2 classes),
+  /// stored in the checkpoints for `unet predict`.
+  public internal(set) var threshold: Double?
 
-  private let backend: any Backend
+  let backend: any Backend
   private let stream: TrainingStream
-  private let network: any CompiledGraph
+  let network: any CompiledGraph
   private let metrics: MetricsLog
   private var records: [MetricsRecord]
-  private var predictor: TiledPredictor?
+  var predictor: TiledPredictor?
   /// The step of the checkpoint in last.ckpt, if this run wrote or read one.
   private var lastCheckpointStep: Int?
 
@@ -104,7 +91,7 @@ public final class Trainer {
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
       parameters: initialParameters ?? configuration.architecture.initialParameters(seed: configuration.seed),
       optimizerState: Dictionary(uniqueKeysWithValues: configuration.optimizer.slots.map { ($0, zeros) }),
-      step: 0, resuming: false)
+      step: 0, resuming: false, elapsed: nil, threshold: nil)
   }
 
   /// Continues the run whose newest checkpoint is `checkpoint`.
@@ -130,15 +117,18 @@ public final class Trainer {
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: checkpoint.parameters, optimizerState: optimizerState, step: checkpoint.step, resuming: true)
+      parameters: checkpoint.parameters, optimizerState: optimizerState, step: checkpoint.step, resuming: true,
+      elapsed: checkpoint.elapsed, threshold: checkpoint.threshold)
   }
 
   /// Compiles the network, loads its state and opens the folder's log
-  /// (cut back to `step` when resuming).
+  /// (cut back to `step` when resuming). A checkpoint of an older version
+  /// has no elapsed time: the step times of the log stand in for it.
   private init(
     configuration: TrainingConfiguration, stream: TrainingStream, directory: String, backend: any Backend,
     checkpointEvery: Int, keepCheckpoints: Int, validateEvery: Int,
-    parameters: [[Float]], optimizerState: [String: [[Float]]], step: Int, resuming: Bool
+    parameters: [[Float]], optimizerState: [String: [[Float]]], step: Int, resuming: Bool, elapsed: Double?,
+    threshold: Double?
   ) throws {
     self.configuration = configuration
     self.stream = stream
@@ -157,8 +147,9 @@ public final class Trainer {
     AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
     let log = directory + "/metrics.jsonl"
     metrics = try MetricsLog(path: log, truncatingAfter: resuming ? step : nil)
-    records = resuming ? ((try? MetricsLog.read(from: log)) ?? []) : []
-    trainingSeconds = records.reduce(0) { $0 + ($1.seconds ?? 0) }
+    records = resuming ? try MetricsLog.read(from: log) : []
+    self.elapsed = elapsed ?? records.compactMap(\.seconds).reduce(0, +)
+    self.threshold = configuration.architecture.classes == 2 ? threshold : nil
   }
 
   /// The primitives of a training step and the implementation the backend
@@ -178,9 +169,12 @@ public final class Trainer {
 
   /// The current weights and optimiser state as a checkpoint.
   public var checkpoint: Checkpoint {
-    Checkpoint(
+    var checkpoint = Checkpoint(
       configuration: configuration, step: step, parameters: network.parameters(),
       optimizerState: network.optimizerState(), stream: Checkpoint.json(stream.state))
+    checkpoint.elapsed = elapsed
+    checkpoint.threshold = threshold
+    return checkpoint
   }
 
   /// Trains until `configuration.steps` or until `shouldStop` says so
@@ -212,15 +206,22 @@ public final class Trainer {
       try network.update(configuration.optimizer, learningRate: Float(rate), step: next)
       step = next
       let seconds = Date().timeIntervalSince(started)
-      trainingSeconds += seconds
-      let record = MetricsRecord(step: step, loss: loss, seconds: seconds, learningRate: rate)
+      elapsed += seconds
+      let record = MetricsRecord(step: step, loss: loss, seconds: seconds, learningRate: rate, elapsed: elapsed)
       try metrics.append(record)
       records.append(record)
 
-      var stepReport = StepReport(step: step, steps: configuration.steps, loss: loss, seconds: seconds, learningRate: rate)
+      var stepReport = StepReport(
+        step: step, steps: configuration.steps, loss: loss, seconds: seconds, learningRate: rate, elapsed: elapsed)
       if validateEvery > 0, !validation.isEmpty, step % validateEvery == 0 || step == configuration.steps {
         let result = try validate()
-        let line = MetricsRecord(step: step, validationLoss: result.loss, validationPixelError: result.pixelError)
+        if configuration.architecture.classes == 2 { threshold = result.scores.randError.threshold }
+        let line = MetricsRecord(
+          step: step, elapsed: elapsed, validationLoss: result.loss,
+          validationPixelError: result.scores.pixelError.value,
+          validationPixelErrorThreshold: result.scores.pixelError.threshold,
+          validationRandError: result.scores.randError.value,
+          validationRandErrorThreshold: result.scores.randError.threshold)
         try metrics.append(line)
         records.append(line)
         stepReport.validation = result
@@ -239,37 +240,12 @@ public final class Trainer {
     return rng.next()
   }
 
-  /// Mean cross-entropy (unweighted) and pixel error over the validation images.
-  public func validate() throws -> (loss: Double, pixelError: Double) {
-    let parameters = network.parameters()
-    if let predictor {
-      predictor.setParameters(parameters)
-    } else {
-      predictor = try TiledPredictor(
-        architecture: configuration.architecture, parameters: parameters, tile: configuration.tile, backend: backend)
-    }
-    var loss = 0.0
-    var wrong = 0
-    var pixels = 0
-    let k = configuration.architecture.classes
-    for item in validation {
-      let probabilities = try predictor!.probabilities(item.image)
-      let predicted = ClassPlanes.argmax(probabilities, classes: k)
-      let plane = item.image.pixelCount
-      for p in 0..<plane {
-        let truth = Int(item.classes[p])
-        loss -= log(max(Double(probabilities[truth * plane + p]), 1e-30))
-        if Int(predicted[p]) != truth { wrong += 1 }
-      }
-      pixels += plane
-    }
-    return (loss / Double(max(1, pixels)), Double(wrong) / Double(max(1, pixels)))
-  }
-
   /// Writes last.ckpt (keeping the previous one as step-NNNNNN.ckpt), prunes
   /// old ones, and redraws loss.svg. Returns the checkpoint path.
   @discardableResult
   public func writeCheckpoint() throws -> String {
+    let started = Date()
+    defer { elapsed += Date().timeIntervalSince(started) }
     let last = directory + "/" + Checkpoint.lastName
     let fm = FileManager.default
     // The previous newest becomes step-NNNNNN.ckpt (a hard link: at every

@@ -13,12 +13,28 @@ struct Predict: ToolCommand {
       does not depend on --tile. For each input NAME.ext, OUT gets
       NAME.prob.tiff (float32 foreground probability; one page per class when
       there are more than 2 classes), NAME.mask.png (8-bit class per pixel)
-      and NAME.instances.png (16-bit 4-connected components of the
-      foreground, 0 = background).
+      and NAME.instances.png (16-bit instances of the foreground, 0 =
+      background).
+
+      With 2 classes the foreground is p > T: T is --threshold, else the
+      threshold of the best Rand error of the run's last validation (stored
+      in the checkpoint), else the foreground is the larger probability
+      (argmax). With more classes the mask is the argmax class and the
+      foreground its non-zero classes.
+
+      Instances: components are the 4-connected components of the
+      foreground; watershed floods the foreground from seeds, splitting cells
+      that touch or are joined by a weak border. --seeds probability (the
+      default) takes the maxima of the foreground probability (cells parted
+      by faint borders: EM membranes, and touching nuclei too); --seeds
+      distance the maxima of the distance to the background (round cells
+      such as nuclei; it splits irregular EM cells). A maximum becomes a seed
+      when it rises more than --seed-height (default 0.1 of probability, 2
+      pixels of distance) above the pass to a higher one.
 
       The model is a checkpoint, a training folder, or a weights file written
       by unet export or examples/pytorch/train.py (its metadata gives the
-      architecture, the training tile and the normalisation).
+      architecture, the training tile, the normalisation and the threshold).
       """)
 
   @Option(help: "A checkpoint, a training output folder (its last.ckpt) or a weights file (.safetensors).")
@@ -39,6 +55,18 @@ struct Predict: ToolCommand {
   @Option(help: "Images predicted at once, each on cores/jobs threads.")
   var jobs: Int = 1
 
+  @Option(help: ArgumentHelp("Foreground threshold in (0, 1) for 2-class models (default: the run's, else argmax).", valueName: "t"))
+  var threshold: Double?
+
+  @Option(help: "Instances of the foreground: components or watershed.")
+  var instances: InstanceMethodArgument = .components
+
+  @Option(help: "Watershed seeds: probability (maxima of the foreground probability) or distance (to the background).")
+  var seeds: InstanceExtraction.Seeds = .probability
+
+  @Option(help: ArgumentHelp("Least rise of a seed's maximum above its pass (default 2 for distance, 0.1 for probability).", valueName: "h"))
+  var seedHeight: Double?
+
   @OptionGroup var backend: BackendOptions
 
   @OptionGroup var limits: LimitOptions
@@ -47,9 +75,38 @@ struct Predict: ToolCommand {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
   }
 
+  /// Checked when the command runs rather than in validate(), so that the
+  /// error is one line.
+  private func checkOptions() throws {
+    if let threshold, !(threshold > 0 && threshold < 1) {
+      throw ValidationError("--threshold \(threshold): must be between 0 and 1")
+    }
+    if let seedHeight, !(seedHeight >= 0 && seedHeight.isFinite) {
+      throw ValidationError("--seed-height \(seedHeight): must be 0 or more")
+    }
+    if instances == .components, seedHeight != nil {
+      throw ValidationError("--seed-height applies to --instances watershed")
+    }
+  }
+
+  /// The instance method the options ask for.
+  var extraction: InstanceExtraction {
+    switch instances {
+    case .components: InstanceExtraction(.components)
+    case .watershed:
+      InstanceExtraction(
+        .watershed(seeds: seeds, seedHeight: seedHeight ?? InstanceExtraction.defaultSeedHeight(seeds)))
+    }
+  }
+
   func execute() throws {
+    try checkOptions()
     let trained = try TrainedModel.read(from: model)
     let architecture = trained.architecture
+    if threshold != nil && architecture.classes != 2 {
+      throw ValidationError("--threshold applies to 2-class models; this one has \(architecture.classes) classes (argmax)")
+    }
+    let cut = architecture.classes == 2 ? threshold ?? trained.threshold : nil
     guard let tileSize = tile ?? trained.tile else {
       throw FileError(.unsupported, path: model, "names no training tile in its metadata; pass --tile")
     }
@@ -82,29 +139,39 @@ struct Predict: ToolCommand {
       predictors[job] = predictor
       while let i = next.take(below: files.count) {
         try write(
-          predictor: predictor, image: normalization.apply(to: images[i]), name: imageName(files[i]), source: files[i])
+          predictor: predictor, image: normalization.apply(to: images[i]), name: imageName(files[i]), source: files[i],
+          threshold: cut)
         progress.advance()
       }
     }
-    print("predict: \(files.count) image\(files.count == 1 ? "" : "s") -> \(out) (tile \(tileSize)\(tta ? ", 8-fold averaging" : ""))")
+    let foreground =
+      cut.map { String(format: "p > %g", $0) + (threshold == nil ? " (the run's validation threshold)" : "") } ?? "argmax"
+    print(
+      "predict: \(files.count) image\(files.count == 1 ? "" : "s") -> \(out) (tile \(tileSize)\(tta ? ", 8-fold averaging" : ""); "
+        + "foreground \(foreground); \(instances.rawValue))")
   }
 
-  private func write(predictor: TiledPredictor, image: Image<Float>, name: String, source: String) throws {
+  /// - Parameter threshold: for 2 classes, the foreground is p > threshold;
+  ///   nil: the class of the largest probability.
+  private func write(predictor: TiledPredictor, image: Image<Float>, name: String, source: String, threshold: Double?) throws {
     let k = predictor.architecture.classes
     let (w, h) = (image.width, image.height)
     let plane = w * h
     let probabilities = try tta ? predictor.averagedProbabilities(image) : predictor.probabilities(image)
-    let classes = ClassPlanes.argmax(probabilities, classes: k)
+    let classes =
+      threshold.map { t in probabilities[plane..<2 * plane].map { Double($0) > t ? UInt8(1) : 0 } }
+      ?? ClassPlanes.argmax(probabilities, classes: k)
     let pages: [Image<Float>] =
       k == 2
       ? [Image(width: w, height: h, samples: Array(probabilities[plane..<2 * plane]))]
       : (0..<k).map { Image(width: w, height: h, samples: Array(probabilities[$0 * plane..<($0 + 1) * plane])) }
     let mask = Image(width: w, height: h, samples: classes)
-    let foreground = Image(width: w, height: h, samples: classes.map { $0 > 0 ? UInt8(1) : 0 })
-    let components = ConnectedComponents.label(foreground, connectivity: .four)
+    // The foreground probability: class 1, or 1 − class 0 (as unet eval reads it).
+    let foregroundProbability = k == 2 ? pages[0] : Image(width: w, height: h, samples: pages[0].samples.map { 1 - $0 })
+    let components = extraction.instances(of: foregroundProbability, foreground: classes.map { $0 > 0 })
     let count = components.samples.max() ?? 0
     guard count <= UInt32(UInt16.max) else {
-      throw RasterError(.unsupported, path: source, "has \(count) foreground components, more than a 16-bit PNG holds")
+      throw RasterError(.unsupported, path: source, "has \(count) instances, more than a 16-bit PNG holds")
     }
     let instances = Image(width: w, height: h, samples: components.samples.map { UInt16($0) })
     try ImageFile.writePages(pages.map(AnyImage.init), to: out + "/" + name + ".prob.tiff")
@@ -112,3 +179,10 @@ struct Predict: ToolCommand {
     try ImageFile.write(AnyImage(instances), to: out + "/" + name + ".instances.png")
   }
 }
+
+/// `--instances`: how the foreground becomes instances.
+enum InstanceMethodArgument: String, ExpressibleByArgument, CaseIterable {
+  case components, watershed
+}
+
+extension InstanceExtraction.Seeds: ExpressibleByArgument {}

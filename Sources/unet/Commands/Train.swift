@@ -16,8 +16,17 @@ struct Train: ToolCommand {
       optimiser step (SGD with momentum, Adam or AdamW, with PyTorch's
       rules). Every shard is checked against manifest.json before use.
 
-      OUT gets metrics.jsonl (one JSON line per step), loss.svg, last.ckpt
-      (the newest checkpoint) and the previous few as step-NNNNNN.ckpt.
+      OUT gets metrics.jsonl (one JSON line per step and per validation, each
+      with the training seconds so far), loss.svg, last.ckpt (the newest
+      checkpoint) and the previous few as step-NNNNNN.ckpt.
+
+      With --val-images and --val-labels, each validation predicts the images
+      whole (overlap-tile, no 8-fold averaging) and logs the weighted loss
+      (masks and weights made as the dataset's, by its manifest) and the
+      ISBI 2012 pixel and Rand errors with their best thresholds, the numbers
+      unet eval gives for the same checkpoint. For 2 classes the checkpoint
+      keeps the last validation's Rand-error threshold, which unet predict
+      then uses.
       --resume continues from OUT/last.ckpt with the same result as an
       uninterrupted run (at the same --threads). Ctrl-C writes a checkpoint
       and stops. --init starts a new run from trained weights (a checkpoint,
@@ -35,10 +44,11 @@ struct Train: ToolCommand {
       is what runs without --recipe; today it equals paper. Options given
       beside a recipe override its values.
 
-      --time-limit M stops once the run's training time (the summed step
-      times of all its segments, without start-up, validation and
-      checkpoints) reaches M minutes, writes a checkpoint and exits 0; a
-      later --resume with a larger --time-limit continues it.
+      --time-limit M stops once the run's training time (elapsed in
+      metrics.jsonl: steps and checkpoint writes of all its segments,
+      without start-up and validation) reaches M minutes, writes a
+      checkpoint and exits 0; a later --resume with a larger --time-limit
+      continues it.
       """)
 
   @Option(help: "Dataset folder written by unet augment (with manifest.json).")
@@ -123,7 +133,7 @@ struct Train: ToolCommand {
       valueName: "file"))
   var initial: String?
 
-  @Option(help: "Validation images (file, folder or glob); their labels via --val-labels.")
+  @Option(help: "Validation images (file, folder or glob), scored as unet eval scores them; their labels via --val-labels.")
   var valImages: String?
 
   @Option(help: "Labels of the validation images, paired by name.")
@@ -234,7 +244,7 @@ struct Train: ToolCommand {
       report: { log.step($0) },
       shouldStop: {
         if stop.requested { return true }
-        timeIsUp = limit.map { trainer.trainingSeconds >= $0 } ?? false
+        timeIsUp = limit.map { trainer.elapsed >= $0 } ?? false
         return timeIsUp
       })
     log.finish()
@@ -242,7 +252,7 @@ struct Train: ToolCommand {
     case .finished(let step):
       print("train: \(step) steps done; checkpoint \(last), metrics \(out)/metrics.jsonl, plot \(out)/loss.svg")
     case .interrupted(let step) where timeIsUp && !stop.requested:
-      let minutes = String(format: "%.2f", trainer.trainingSeconds / 60)
+      let minutes = String(format: "%.2f", trainer.elapsed / 60)
       print(
         "train: time limit of \(timeLimit!) minutes reached after step \(step) (\(minutes) minutes of training); "
           + "checkpoint \(last); continue with --resume and a larger --time-limit")
@@ -323,10 +333,14 @@ struct Train: ToolCommand {
     }
   }
 
-  /// Validation pairs, normalised like the dataset, with classes from the
-  /// labels as unet augment derives them (foreground = any instance).
+  /// Validation pairs, normalised like the dataset, with their truth as
+  /// unet eval reads it and the masks and weights the dataset's manifest
+  /// describes (separation, connectivity, w0, σ, class weights).
   private func loadValidation(images: String, labels: String, configuration: TrainingConfiguration) throws -> [ValidationImage] {
     let normalization = configuration.normalization ?? .standard
+    let manifestPath = configuration.shards + "/" + Manifest.fileName
+    let weightMap = try DatasetWeightMap(
+      manifestParameters: try Manifest.read(from: manifestPath).parameters, path: manifestPath)
     return try pairSources(images: images, labels: labels).map { pair in
       let raw = try ImageFile.read(pair.image, limits: limits.readLimits)
       let labelImage = try ImageFile.read(pair.labels, limits: limits.readLimits).labels(path: pair.labels)
@@ -338,9 +352,8 @@ struct Train: ToolCommand {
           .unsupported, path: pair.image,
           "has \(raw.channels) channels, the network expects \(configuration.architecture.inputChannels)")
       }
-      let instances = InstanceLabels.normalize(labelImage, connectivity: .four)
       return ValidationImage(
-        name: pair.name, image: normalization.apply(to: raw), classes: instances.samples.map { $0 > 0 ? 1 : 0 })
+        name: pair.name, image: normalization.apply(to: raw), labels: labelImage, weightMap: weightMap)
     }
   }
 }

@@ -30,7 +30,11 @@ final class TrainingProgress {
     let eta = perStep * Double(total - r.step)
     let text = String(format: "step %d/%d  loss %.4f  %.2f s/step  ETA %@", r.step, total, r.loss, perStep, duration(eta))
     if let v = r.validation {
-      line(String(format: "step %d: validation loss %.4f, pixel error %.4f", r.step, v.loss, v.pixelError))
+      let s = v.scores
+      line(
+        String(
+          format: "step %d: validation loss %.4f, pixel error %.4f @ %.2f, Rand error %.4f @ %.2f", r.step, v.loss,
+          s.pixelError.value, s.pixelError.threshold ?? 0, s.randError.value, s.randError.threshold ?? 0))
     }
     if bar.isTerminal {
       bar.show(done: r.step, text: text)
