@@ -73,7 +73,7 @@ final class MetricsLogTests {
     #expect(try MetricsLog.read(from: path) == expected + [Self.records[2]])
     // Both the old key and the new one in one line: no version writes that.
     try Data(#"{"step":2,"val_pixel_error":0.1,"val_pixel_mismatch":0.1}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: path))
-    let error = #expect(throws: TrainingError.self) { try MetricsLog.read(from: path) }
+    let error = #expect(throws: FileError.self) { try MetricsLog.read(from: path) }
     #expect(error?.description.contains("line 1: both \"val_pixel_error\" of an older version") == true)
   }
 

@@ -12,15 +12,15 @@ import Testing
   @Test func weightsFileRoundTrip() throws {
     let model = TrainedModel(
       architecture: Self.architecture, parameters: Self.architecture.initialParameters(seed: 3), tile: 36,
-      normalization: .range, step: 12)
+      normalization: .range, step: 12, threshold: 0.35)
     let file = model.weightsFile
     #expect(file.metadata["format"] == "unetkit-weights")
     #expect(file.metadata["normalization"] == #"{"range":{}}"#)
-    #expect(file.metadata["tile"] == "36" && file.metadata["step"] == "12")
+    #expect(file.metadata["tile"] == "36" && file.metadata["step"] == "12" && file.metadata["threshold"] == "0.35")
     let read = try TrainedModel(weightsFile: SafeTensors.decode(file.encoded(), path: "m"), path: "m")
     #expect(read.architecture == model.architecture)
     #expect(read.parameters == model.parameters)
-    #expect(read.tile == 36 && read.step == 12 && read.normalization == .range)
+    #expect(read.tile == 36 && read.step == 12 && read.normalization == .range && read.threshold == 0.35)
   }
 
   /// Metadata as examples/pytorch/train.py writes it (Python's json.dumps:
@@ -45,6 +45,7 @@ import Testing
     ("tile", "37", "tile 37"),
     ("step", "-1", "step -1"),
     ("normalization", #"{"zscore":{}}"#, "normalization"),
+    ("threshold", "1.5", "threshold 1.5"),
   ])
   func badMetadataIsRefusedNamingTheFile(key: String, value: String, words: String) throws {
     var file = TrainedModel(
