@@ -19,21 +19,26 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
-    .target(name: "Raster", dependencies: ["CImageSupport"]),
+    .target(name: "Raster", dependencies: ["_Support", "CImageSupport"]),
     .target(name: "WeightMap", dependencies: ["Raster"]),
-    .target(name: "Augment", dependencies: ["Raster", "WeightMap"]),
+    .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap"]),
     .target(
       name: "Shards",
-      dependencies: ["Raster", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "UNet", dependencies: ["Raster", "WeightMap", "Shards", "CDNNL"]),
+      dependencies: ["_Support", .product(name: "Crypto", package: "swift-crypto")]),
+    .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
     .executableTarget(
       name: "unet",
       dependencies: [
-        "Raster", "WeightMap", "Augment", "Shards", "UNet",
+        "_Support", "Raster", "WeightMap", "Augment", "Shards", "UNet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // MARK: - Implementation details
+
+    // Plumbing the modules share: atomic file writes, POSIX wrappers and
+    // file reading, JSON values, quoting for error messages, SplitMix64.
+    // Its public types reach users through the modules whose API uses them.
+    .target(name: "_Support"),
 
     // System libraries, found through pkg-config.
     .systemLibrary(
@@ -48,6 +53,7 @@ let package = Package(
     // handling and libtiff's variadic field and error-handler calls.
     .target(name: "CImageSupport", dependencies: ["CPNG", "CTIFF"]),
 
+    .testTarget(name: "SupportTests", dependencies: ["_Support"]),
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
     .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap"]),

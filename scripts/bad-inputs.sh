@@ -39,6 +39,10 @@ raw = b''.join(b'\x00' + b'\x80' * 24 for _ in range(8))
 open('rgb/cells_000.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))"
 mkdir -p small && "$unet" synth --out small --count 2 --size 32x32 --seed 2 >/dev/null
 mkdir -p lonely && cp small/labels/cells_000.png lonely/
+python3 -c "
+import json, struct
+h = json.dumps({'__metadata__': {'format': 'pt'}, 'x': {'dtype': 'F32', 'shape': [1], 'data_offsets': [0, 4]}}).encode()
+open('other.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + bytes(4))"
 "$unet" eval --pred s/labels --truth s/labels --json > scores.json
 echo '{"images": [], "overall": {"pixel_error": 0.1, "rand_error": 0.3, "iou": 0.9}}' > old-scores.json
 cp -r run damaged-run && echo '{"step":2,"accuracy":0.9}' >> damaged-run/metrics.jsonl
@@ -65,8 +69,10 @@ row "PNG header claiming 100000 x 100000" info huge.png
 row "size 0x64" synth --out x --size 0x64
 row "label image that is truncated" weights truncated.png --out w
 row "sigma 0" weights s/labels --out w --sigma 0
+row "--weight-sigma and its earlier name --sigma" weights s/labels --out w --weight-sigma 2 --sigma 2
 row "labels of another size" augment --images s/images --labels small/labels --out a --samples 2
 row "output folder that already holds a dataset" augment --images s/images --labels s/labels --out shards --samples 4
+row "--elastic-sigma -1" augment --images s/images --labels s/labels --out a --samples 2 --elastic-sigma=-1
 row "a shard with one changed byte" manifest verify corrupt
 row "a dataset without manifest.json" train --shards s --out t1
 row "a shard with one changed byte" train --shards corrupt --out t2 --base-channels 2 --depth 1 --tile 36
@@ -74,7 +80,11 @@ row "a listed shard missing" train --shards missing --out t3 --base-channels 2 -
 row "tile 37 at depth 1" train --shards shards --out t4 --depth 1 --tile 37
 row "a run folder again, without --resume" train --shards shards --out run --base-channels 2 --depth 1 --tile 36
 row "--resume with a changed learning rate" train --shards shards --out run --resume --lr 0.5
+row "momentum 1" train --shards shards --out t5 --momentum 1
+row "--init with another depth" train --shards shards --out t6 --init run --depth 2
+row "--init and --resume together" train --shards shards --out run --init run --resume
 row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p
+row "a safetensors file that is no model" predict --model other.safetensors s/images --out p
 row "an RGB image for a gray model" predict --model run rgb/cells_000.png --out p
 row "tile 37 for a depth-1 model" predict --model run s/images --out p --tile 37
 row "--threshold 1.5" predict --model run s/images --out p --threshold 1.5

@@ -1,3 +1,5 @@
+import _Support
+
 /// A failure to write, read, verify or merge shards: what failed, why, and where.
 ///
 /// `description` is one line, `PATH: entry "NAME": REASON` (the parts that
@@ -70,24 +72,15 @@ public struct ShardError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 }
 
-/// `text` in double quotes, with control characters, quotes and backslashes
-/// escaped, so that an error message stays one line whatever a name holds.
-func quoted(_ text: String) -> String {
-  var out = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    default:
-      if scalar.value < 0x20 || scalar.value == 0x7F {
-        out += "\\u{\(String(scalar.value, radix: 16))}"
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
+extension ShardError {
+  /// A file-system failure as a shard error (`.notFound`, else `.io`: the
+  /// files Shards opens and writes through `FileError` fail only there).
+  init(_ error: FileError) {
+    self.init(error.code == .notFound ? .notFound : .io, path: error.path, error.reason)
   }
-  return out + "\""
+
+  /// Text of a manifest that is not JSON, as `.invalidManifest`.
+  init(_ error: JSONError) {
+    self.init(.invalidManifest, path: error.path, error.message)
+  }
 }

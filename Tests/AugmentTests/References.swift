@@ -139,17 +139,6 @@ enum Reference {
     if p.flipVertical { ry = -ry }
     return (cx + rx, cy + ry)
   }
-
-  /// numpy.percentile(values, q) with the default 'linear' method, from a
-  /// full sort.
-  static func percentile(_ values: [Double], _ q: Double) -> Double {
-    let a = values.filter { !$0.isNaN }.sorted()
-    guard !a.isEmpty else { return 0 }
-    let h = Double(a.count - 1) * q / 100
-    let k = Int(h.rounded(.down))
-    if k + 1 >= a.count { return a[a.count - 1] }
-    return a[k] + (h - Double(k)) * (a[k + 1] - a[k])
-  }
 }
 
 enum Inputs {

@@ -53,19 +53,6 @@ func makeTemporaryDirectory() -> String {
     #expect(error.code == .io)
   }
 
-  @Test func atomicWriteLeavesNothingOnFailure() throws {
-    struct Boom: Error {}
-    #expect(throws: Boom.self) {
-      try AtomicFile.withTemporaryPath(for: dir + "/x.bin") { tmp in
-        FileManager.default.createFile(atPath: tmp, contents: Data([1, 2, 3]))
-        throw Boom()
-      }
-    }
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
-    try AtomicFile.write([1, 2, 3], to: dir + "/y.bin")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["y.bin"])
-  }
-
   @Test func synthesizerIsDeterministicAndCellsTouch() throws {
     let s = CellSynthesizer(width: 96, height: 80, cells: 12)
     let a = s.generate(seed: 7, index: 3), b = s.generate(seed: 7, index: 3)

@@ -1,7 +1,7 @@
 import Raster
 import Testing
 
-@testable import UNet
+@_spi(Diagnostics) @testable import UNet
 
 /// The oneDNN backend against the double-precision reference network, which
 /// is itself checked against finite differences (ReferenceTests).
@@ -62,10 +62,10 @@ import Testing
     let weights = (0..<c.batch * output * output).map { _ in Float(rng.uniform(0.5, 3)) }
 
     let seed: UInt64 = 99
-    let logits = network.forward(input, dropoutSeed: seed)
+    let logits = try network.forward(input, dropoutSeed: seed)
     let (loss, gradient) = WeightedCrossEntropy.evaluate(
       logits: logits, labels: labels, weights: weights, classes: a.classes, batch: c.batch)
-    network.backward(gradient)
+    try network.backward(gradient)
     let gradients = network.gradients()
 
     // The same dropout mask: the dropout operation's output tensor is its stream.
@@ -102,7 +102,7 @@ import Testing
     do {
       let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 4, depth: 1, dropout: 0.5)
       let graph = try DNNLGraph(a.graph, batch: 1, inputSize: 36, training: true)
-      _ = graph.forward([Float](repeating: 0.5, count: 36 * 36), dropoutSeed: 1)
+      _ = try graph.forward([Float](repeating: 0.5, count: 36 * 36), dropoutSeed: 1)
       released = graph
       #expect(released != nil)
     }
@@ -117,18 +117,18 @@ import Testing
     let p0 = a.initialParameters(seed: 1)
     network.setParameters(p0)
     let v0 = p0.map { $0.map { $0 * 0.5 } }
-    network.setMomentum(v0)
-    #expect(network.momentum() == v0)
+    try network.setOptimizerState(["momentum": v0])
+    #expect(network.optimizerState() == ["momentum": v0])
     var rng = SplitMix64(seed: 2)
     let input = (0..<tile * tile).map { _ in Float(rng.uniform(-1, 1)) }
-    let logits = network.forward(input, dropoutSeed: 0)
+    let logits = try network.forward(input, dropoutSeed: 0)
     let labels = [Int32](repeating: 1, count: output * output)
     let weights = [Float](repeating: 1, count: output * output)
-    network.backward(WeightedCrossEntropy.evaluate(logits: logits, labels: labels, weights: weights, classes: 2, batch: 1).gradient)
+    try network.backward(WeightedCrossEntropy.evaluate(logits: logits, labels: labels, weights: weights, classes: 2, batch: 1).gradient)
     let g = network.gradients()
-    network.sgdStep(learningRate: 0.1, momentum: 0.9)
+    try network.update(.sgd(momentum: 0.9), learningRate: 0.1, step: 1)
     let p1 = network.parameters()
-    let v1 = network.momentum()
+    let v1 = try #require(network.optimizerState()["momentum"])
     for i in p0.indices {
       for k in p0[i].indices {
         let v = 0.9 * v0[i][k] + g[i][k]

@@ -190,6 +190,6 @@ struct LossPlotTests {
     try LossPlot.write(records, title: "t", to: dir + "/loss.svg")
     #expect(try String(contentsOfFile: dir + "/loss.svg", encoding: .utf8) == LossPlot.svg(records, title: "t"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["loss.svg"])
-    #expect(throws: TrainingError.self) { try LossPlot.write(records, title: "t", to: dir + "/missing/loss.svg") }
+    #expect(throws: FileError.self) { try LossPlot.write(records, title: "t", to: dir + "/missing/loss.svg") }
   }
 }

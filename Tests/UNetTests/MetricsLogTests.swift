@@ -73,7 +73,7 @@ final class MetricsLogTests {
     #expect(try MetricsLog.read(from: path) == expected + [Self.records[2]])
     // Both the old key and the new one in one line: no version writes that.
     try Data(#"{"step":2,"val_pixel_error":0.1,"val_pixel_mismatch":0.1}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: path))
-    let error = #expect(throws: TrainingError.self) { try MetricsLog.read(from: path) }
+    let error = #expect(throws: FileError.self) { try MetricsLog.read(from: path) }
     #expect(error?.description.contains("line 1: both \"val_pixel_error\" of an older version") == true)
   }
 
@@ -131,16 +131,16 @@ final class MetricsLogTests {
     ]
     for (line, reason) in cases {
       try Data((good + "\n" + line + "\n" + good + "\n").utf8).write(to: URL(fileURLWithPath: path))
-      let error = #expect(throws: TrainingError.self, "\(line)") { try MetricsLog.read(from: path) }
+      let error = #expect(throws: FileError.self, "\(line)") { try MetricsLog.read(from: path) }
       #expect(error?.description == "\(path): \(reason)", "\(line)")
       // A resumed run refuses to rewrite a damaged log.
-      #expect(throws: TrainingError.self) { try MetricsLog(path: path, truncatingAfter: 5) }
+      #expect(throws: FileError.self) { try MetricsLog(path: path, truncatingAfter: 5) }
     }
     // Integers and null are accepted where numbers are expected.
     try Data(#"{"step":3,"loss":2,"lr":null}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: path))
     #expect(try MetricsLog.read(from: path) == [MetricsRecord(step: 3, loss: 2)])
 
-    let missing = #expect(throws: TrainingError.self) { try MetricsLog.read(from: dir + "/absent.jsonl") }
+    let missing = #expect(throws: FileError.self) { try MetricsLog.read(from: dir + "/absent.jsonl") }
     #expect(missing?.description == dir + "/absent.jsonl: no such file")
   }
 }

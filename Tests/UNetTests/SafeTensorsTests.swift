@@ -127,7 +127,7 @@ final class SafeTensorsTests {
 
   @Test func malformedFilesThrowOneLineErrorsNamingFileAndReason() throws {
     for (what, bytes, reason) in Self.malformed {
-      let error = #expect(throws: TrainingError.self, "\(what)") { try SafeTensors.decode(bytes, path: "/x/m.safetensors") }
+      let error = #expect(throws: FileError.self, "\(what)") { try SafeTensors.decode(bytes, path: "/x/m.safetensors") }
       guard let error else { continue }
       #expect(error.description.hasPrefix("/x/m.safetensors: "), "\(what): \(error)")
       #expect(error.description.contains(reason), "\(what): \(error)")
@@ -139,18 +139,18 @@ final class SafeTensorsTests {
     let bytes = Self.sample.encoded()
     let path = dir + "/cut.safetensors"
     try Data(bytes.dropLast(3)).write(to: URL(fileURLWithPath: path))
-    let error = #expect(throws: TrainingError.self) { try SafeTensors.read(from: path) }
+    let error = #expect(throws: FileError.self) { try SafeTensors.read(from: path) }
     #expect(error?.description.contains("\(path): truncated") == true, "\(String(describing: error))")
     // Every prefix is rejected.
     for length in 0..<bytes.count {
-      #expect(throws: TrainingError.self, "prefix \(length)") { try SafeTensors.decode(Array(bytes[..<length]), path: "p") }
+      #expect(throws: FileError.self, "prefix \(length)") { try SafeTensors.decode(Array(bytes[..<length]), path: "p") }
     }
-    // A byte changed anywhere gives a TrainingError or a valid value, never a crash.
+    // A byte changed anywhere gives a FileError or a valid value, never a crash.
     for position in stride(from: 0, to: bytes.count, by: 3) {
       for value: UInt8 in [0x00, 0x22, 0x2C, 0x39, 0xFF] {
         var changed = bytes
         changed[position] = value
-        do { _ = try SafeTensors.decode(changed, path: "p") } catch is TrainingError {} catch {
+        do { _ = try SafeTensors.decode(changed, path: "p") } catch is FileError {} catch {
           Issue.record("unexpected error \(error)")
         }
       }
@@ -162,20 +162,20 @@ final class SafeTensorsTests {
     try Self.sample.write(to: path)
     let bad = SafeTensors(tensors: [.init(name: "w", shape: [2, 2], values: [1, 2, 3])])
     #expect(bad.problem == "tensor \"w\" has 3 values for shape [2, 2]")
-    #expect(throws: TrainingError.self) { try bad.write(to: path) }
+    #expect(throws: FileError.self) { try bad.write(to: path) }
     #expect(try SafeTensors.read(from: path) == Self.sample)
     let twice = SafeTensors(tensors: [.init(name: "w", shape: [], values: [1]), .init(name: "w", shape: [], values: [1])])
     #expect(twice.problem == "duplicate tensor name \"w\"")
     #expect(SafeTensors(tensors: [.init(name: "__metadata__", shape: [], values: [1])]).problem != nil)
 
     let missingFolder = dir + "/no/such/folder/m.safetensors"
-    let error = #expect(throws: TrainingError.self) { try Self.sample.write(to: missingFolder) }
+    let error = #expect(throws: FileError.self) { try Self.sample.write(to: missingFolder) }
     #expect(error?.description.hasPrefix(missingFolder) == true)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["model.safetensors"])
 
-    let notFound = #expect(throws: TrainingError.self) { try SafeTensors.read(from: dir + "/absent") }
+    let notFound = #expect(throws: FileError.self) { try SafeTensors.read(from: dir + "/absent") }
     #expect(notFound?.description == dir + "/absent: no such file")
-    #expect(throws: TrainingError.self) { try SafeTensors.read(from: dir) }
+    #expect(throws: FileError.self) { try SafeTensors.read(from: dir) }
   }
 
   // MARK: - Python's safetensors

@@ -38,6 +38,19 @@ import WeightMap
     try ImageFile.decoded(try #require(s[field: field]), as: .npy)
   }
 
+  /// --elastic-sigma sets the σ of the elastic grid; --sigma, its earlier
+  /// name, gives the same dataset byte for byte; giving both is refused.
+  @Test func elasticSigmaAndItsEarlierName() throws {
+    let a = try augment(dir + "/a", ["--elastic-sigma", "4"], samples: 3)
+    let b = try augment(dir + "/b", ["--sigma", "4"], samples: 3)
+    let c = try augment(dir + "/c", ["--elastic-sigma", "5"], samples: 3)
+    #expect(a.status == 0 && b.status == 0 && c.status == 0, "\(a.stderr)\(b.stderr)\(c.stderr)")
+    #expect(files(dir + "/a") == files(dir + "/b"))
+    #expect(files(dir + "/a") != files(dir + "/c"))
+    let both = try augment(dir + "/d", ["--elastic-sigma", "4", "--sigma", "4"], samples: 3)
+    #expect(both.status != 0 && both.stderr.contains("--sigma is another name of --elastic-sigma"), "\(both.stderr)")
+  }
+
   @Test func identityReproducesTheNormalisedSource() throws {
     let out = dir + "/id"
     let r = try augment(out, ["--sigma", "0", "--rotate", "0", "--shift", "0", "--no-flip", "--no-intensity"])

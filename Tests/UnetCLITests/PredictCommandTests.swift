@@ -146,7 +146,8 @@ import WeightMap
     let configuration = TrainingConfiguration(architecture: architecture, tile: 36, steps: 1, shards: root + "/shards")
     let path = root + "/three.ckpt"
     try Checkpoint(
-      configuration: configuration, step: 0, parameters: architecture.initialParameters(seed: 1), momentum: nil, stream: nil
+      configuration: configuration, step: 0, parameters: architecture.initialParameters(seed: 1), optimizerState: nil,
+      stream: nil
     ).write(to: path)
     return path
   }

@@ -7,8 +7,9 @@ import Testing
 /// safetensors, webdataset and PIL. UNETKIT_TORCH_PYTHON names one (used as
 /// it is: when its imports fail, the tests fail and say why); otherwise the
 /// first of .venv-test/bin/python and python3 on PATH whose imports work.
-/// scripts/test.sh does not install torch (it is large), so elsewhere the
-/// suite is skipped, and the skip and its reason show in the test output.
+/// scripts/test.sh installs a CPU build of torch into .venv-test and CI
+/// names it; elsewhere, without torch, the suite is skipped, and the skip
+/// and its reason show in the test output.
 enum TorchPython {
   static let modules = "torch, numpy, safetensors, webdataset, PIL"
 
@@ -33,8 +34,9 @@ enum TorchPython {
 }
 
 /// UNetKit models and datasets in PyTorch, through examples/pytorch: the
-/// weights of `unet export` give `unet predict`'s probabilities, and the
-/// example's webdataset loader reads every sample of a dataset.
+/// weights of `unet export` give `unet predict`'s probabilities, weights
+/// trained by the example predict with `unet predict`, and the example's
+/// webdataset loader reads every sample of a dataset.
 @Suite(
   // Runs only where a Python with torch is found (see TorchPython); the
   // comment is the reason printed with each skipped test.
@@ -51,42 +53,39 @@ struct PyTorchInteropTests {
     try #require(probe.status == 0, "\(TorchPython.command ?? []) cannot import \(TorchPython.modules): \(probe.stderr)")
   }
 
-  /// 3 steps of `unet train` (4 base channels, depth 2, tile 60) on 4
-  /// augmented samples, normalised by the default percentiles; exported, the
-  /// weights go into examples/pytorch's module. The test image is 52 × 52,
-  /// the output of a 92-pixel tile at depth 2 (margin 20): `unet predict
-  /// --tile 92` covers it with one tile of the image mirrored by 20 pixels,
-  /// and PyTorch runs the module once on `numpy.pad(image, 20, "reflect")`
-  /// after normalising it as the export's metadata says. Both compute in
-  /// float32 and differ only in summation order: 1e-4 leaves a wide margin
-  /// (the difference seen here is 2.4e-7).
-  @Test func exportedWeightsGiveThePredictedProbabilities() throws {
-    try checkImports()
+  /// 4 augmented samples of 48 × 48 touching cells, normalised by the
+  /// default percentiles, in DIR/ds.
+  func dataset() throws -> String {
     #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "48x48", "--seed", "3", "--cells", "5"]).status == 0)
     let augment = try unet([
       "augment", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
       "--samples", "4", "--per-shard", "2", "--seed", "1", "--jobs", "1",
     ])
     try #require(augment.status == 0, "\(augment.stderr)")
-    let train = try unet([
-      "train", "--shards", dir + "/ds", "--out", dir + "/run", "--base-channels", "4", "--depth", "2",
-      "--tile", "60", "--steps", "3", "--threads", "1",
-    ])
-    try #require(train.status == 0, "\(train.stderr)")
-    let export = try unet(["export", "--model", dir + "/run", "--out", dir + "/unet.safetensors"])
-    try #require(export.status == 0, "\(export.stderr)")
+    return dir + "/ds"
+  }
 
+  /// The foreground probabilities of one 52 × 52 image by `unet predict
+  /// --model MODEL` and by PyTorch's forward pass over the weights file
+  /// WEIGHTS; returns their largest difference.
+  ///
+  /// 52 × 52 is the output of a 92-pixel tile at depth 2 (margin 20):
+  /// `unet predict --tile 92` covers it with one tile of the image mirrored
+  /// by 20 pixels, and PyTorch runs the module once on `numpy.pad(image, 20,
+  /// "reflect")` after normalising it as the file's metadata says. Both
+  /// compute in float32 and differ only in summation order: 1e-4 leaves a
+  /// wide margin (the difference seen here is about 2.4e-7).
+  func predictedDifference(model: String, weights: String) throws -> Float {
     // The raw 16-bit image, as .npy so that Python needs only numpy to read it.
     #expect(try unet(["synth", "--out", dir + "/test", "--count", "1", "--size", "52x52", "--seed", "9", "--cells", "4"]).status == 0)
     let raw = try ImageFile.read(dir + "/test/images/cells_000.png")
     #expect(raw.sampleType == .uint16)
     try ImageFile.write(raw, to: dir + "/image.npy")
 
-    let predict = try unet(["predict", "--model", dir + "/run", dir + "/image.npy", "--out", dir + "/pred", "--tile", "92"])
+    let predict = try unet(["predict", "--model", model, dir + "/image.npy", "--out", dir + "/pred", "--tile", "92"])
     try #require(predict.status == 0, "\(predict.stderr)")
     let py = try TorchPython.python([
-      Self.scripts + "/torch_predict.py", Self.examples, dir + "/unet.safetensors", dir + "/image.npy",
-      dir + "/torch.npy",
+      Self.scripts + "/torch_predict.py", Self.examples, weights, dir + "/image.npy", dir + "/torch.npy",
     ])
     try #require(py.status == 0, "\(py.stderr)")
 
@@ -94,16 +93,55 @@ struct PyTorchInteropTests {
       case .float32(let torchProbabilities) = try ImageFile.read(dir + "/torch.npy")
     else {
       Issue.record("the probabilities are not float32")
-      return
+      return .infinity
     }
     #expect(unetProbabilities.width == 52 && unetProbabilities.height == 52)
     #expect(torchProbabilities.width == 52 && torchProbabilities.height == 52)
-    let difference = zip(unetProbabilities.samples, torchProbabilities.samples).map { abs($0 - $1) }.max() ?? .infinity
-    #expect(difference <= 1e-4, "largest difference \(difference)")
     // Not a vacuous comparison: the probabilities vary over the image.
     let spread = (unetProbabilities.samples.max() ?? 0) - (unetProbabilities.samples.min() ?? 0)
     #expect(spread > 0.01, "the probabilities span only \(spread)")
+    let difference = zip(unetProbabilities.samples, torchProbabilities.samples).map { abs($0 - $1) }.max() ?? .infinity
     print("PyTorchInteropTests: unet predict and PyTorch differ by at most \(difference) (probabilities span \(spread))")
+    return difference
+  }
+
+  /// 3 steps of `unet train` (4 base channels, depth 2, tile 60); exported,
+  /// the weights go into examples/pytorch's module and give `unet
+  /// predict`'s probabilities.
+  @Test func exportedWeightsGiveThePredictedProbabilities() throws {
+    try checkImports()
+    let train = try unet([
+      "train", "--shards", try dataset(), "--out", dir + "/run", "--base-channels", "4", "--depth", "2",
+      "--tile", "60", "--steps", "3", "--threads", "1",
+    ])
+    try #require(train.status == 0, "\(train.stderr)")
+    let export = try unet(["export", "--model", dir + "/run", "--out", dir + "/unet.safetensors"])
+    try #require(export.status == 0, "\(export.stderr)")
+    let difference = try predictedDifference(model: dir + "/run", weights: dir + "/unet.safetensors")
+    #expect(difference <= 1e-4, "largest difference \(difference)")
+  }
+
+  /// A model trained by examples/pytorch/train.py (3 steps, 4 base
+  /// channels, depth 2, tile 60, on the CPU) comes back: `unet predict`
+  /// reads its weights file and equals PyTorch's forward pass, and `unet
+  /// train --init` continues from it.
+  @Test func pytorchTrainedWeightsPredictWithUnet() throws {
+    try checkImports()
+    let shards = try dataset()
+    let weights = dir + "/torch-model.safetensors"
+    let py = try TorchPython.python([
+      Self.examples + "/train.py", "--shards", shards, "--out", weights, "--steps", "3", "--base-channels", "4",
+      "--depth", "2", "--tile", "60", "--workers", "0", "--cpu", "--log-every", "1",
+    ])
+    try #require(py.status == 0, "\(py.stderr)")
+    let difference = try predictedDifference(model: weights, weights: weights)
+    #expect(difference <= 1e-4, "largest difference \(difference)")
+
+    let tuned = try unet([
+      "train", "--shards", shards, "--out", dir + "/tuned", "--init", weights, "--steps", "1", "--threads", "1",
+    ])
+    #expect(tuned.status == 0, "\(tuned.stderr)")
+    #expect(tuned.stderr.contains("4 base channels, depth 2, tile 60"), "\(tuned.stderr)")
   }
 
   /// 7 samples in 4 shards (the last one short): the example's loader

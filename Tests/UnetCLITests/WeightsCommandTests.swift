@@ -40,6 +40,19 @@ import WeightMap
     #expect(preview.channels == 3 && preview.width == 96 && preview.height == 80)
   }
 
+  /// --weight-sigma (the name `unet augment` uses) and --sigma, its
+  /// earlier name here, set the same σ; giving both is refused.
+  @Test func weightSigmaAndItsEarlierName() throws {
+    let file = try synthLabels(count: 1) + "/cells_000.png"
+    #expect(try unet(["weights", file, "--out", dir + "/a", "--weight-sigma", "3"]).status == 0)
+    #expect(try unet(["weights", file, "--out", dir + "/b", "--sigma", "3"]).status == 0)
+    #expect(try unet(["weights", file, "--out", dir + "/c"]).status == 0)
+    #expect(read(dir + "/a/cells_000.weight.tiff") == read(dir + "/b/cells_000.weight.tiff"))
+    #expect(read(dir + "/a/cells_000.weight.tiff") != read(dir + "/c/cells_000.weight.tiff"))
+    let both = try unet(["weights", file, "--out", dir + "/d", "--weight-sigma", "3", "--sigma", "3"])
+    #expect(both.status != 0 && both.stderr.contains("--sigma is another name of --weight-sigma"), "\(both.stderr)")
+  }
+
   @Test func datasetScopeBalancesOverAllInputs() throws {
     let labelsDir = try synthLabels(count: 2)
     let files = [labelsDir + "/cells_000.png", labelsDir + "/cells_001.png"]

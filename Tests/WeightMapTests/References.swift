@@ -33,37 +33,6 @@ enum Reference {
     return out
   }
 
-  /// Components by flood fill (explicit stack), numbered in raster order of
-  /// their first pixel.
-  static func components(_ mask: [Bool], width: Int, height: Int, eight: Bool) -> [UInt32] {
-    var out = [UInt32](repeating: 0, count: width * height)
-    var next: UInt32 = 0
-    let offsets =
-      eight
-      ? [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)]
-      : [(0, -1), (-1, 0), (1, 0), (0, 1)]
-    for start in 0..<(width * height) where mask[start] && out[start] == 0 {
-      next += 1
-      out[start] = next
-      var stack = [start]
-      while let p = stack.popLast() {
-        let x = p % width
-        let y = p / width
-        for (dx, dy) in offsets {
-          let nx = x + dx
-          let ny = y + dy
-          guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
-          let q = ny * width + nx
-          if mask[q] && out[q] == 0 {
-            out[q] = next
-            stack.append(q)
-          }
-        }
-      }
-    }
-    return out
-  }
-
   /// Separation by the definition: a pixel of instance i with an
   /// 8-neighbour of another instance j > 0 becomes 0 (original labels).
   static func separate(_ labels: LabelImage) -> LabelImage {

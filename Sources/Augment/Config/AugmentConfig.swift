@@ -1,3 +1,5 @@
+import Raster
+
 /// The ranges from which each augmented sample's parameters are drawn, and
 /// how the drawn parameters are applied: the data augmentation of the U-Net
 /// paper (Ronneberger, Fischer, Brox, MICCAI 2015, arXiv:1505.04597, §3.1):

@@ -1,4 +1,5 @@
 import Raster
+import _Support
 
 #if canImport(Glibc)
   import Glibc

@@ -1,4 +1,4 @@
-import Raster
+import _Support
 
 /// The draw for output sample `index` of a run: which source image it
 /// augments and with what parameters.

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import _Support
 
 /// Generates fluorescence-like images of cells with instance labels, many
 /// cells touching each other (the situation of the U-Net paper's Fig. 3).

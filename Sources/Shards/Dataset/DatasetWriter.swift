@@ -1,5 +1,5 @@
 import Foundation
-import Raster
+import _Support
 
 /// Writes one partition of a shard dataset into a folder, resuming where an
 /// earlier run stopped.

@@ -6,95 +6,7 @@
   import Darwin
 #endif
 import Crypto
-
-// Thin POSIX file access: each call wrapped once, its status turned into a
-// `ShardError` naming the file.
-
-@inline(__always)
-private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-    Glibc.read(fd, buffer, count)
-  #elseif canImport(Musl)
-    Musl.read(fd, buffer, count)
-  #else
-    Darwin.read(fd, buffer, count)
-  #endif
-}
-
-@inline(__always)
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-    Glibc.write(fd, buffer, count)
-  #elseif canImport(Musl)
-    Musl.write(fd, buffer, count)
-  #else
-    Darwin.write(fd, buffer, count)
-  #endif
-}
-
-@inline(__always)
-@discardableResult
-private func systemClose(_ fd: Int32) -> Int32 {
-  #if canImport(Glibc)
-    Glibc.close(fd)
-  #elseif canImport(Musl)
-    Musl.close(fd)
-  #else
-    Darwin.close(fd)
-  #endif
-}
-
-private func errnoText() -> String { String(cString: strerror(errno)) }
-
-/// A file opened for reading, closed when released.
-final class InputFile {
-  let path: String
-  /// The file's size in bytes when it was opened.
-  let size: Int
-  private let fd: Int32
-
-  /// Opens `path`; throws `.notFound` when it does not exist, `.io` when it
-  /// is a folder or cannot be opened.
-  init(path: String) throws {
-    self.path = path
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      if errno == ENOENT { throw ShardError(.notFound, path: path, "no such file") }
-      throw ShardError(.io, path: path, "cannot open: \(errnoText())")
-    }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      let reason = errnoText()
-      systemClose(fd)
-      throw ShardError(.io, path: path, "cannot stat: \(reason)")
-    }
-    guard (info.st_mode & S_IFMT) == S_IFREG else {
-      systemClose(fd)
-      throw ShardError(.io, path: path, "not a regular file")
-    }
-    self.fd = fd
-    self.size = Int(info.st_size)
-  }
-
-  deinit { systemClose(fd) }
-
-  /// Fills `buffer` from the current position; returns how many bytes were
-  /// read, fewer than `buffer.count` only at the end of the file.
-  func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    guard let base = buffer.baseAddress else { return 0 }
-    var done = 0
-    while done < buffer.count {
-      let n = systemRead(fd, base + done, buffer.count - done)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw ShardError(.io, path: path, "read failed: \(errnoText())")
-      }
-      if n == 0 { break }
-      done += n
-    }
-    return done
-  }
-}
+import _Support
 
 /// A byte destination for `TarWriter`.
 public protocol TarOutput {
@@ -149,19 +61,10 @@ final class OutputFile: TarOutput {
     guard fd >= 0 else { throw ShardError(.io, path: path, "cannot create: \(errnoText())") }
   }
 
-  deinit { if fd >= 0 { systemClose(fd) } }
+  deinit { if fd >= 0 { posixClose(fd) } }
 
   func write(_ bytes: UnsafeRawBufferPointer) throws {
-    guard let base = bytes.baseAddress else { return }
-    var done = 0
-    while done < bytes.count {
-      let n = systemWrite(fd, base + done, bytes.count - done)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw ShardError(.io, path: path, "write failed: \(errnoText())")
-      }
-      done += n
-    }
+    if let reason = posixWriteAll(fd, bytes) { throw ShardError(.io, path: path, "write failed: \(reason)") }
     try digest.write(bytes)
   }
 
@@ -170,7 +73,7 @@ final class OutputFile: TarOutput {
     guard fd >= 0 else { return }
     let synced = fsync(fd) == 0
     let reason = synced ? "" : errnoText()
-    let closed = systemClose(fd) == 0
+    let closed = posixClose(fd) == 0
     fd = -1
     guard synced else { throw ShardError(.io, path: path, "fsync failed: \(reason)") }
     guard closed else { throw ShardError(.io, path: path, "close failed: \(errnoText())") }
@@ -188,8 +91,20 @@ func hexString(_ bytes: some Sequence<UInt8>) -> String {
   return String(decoding: out, as: UTF8.self)
 }
 
-/// `bytes` as a String when they are valid UTF-8, else nil.
-func utf8String(_ bytes: [UInt8]) -> String? {
-  let text = String(decoding: bytes, as: UTF8.self)
-  return text.utf8.elementsEqual(bytes) ? text : nil
+/// Opens `path` for reading, reporting failures as `ShardError`.
+func openShardInput(_ path: String) throws -> InputFile {
+  do {
+    return try InputFile(path: path)
+  } catch let error as FileError {
+    throw ShardError(error)
+  }
+}
+
+/// `file.read(into:)`, reporting failures as `ShardError`.
+func read(_ file: InputFile, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+  do {
+    return try file.read(into: buffer)
+  } catch let error as FileError {
+    throw ShardError(error)
+  }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 
 extension Manifest {
   /// Joins partition manifests into the whole-dataset manifest, identical

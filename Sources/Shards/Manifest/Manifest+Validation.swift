@@ -1,3 +1,5 @@
+import _Support
+
 extension Manifest {
   /// Builds a manifest from its JSON form, checking every field.
   ///

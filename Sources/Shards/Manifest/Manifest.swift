@@ -1,3 +1,5 @@
+import _Support
+
 /// The name and version of the program that wrote a dataset.
 public struct ToolInfo: Sendable, Hashable {
   /// The program, e.g. `unet`.
@@ -170,15 +172,24 @@ public struct Manifest: Sendable, Equatable {
   /// - Throws: `ShardError` `.notFound`, `.io`, or `.invalidManifest` naming
   ///   the file and the bad field.
   public static func read(from path: String) throws -> Manifest {
-    let file = try InputFile(path: path)
-    var bytes = [UInt8](repeating: 0, count: file.size)
-    let n = try bytes.withUnsafeMutableBytes { try file.read(into: $0) }
-    return try decode(Array(bytes[0..<n]), path: path)
+    let bytes: [UInt8]
+    do {
+      bytes = try readFile(path)
+    } catch let error as FileError {
+      throw ShardError(error)
+    }
+    return try decode(bytes, path: path)
   }
 
   /// Parses and validates manifest bytes; `path` is named in errors.
   public static func decode(_ bytes: [UInt8], path: String? = nil) throws -> Manifest {
-    try Manifest(json: JSONValue.parse(bytes, path: path), path: path)
+    let json: JSONValue
+    do {
+      json = try JSONValue.parse(bytes, path: path)
+    } catch {
+      throw ShardError(error)
+    }
+    return try Manifest(json: json, path: path)
   }
 }
 

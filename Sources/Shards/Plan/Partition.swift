@@ -1,3 +1,5 @@
+import _Support
+
 /// One of `count` processes that write a dataset together: partition `index`
 /// writes the shards `s` with `s % count == index`, under the same file
 /// names as a single process.

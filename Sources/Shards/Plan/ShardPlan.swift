@@ -1,3 +1,5 @@
+import _Support
+
 /// How a dataset of `totalSamples` samples splits into shards of
 /// `samplesPerShard`: shard `s` holds samples `s·M ..< min((s+1)·M, N)`, so
 /// every shard is full except perhaps the last.

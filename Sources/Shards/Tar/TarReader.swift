@@ -1,3 +1,5 @@
+import _Support
+
 /// One regular file of a tar archive.
 public struct TarEntry: Sendable, Equatable {
   /// The path inside the archive (prefix and name fields joined by `/`).
@@ -61,7 +63,7 @@ public final class TarReader {
   public init(path: String, limits: Limits = .default) throws {
     self.path = path
     self.limits = limits
-    self.file = try InputFile(path: path)
+    self.file = try openShardInput(path)
   }
 
   /// The next entry, or nil after the end-of-archive marker.
@@ -92,7 +94,7 @@ public final class TarReader {
 
   private func readBlock() throws -> (block: [UInt8], count: Int) {
     var block = [UInt8](repeating: 0, count: TarHeader.blockSize)
-    let n = try block.withUnsafeMutableBytes { try file.read(into: $0) }
+    let n = try block.withUnsafeMutableBytes { try read(file, into: $0) }
     return (block, n)
   }
 
@@ -138,7 +140,7 @@ public final class TarReader {
         "the entry is \(size) bytes, over the limit of \(limits.maxEntryBytes) bytes")
     }
     let data = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-      let got = try file.read(into: UnsafeMutableRawBufferPointer(buffer))
+      let got = try read(file, into: UnsafeMutableRawBufferPointer(buffer))
       initialized = got
     }
     guard data.count == size else {
@@ -149,7 +151,7 @@ public final class TarReader {
     let padding = (TarHeader.blockSize - size % TarHeader.blockSize) % TarHeader.blockSize
     if padding > 0 {
       var pad = [UInt8](repeating: 0, count: padding)
-      let got = try pad.withUnsafeMutableBytes { try file.read(into: $0) }
+      let got = try pad.withUnsafeMutableBytes { try read(file, into: $0) }
       guard got == padding else {
         throw ShardError(
           .truncated, path: path, entry: entryName,

@@ -1,3 +1,5 @@
+import _Support
+
 /// Reads the samples of a WebDataset shard, grouping consecutive entries that
 /// share a key.
 ///

@@ -1,3 +1,5 @@
+import _Support
+
 /// One WebDataset sample: a key and its fields, in order.
 ///
 /// In the shard the sample is a run of consecutive tar entries named

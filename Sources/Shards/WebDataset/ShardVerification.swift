@@ -1,4 +1,5 @@
 import Crypto
+import _Support
 
 /// The SHA-256 of `bytes` as 64 lowercase hex digits.
 public func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
@@ -11,7 +12,7 @@ public func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
 /// read in 1 MiB chunks.
 /// - Complexity: O(file size) time, O(1) memory.
 public func sha256(ofFileAt path: String) throws -> (bytes: Int, sha256: String) {
-  let file = try InputFile(path: path)
+  let file = try openShardInput(path)
   return try digest(of: file)
 }
 
@@ -20,7 +21,7 @@ private func digest(of file: InputFile) throws -> (bytes: Int, sha256: String) {
   var total = 0
   var chunk = [UInt8](repeating: 0, count: 1 << 20)
   while true {
-    let n = try chunk.withUnsafeMutableBytes { try file.read(into: $0) }
+    let n = try chunk.withUnsafeMutableBytes { try read(file, into: $0) }
     if n == 0 { break }
     chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     total += n
@@ -36,7 +37,7 @@ private func digest(of file: InputFile) throws -> (bytes: Int, sha256: String) {
 ///   values, `.notFound` or `.io`.
 /// - Complexity: O(file size) time, O(1) memory.
 public func verify(shard path: String, against expected: ShardInfo) throws {
-  let file = try InputFile(path: path)
+  let file = try openShardInput(path)
   guard file.size == expected.bytes else {
     throw ShardError(
       .checksumMismatch, path: path,

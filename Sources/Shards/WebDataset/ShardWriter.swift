@@ -1,4 +1,4 @@
-import Raster
+import _Support
 
 /// Writes one WebDataset shard: the samples' entries in order, as a
 /// deterministic ustar archive, under a temporary name that is renamed onto
@@ -119,13 +119,13 @@ func fileName(of path: String) -> String {
 }
 
 /// Runs `body` with a temporary path beside `path` and renames it onto
-/// `path` when `body` returns (Raster's `AtomicFile`), reporting failures as
+/// `path` when `body` returns (`AtomicFile`), reporting failures as
 /// `ShardError`.
 func atomically<T>(_ path: String, _ body: (String) throws -> T) throws -> T {
   do {
     return try AtomicFile.withTemporaryPath(for: path, body)
-  } catch let error as RasterError {
-    throw ShardError(.io, path: error.path, error.reason)
+  } catch let error as FileError {
+    throw ShardError(error)
   }
 }
 
@@ -133,7 +133,7 @@ func atomically<T>(_ path: String, _ body: (String) throws -> T) throws -> T {
 func writeAtomically(_ bytes: [UInt8], to path: String) throws {
   do {
     try AtomicFile.write(bytes, to: path)
-  } catch let error as RasterError {
-    throw ShardError(.io, path: error.path, error.reason)
+  } catch let error as FileError {
+    throw ShardError(error)
   }
 }

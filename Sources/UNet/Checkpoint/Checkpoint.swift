@@ -1,16 +1,23 @@
 import Foundation
+import _Support
 
 /// A training run's state at one step: the configuration, the weights, the
-/// optimiser's momentum and the position of the tile stream.
+/// optimiser's state and the position of the tile stream.
 ///
 /// Stored as a safetensors file (so any safetensors reader opens it):
-/// parameters under their PyTorch names, momentum under `momentum.NAME`, and
-/// the rest as strings in the metadata (`format`, `version`, `step`,
-/// `configuration`, `stream`, and, where known, `elapsed` and `threshold`).
-/// Written to a temporary file and renamed.
+/// parameters under their PyTorch names, the optimiser's state under
+/// `optimizer.SLOT.NAME` (`optimizer.momentum.down.0.0.weight`), and the rest
+/// as strings in the metadata (`format`, `version`, `step`, `configuration`,
+/// `stream`, and, where known, `elapsed` and `threshold`). Written to a
+/// temporary file and renamed.
+///
+/// Version 1 (before optimisers named their state) stored SGD's momentum as
+/// `momentum.NAME` and a configuration with `momentum` and the normalisation
+/// as JSON text; it is read as SGD with that momentum.
 public struct Checkpoint: Sendable {
   public static let format = "unetkit-checkpoint"
-  public static let version = 1
+  /// The version written; versions 1 and 2 are read.
+  public static let version = 2
   /// The newest checkpoint of a training folder.
   public static let lastName = "last.ckpt"
 
@@ -19,8 +26,10 @@ public struct Checkpoint: Sendable {
   public var step: Int
   /// In `configuration.architecture.parameterSpecs` order and shapes.
   public var parameters: [[Float]]
-  /// Same order and shapes; nil in a checkpoint that cannot resume training.
-  public var momentum: [[Float]]?
+  /// The optimiser's state: for each of `configuration.optimizer.slots`,
+  /// arrays in the order and shapes of `parameters`; nil in a checkpoint
+  /// that cannot resume training.
+  public var optimizerState: [String: [[Float]]]?
   /// The tile stream's state after `step` steps (JSON).
   public var stream: String?
   /// Training seconds up to `step`, summed over every segment of the run
@@ -31,11 +40,14 @@ public struct Checkpoint: Sendable {
   /// validation and for more than 2 classes. `unet predict` uses it.
   public var threshold: Double?
 
-  public init(configuration: TrainingConfiguration, step: Int, parameters: [[Float]], momentum: [[Float]]?, stream: String?) {
+  public init(
+    configuration: TrainingConfiguration, step: Int, parameters: [[Float]], optimizerState: [String: [[Float]]]?,
+    stream: String?
+  ) {
     self.configuration = configuration
     self.step = step
     self.parameters = parameters
-    self.momentum = momentum
+    self.optimizerState = optimizerState
     self.stream = stream
   }
 
@@ -43,24 +55,30 @@ public struct Checkpoint: Sendable {
   public static func fileName(step: Int) -> String { String(format: "step-%06d.ckpt", step) }
 
   /// A checkpoint file, or a training folder's `last.ckpt`.
+  /// - Throws: `FileError` `.notFound` naming the path.
   public static func resolve(_ path: String) throws -> String {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw TrainingError("\(path): no such checkpoint file or training folder")
+      throw FileError(.notFound, path: path, "no such checkpoint file or training folder")
     }
     guard isDirectory.boolValue else { return path }
     let last = (path as NSString).appendingPathComponent(lastName)
     guard FileManager.default.fileExists(atPath: last) else {
-      throw TrainingError("\(path): no \(lastName) in this folder; is it a training output folder?")
+      throw FileError(.notFound, path: path, "no \(lastName) in this folder; is it a training output folder?")
     }
     return last
   }
 
+  /// The prefix of a slot's tensors: `optimizer.momentum.`.
+  static func prefix(ofSlot slot: String) -> String { "optimizer." + slot + "." }
+
   public var safeTensors: SafeTensors {
     let specs = configuration.architecture.parameterSpecs
     var tensors = zip(specs, parameters).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) }
-    if let momentum {
-      tensors += zip(specs, momentum).map { SafeTensors.Tensor(name: "momentum." + $0.name, shape: $0.shape, values: $1) }
+    for slot in configuration.optimizer.slots {
+      guard let values = optimizerState?[slot] else { continue }
+      let prefix = Self.prefix(ofSlot: slot)
+      tensors += zip(specs, values).map { SafeTensors.Tensor(name: prefix + $0.name, shape: $0.shape, values: $1) }
     }
     var metadata = [
       "format": Self.format, "version": String(Self.version), "step": String(step),
@@ -72,45 +90,50 @@ public struct Checkpoint: Sendable {
     return SafeTensors(metadata: metadata, tensors: tensors)
   }
 
+  /// The checkpoint in `file`, read from `path` (named in errors).
+  /// - Throws: `FileError` `.unsupported` for another kind of file or
+  ///   version, `.corrupt` for missing or malformed contents.
   public init(_ file: SafeTensors, path: String) throws {
-    func fail(_ reason: String) -> TrainingError { TrainingError("\(path): \(reason)") }
-    guard file.metadata["format"] == Self.format else { throw fail("not a UNetKit checkpoint (metadata format is not \(Self.format))") }
-    guard let version = file.metadata["version"].flatMap(Int.init), version == Self.version else {
-      throw fail("checkpoint version \(file.metadata["version"] ?? "?") is not supported (expected \(Self.version))")
+    func corrupt(_ reason: String) -> FileError { FileError(.corrupt, path: path, reason) }
+    guard file.metadata["format"] == Self.format else {
+      if file.metadata["format"] == TrainedModel.weightsFormat {
+        throw FileError(
+          .unsupported, path: path, "holds weights only (\(TrainedModel.weightsFormat)), not a UNetKit checkpoint")
+      }
+      throw FileError(.unsupported, path: path, "not a UNetKit checkpoint (metadata format is not \(Self.format))")
     }
-    guard let step = file.metadata["step"].flatMap(Int.init), step >= 0 else { throw fail("missing or bad step") }
+    guard let version = file.metadata["version"].flatMap(Int.init), (1...Self.version).contains(version) else {
+      throw FileError(
+        .unsupported, path: path,
+        "checkpoint version \(file.metadata["version"] ?? "?") is not supported (expected 1 to \(Self.version))")
+    }
+    guard let step = file.metadata["step"].flatMap(Int.init), step >= 0 else { throw corrupt("missing or bad step") }
     guard let text = file.metadata["configuration"],
       let configuration = try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8))
-    else { throw fail("missing or unreadable configuration") }
-    do { try configuration.validate() } catch { throw fail("configuration: \(error)") }
+    else { throw corrupt("missing or unreadable configuration") }
+    do { try configuration.validate() } catch { throw corrupt("configuration: \(error)") }
     let specs = configuration.architecture.parameterSpecs
-    func tensors(_ prefix: String) throws -> [[Float]]? {
-      var result: [[Float]] = []
-      for spec in specs {
-        guard let tensor = file[prefix + spec.name] else {
-          if prefix.isEmpty || result.isEmpty { return nil }
-          throw fail("tensor \(prefix + spec.name) is missing")
-        }
-        guard tensor.shape == spec.shape else {
-          throw fail("tensor \(prefix + spec.name) has shape \(tensor.shape), expected \(spec.shape)")
-        }
-        guard tensor.values.allSatisfy(\.isFinite) else { throw fail("tensor \(prefix + spec.name) holds NaN or infinite values") }
-        result.append(tensor.values)
-      }
-      return result
+    let parameters = try file.parameters(specs, prefix: "", path: path)
+    var state: [String: [[Float]]] = [:]
+    for slot in configuration.optimizer.slots {
+      // Version 1 stored SGD's momentum as `momentum.NAME`.
+      let prefix = version == 1 ? "momentum." : Self.prefix(ofSlot: slot)
+      state[slot] = try file.optionalParameters(specs, prefix: prefix, path: path)
     }
-    guard let parameters = try tensors("") else {
-      throw fail("parameter \(specs.first { file[$0.name] == nil }?.name ?? "?") is missing")
+    let complete = state.count == configuration.optimizer.slots.count
+    if !state.isEmpty && !complete {
+      let missing = configuration.optimizer.slots.first { state[$0] == nil }!
+      throw corrupt("the optimiser state has no \(missing) slot")
     }
     self.init(
-      configuration: configuration, step: step, parameters: parameters, momentum: try tensors("momentum."),
+      configuration: configuration, step: step, parameters: parameters, optimizerState: complete ? state : nil,
       stream: file.metadata["stream"])
     if let text = file.metadata["elapsed"] {
-      guard let value = Double(text), value.isFinite, value >= 0 else { throw fail("bad elapsed time \(quoted(text))") }
+      guard let value = Double(text), value.isFinite, value >= 0 else { throw corrupt("bad elapsed time \(quoted(text))") }
       elapsed = value
     }
     if let text = file.metadata["threshold"] {
-      guard let value = Double(text), value >= 0, value <= 1 else { throw fail("bad threshold \(quoted(text))") }
+      guard let value = Double(text), value >= 0, value <= 1 else { throw corrupt("bad threshold \(quoted(text))") }
       threshold = value
     }
   }
@@ -122,23 +145,44 @@ public struct Checkpoint: Sendable {
   public func write(to path: String) throws { try safeTensors.write(to: path) }
 
   /// The weights alone, for other programs: PyTorch names and layouts
-  /// (see `Architecture.parameterSpecs`), the architecture (and the run's
-  /// foreground threshold, when it has one) in the metadata.
-  public var export: SafeTensors {
-    let a = configuration.architecture
-    let specs = a.parameterSpecs
-    return SafeTensors(
-      metadata: [
-        "format": "unetkit-weights", "architecture": Self.json(a), "tile": String(configuration.tile),
-        "step": String(step),
-      ].merging(configuration.normalization.map { ["normalization": $0] } ?? [:]) { a, _ in a }
-        .merging(threshold.map { ["threshold": "\($0)"] } ?? [:]) { a, _ in a },
-      tensors: zip(specs, parameters).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) })
-  }
+  /// (see `Architecture.parameterSpecs`), the architecture, tile, step,
+  /// normalisation and (when the run has one) foreground threshold in the
+  /// metadata (see `TrainedModel`).
+  public var export: SafeTensors { TrainedModel(self).weightsFile }
 
   static func json<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try! encoder.encode(value), as: UTF8.self)
+  }
+}
+
+extension SafeTensors {
+  /// The tensors `PREFIX + spec.name` for every spec, checked against the
+  /// specs' shapes and for finite values.
+  /// - Throws: `FileError` `.corrupt` naming `path` and the tensor.
+  func parameters(_ specs: [ParameterSpec], prefix: String, path: String) throws -> [[Float]] {
+    if let missing = specs.first(where: { self[prefix + $0.name] == nil }) {
+      throw FileError(.corrupt, path: path, "parameter \(prefix + missing.name) is missing")
+    }
+    return try optionalParameters(specs, prefix: prefix, path: path) ?? []
+  }
+
+  /// As `parameters`, or nil when not one of the tensors is there.
+  func optionalParameters(_ specs: [ParameterSpec], prefix: String, path: String) throws -> [[Float]]? {
+    func corrupt(_ reason: String) -> FileError { FileError(.corrupt, path: path, reason) }
+    var result: [[Float]] = []
+    for spec in specs {
+      guard let tensor = self[prefix + spec.name] else {
+        if result.isEmpty { return nil }
+        throw corrupt("tensor \(prefix + spec.name) is missing")
+      }
+      guard tensor.shape == spec.shape else {
+        throw corrupt("tensor \(prefix + spec.name) has shape \(tensor.shape), expected \(spec.shape)")
+      }
+      guard tensor.values.allSatisfy(\.isFinite) else { throw corrupt("tensor \(prefix + spec.name) holds NaN or infinite values") }
+      result.append(tensor.values)
+    }
+    return result
   }
 }

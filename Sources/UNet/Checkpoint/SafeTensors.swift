@@ -1,6 +1,5 @@
 import Foundation
-import Raster
-import Shards
+import _Support
 
 /// Named float tensors in Hugging Face's safetensors format, the format of
 /// the checkpoints, readable by PyTorch, NumPy and JAX.
@@ -14,7 +13,7 @@ import Shards
 /// Writing is deterministic: header keys sorted, no whitespace, padded with
 /// spaces to a multiple of 8 bytes, data contiguous in tensor order. Reading
 /// is strict: anything the format does not allow, or that this type does not
-/// support, throws a `TrainingError` naming the file and the reason.
+/// support, throws a `FileError` naming the file and the reason.
 public struct SafeTensors: Sendable, Equatable {
   /// One named tensor.
   public struct Tensor: Sendable, Equatable {
@@ -105,20 +104,21 @@ public struct SafeTensors: Sendable, Equatable {
 
   /// Writes the file atomically: a temporary file in the same folder,
   /// renamed onto `path` once complete; nothing is left on failure.
-  /// - Throws: `TrainingError` when `problem` is not nil or the write fails.
+  /// - Throws: `FileError` `.unsupported` when `problem` is not nil, `.io`
+  ///   when the write fails.
   public func write(to path: String) throws {
-    if let problem { throw TrainingError("\(path): cannot write: \(problem)") }
-    try writeFileAtomically(encoded(), to: path)
+    if let problem { throw FileError(.unsupported, path: path, "cannot write: \(problem)") }
+    try AtomicFile.write(encoded(), to: path)
   }
 
   /// Reads and validates the file at `path`.
   public static func read(from path: String) throws -> SafeTensors {
-    try decode(readFileBytes(path), path: path)
+    try decode(readFile(path), path: path)
   }
 
   /// Parses and validates a file's bytes; `path` is named in errors.
   ///
-  /// - Throws: `TrainingError` for a truncated file, a header length beyond
+  /// - Throws: `FileError` `.corrupt` for a truncated file, a header length beyond
   ///   the file or `maxHeaderBytes`, a header that is not a UTF-8 JSON
   ///   object, an unknown field, a dtype other than `F32`, a shape that is
   ///   not a list of non-negative integers, data offsets that are out of
@@ -129,7 +129,7 @@ public struct SafeTensors: Sendable, Equatable {
     do {
       return try decode(bytes)
     } catch {
-      throw TrainingError("\(path): \(error.reason)")
+      throw FileError(.corrupt, path: path, error.reason)
     }
   }
 
@@ -189,10 +189,8 @@ public struct SafeTensors: Sendable, Equatable {
     let json: JSONValue
     do {
       json = try JSONValue.parse(bytes)
-    } catch let error as ShardError {
-      throw Reason("the header is not valid JSON: \(error.reason)")
     } catch {
-      throw Reason("the header is not valid JSON: \(error)")
+      throw Reason("the header is not valid JSON: \(error.message)")
     }
     guard case .object(let members) = json else { throw Reason("the header is not a JSON object") }
     return members
@@ -250,50 +248,4 @@ public struct SafeTensors: Sendable, Equatable {
     }
     return out
   }
-}
-
-// MARK: - File access
-
-/// The whole content of the regular file at `path`.
-/// - Throws: `TrainingError` naming the file when it is missing, a folder or
-///   unreadable.
-func readFileBytes(_ path: String) throws -> [UInt8] {
-  var isDirectory: ObjCBool = false
-  guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-    throw TrainingError("\(path): no such file")
-  }
-  guard !isDirectory.boolValue else { throw TrainingError("\(path): is a folder, expected a file") }
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw TrainingError("\(path): cannot read the file")
-  }
-  return [UInt8](data)
-}
-
-/// Writes `bytes` to `path` through a temporary file and a rename
-/// (`AtomicFile`), so that `path` holds either its old content or all of `bytes`.
-func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
-  do {
-    try AtomicFile.write(bytes, to: path)
-  } catch let error as RasterError {
-    throw TrainingError(error.description)
-  }
-}
-
-/// `text` in double quotes with quotes, backslashes and control characters
-/// escaped, so that an error message stays one line whatever a name holds.
-func quoted(_ text: String) -> String {
-  var out = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    default:
-      if scalar.value < 0x20 || scalar.value == 0x7F {
-        out += "\\u{\(String(scalar.value, radix: 16))}"
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-  }
-  return out + "\""
 }

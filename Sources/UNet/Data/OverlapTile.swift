@@ -1,4 +1,4 @@
-import Raster
+import _Support
 
 /// The overlap-tile strategy (Ronneberger et al. 2015, Fig. 2, arXiv:1505.04597):
 /// an output region of `output`×`output` pixels, and the input tile around

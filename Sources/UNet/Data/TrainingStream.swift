@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import _Support
 import Shards
 
 /// Streams training tiles from a dataset folder written by `unet augment`:

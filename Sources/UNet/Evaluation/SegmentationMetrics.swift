@@ -1,5 +1,4 @@
 import Raster
-import WeightMap
 
 /// Segmentation metrics of the ISBI 2012 EM segmentation challenge: pixel
 /// error and Rand error as the challenge defined them (1 − the best F-score

@@ -1,5 +1,4 @@
 import Raster
-import WeightMap
 
 /// The counts of one prediction against its truth: at each threshold of a
 /// probability map, or once for a mask or instance prediction.

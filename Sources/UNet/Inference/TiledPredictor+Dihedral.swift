@@ -5,13 +5,13 @@ extension TiledPredictor {
   /// image (the paper averaged rotated versions for its ISBI submission):
   /// each version is predicted, turned back, and the 8 maps are averaged.
   /// K×H×W, like `probabilities(_:)`.
-  public func averagedProbabilities(_ image: Image<Float>) -> [Float] {
+  public func averagedProbabilities(_ image: Image<Float>) throws -> [Float] {
     let k = architecture.classes
     let (w, h) = (image.width, image.height)
     var sum = [Float](repeating: 0, count: k * w * h)
     for transform in Dihedral.allCases {
       let turned = transform.apply(image)
-      let p = probabilities(turned)
+      let p = try probabilities(turned)
       for j in 0..<k {
         for y in 0..<h {
           for x in 0..<w {

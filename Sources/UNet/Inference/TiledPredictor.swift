@@ -28,7 +28,7 @@ public final class TiledPredictor {
 
   /// Class probabilities, K×H×W (plain, class planes), for a normalised
   /// image of `architecture.inputChannels` channels (interleaved H×W×C).
-  public func probabilities(_ image: Image<Float>) -> [Float] {
+  public func probabilities(_ image: Image<Float>) throws -> [Float] {
     precondition(image.channels == architecture.inputChannels, "image has \(image.channels) channels")
     let k = architecture.classes
     let (w, h, c) = (image.width, image.height, image.channels)
@@ -52,7 +52,7 @@ public final class TiledPredictor {
               into: target, at: 0)
           }
         }
-        let logits = network.forward(input, dropoutSeed: 0)
+        let logits = try network.forward(input, dropoutSeed: 0)
         let plane = output * output
         for oy in 0..<min(stride, h - y0) {
           for ox in 0..<min(stride, w - x0) {

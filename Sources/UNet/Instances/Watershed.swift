@@ -1,5 +1,4 @@
 import Raster
-import WeightMap
 
 /// Seeded watershed of a height map inside a mask, with seeds from its
 /// h-maxima: the pieces of an instance segmentation that separates

@@ -1,4 +1,4 @@
-import Raster
+import _Support
 
 /// The U-Net of Ronneberger et al. (2015, Fig. 1) as named blocks: a
 /// contracting path of `depth` down blocks (two 3×3 convolutions with ReLU,

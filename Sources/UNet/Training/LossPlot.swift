@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 
 /// A chart of a run's loss as a self-contained SVG (640×400), for a quick
 /// look at a training run without other tools; with validation scores, a
@@ -111,7 +112,7 @@ public enum LossPlot {
 
   /// Writes `svg(records, title:)` to `path` atomically.
   public static func write(_ records: [MetricsRecord], title: String, to path: String) throws {
-    try writeFileAtomically(Array(svg(records, title: title).utf8), to: path)
+    try AtomicFile.write(Array(svg(records, title: title).utf8), to: path)
   }
 
   // MARK: - Ticks

@@ -6,7 +6,7 @@
   import Darwin
 #endif
 import Foundation
-import Shards
+import _Support
 
 /// One line of a training run's `metrics.jsonl`: a training step, a
 /// validation pass, or both.
@@ -124,11 +124,9 @@ public struct MetricsRecord: Sendable, Equatable, Codable {
     let json: JSONValue
     do {
       json = try JSONValue.parse(Array(bytes))
-    } catch let error as ShardError {
-      // The parser counts lines and columns within this one line.
-      throw ReasonError(error.reason.hasPrefix("line 1, ") ? String(error.reason.dropFirst(8)) : error.reason)
     } catch {
-      throw ReasonError("\(error)")
+      // The parser counts lines and columns within this one line.
+      throw ReasonError(error.line == 1 ? "column \(error.column): \(error.reason)" : error.message)
     }
     guard case .object(var members) = json else { throw ReasonError("not a JSON object") }
     if let unknown = members.keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil }) {
@@ -158,7 +156,7 @@ public struct MetricsRecord: Sendable, Equatable, Codable {
     }
   }
 
-  /// Why a line was rejected, to be put in a `TrainingError` with the file and line.
+  /// Why a line was rejected, to be put in a `FileError` with the file and line.
   struct ReasonError: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
@@ -183,18 +181,16 @@ public final class MetricsLog {
   ///     `step`, so that the steps to be redone are not logged twice, and a
   ///     torn last line is dropped. Nil starts a new, empty file, replacing
   ///     any old one.
-  /// - Throws: `TrainingError` when the old file cannot be read (a bad line
+  /// - Throws: `FileError` when the old file cannot be read (a bad line
   ///   other than a torn last one), or the new one cannot be written.
   public init(path: String, truncatingAfter step: Int?) throws {
     var kept: [MetricsRecord] = []
     if let step, FileManager.default.fileExists(atPath: path) {
       kept = try Self.read(from: path).filter { $0.step <= step }
     }
-    try writeFileAtomically(Array(kept.map { $0.jsonLine + "\n" }.joined().utf8), to: path)
+    try AtomicFile.write(Array(kept.map { $0.jsonLine + "\n" }.joined().utf8), to: path)
     let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-    guard fd >= 0 else {
-      throw TrainingError("\(path): cannot open for appending: \(String(cString: strerror(errno)))")
-    }
+    guard fd >= 0 else { throw FileError(.io, path: path, "cannot open for appending: \(errnoText())") }
     self.path = path
     self.fd = fd
   }
@@ -204,14 +200,8 @@ public final class MetricsLog {
   /// Appends `record` as one line, written to the file at once (no buffering).
   public func append(_ record: MetricsRecord) throws {
     let line = Array((record.jsonLine + "\n").utf8)
-    var done = 0
-    while done < line.count {
-      let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + done, line.count - done) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw TrainingError("\(path): cannot append: \(String(cString: strerror(errno)))")
-      }
-      done += n
+    if let reason = line.withUnsafeBytes({ posixWriteAll(fd, $0) }) {
+      throw FileError(.io, path: path, "cannot append: \(reason)")
     }
   }
 
@@ -219,9 +209,10 @@ public final class MetricsLog {
   ///
   /// A last line without its newline that does not parse (torn by a killed
   /// process) is ignored; any other bad line, an empty one included, throws.
-  /// - Throws: `TrainingError` naming the file and, for a bad line, its number.
+  /// - Throws: `FileError` naming the file and, for a bad line (`.corrupt`),
+  ///   its number.
   public static func read(from path: String) throws -> [MetricsRecord] {
-    let bytes = try readFileBytes(path)
+    let bytes = try readFile(path)
     var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
     let last = lines.removeLast()  // empty after a final newline, else an unterminated line
     var records: [MetricsRecord] = []
@@ -229,7 +220,7 @@ public final class MetricsLog {
       do {
         records.append(try MetricsRecord(jsonLine: line))
       } catch {
-        throw TrainingError("\(path): line \(i + 1): \(error.reason)")
+        throw FileError(.corrupt, path: path, "line \(i + 1): \(error.reason)")
       }
     }
     if !last.isEmpty, let record = try? MetricsRecord(jsonLine: last) { records.append(record) }

@@ -34,7 +34,7 @@ extension Trainer {
     var sweeps: [ThresholdSweep] = []
     let k = configuration.architecture.classes
     for item in validation {
-      let probabilities = predictor!.probabilities(item.image)
+      let probabilities = try predictor!.probabilities(item.image)
       let plane = item.image.pixelCount
       for p in 0..<plane {
         let truth = Int(item.classes[p])

@@ -1,8 +1,9 @@
 import Foundation
 import Raster
+import _Support
 
 /// Runs the paper's training: tiles from the shards, forward, weighted
-/// cross-entropy, backward, SGD with momentum; logs every step to
+/// cross-entropy, backward, the optimiser (SGD with momentum); logs every step to
 /// metrics.jsonl, plots loss.svg, and writes checkpoints.
 ///
 /// Output folder: `metrics.jsonl`, `loss.svg`, `last.ckpt` (always the newest
@@ -60,21 +61,37 @@ public final class Trainer {
 
   /// Starts a new run in `directory`. The network's input channels are
   /// those of the dataset's images, whatever `configuration` says.
+  /// - Parameter initialParameters: weights to start from (fine-tuning a
+  ///   trained model of the same architecture); nil draws He initialisation
+  ///   from the configuration's seed.
   public convenience init(
-    configuration: TrainingConfiguration, directory: String, backend: any Backend,
-    checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
+    configuration: TrainingConfiguration, initialParameters: [[Float]]? = nil, directory: String,
+    backend: any Backend, checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
   ) throws {
     try configuration.validate()
     let output = try configuration.architecture.validateTile(configuration.tile)
     let stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
     var configuration = configuration
+    if let initialParameters {
+      guard configuration.architecture.inputChannels == stream.channels else {
+        throw TrainingError(
+          "the model takes \(configuration.architecture.inputChannels) channels, the images of \(configuration.shards) have \(stream.channels)")
+      }
+      let shapes = configuration.architecture.parameterSpecs.map(\.count)
+      guard initialParameters.map(\.count) == shapes else {
+        throw TrainingError("the initial parameters do not fit the architecture")
+      }
+    }
     configuration.architecture.inputChannels = stream.channels
     try configuration.validate()
+    let specs = configuration.architecture.parameterSpecs
+    let zeros = specs.map { [Float](repeating: 0, count: $0.count) }
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: configuration.architecture.initialParameters(seed: configuration.seed), momentum: nil, step: 0,
-      elapsed: nil, threshold: nil)
+      parameters: initialParameters ?? configuration.architecture.initialParameters(seed: configuration.seed),
+      optimizerState: Dictionary(uniqueKeysWithValues: configuration.optimizer.slots.map { ($0, zeros) }),
+      step: 0, resuming: false, elapsed: nil, threshold: nil)
   }
 
   /// Continues the run whose newest checkpoint is `checkpoint`.
@@ -86,9 +103,12 @@ public final class Trainer {
     var configuration = checkpoint.configuration
     if let steps { configuration.steps = steps }
     try configuration.validate()
-    guard let momentum = checkpoint.momentum, let streamJSON = checkpoint.stream,
+    guard let optimizerState = checkpoint.optimizerState, let streamJSON = checkpoint.stream,
       let state = try? JSONDecoder().decode(TrainingStream.State.self, from: Data(streamJSON.utf8))
-    else { throw TrainingError("\(directory)/\(Checkpoint.lastName): holds weights only; it cannot resume training") }
+    else {
+      throw FileError(
+        .unsupported, path: directory + "/" + Checkpoint.lastName, "holds weights only; it cannot resume training")
+    }
     guard checkpoint.step <= configuration.steps else {
       throw TrainingError("the run is already at step \(checkpoint.step), beyond --steps \(configuration.steps)")
     }
@@ -97,8 +117,8 @@ public final class Trainer {
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: checkpoint.parameters, momentum: momentum, step: checkpoint.step, elapsed: checkpoint.elapsed,
-      threshold: checkpoint.threshold)
+      parameters: checkpoint.parameters, optimizerState: optimizerState, step: checkpoint.step, resuming: true,
+      elapsed: checkpoint.elapsed, threshold: checkpoint.threshold)
   }
 
   /// Compiles the network, loads its state and opens the folder's log
@@ -107,7 +127,8 @@ public final class Trainer {
   private init(
     configuration: TrainingConfiguration, stream: TrainingStream, directory: String, backend: any Backend,
     checkpointEvery: Int, keepCheckpoints: Int, validateEvery: Int,
-    parameters: [[Float]], momentum: [[Float]]?, step: Int, elapsed: Double?, threshold: Double?
+    parameters: [[Float]], optimizerState: [String: [[Float]]], step: Int, resuming: Bool, elapsed: Double?,
+    threshold: Double?
   ) throws {
     self.configuration = configuration
     self.stream = stream
@@ -120,9 +141,8 @@ public final class Trainer {
     network = try backend.compile(
       configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
     network.setParameters(parameters)
-    if let momentum { network.setMomentum(momentum) }
+    try network.setOptimizerState(optimizerState)
     self.step = step
-    let resuming = momentum != nil
     lastCheckpointStep = resuming ? step : nil
     AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
     let log = directory + "/metrics.jsonl"
@@ -150,8 +170,8 @@ public final class Trainer {
   /// The current weights and optimiser state as a checkpoint.
   public var checkpoint: Checkpoint {
     var checkpoint = Checkpoint(
-      configuration: configuration, step: step, parameters: network.parameters(), momentum: network.momentum(),
-      stream: Checkpoint.json(stream.state))
+      configuration: configuration, step: step, parameters: network.parameters(),
+      optimizerState: network.optimizerState(), stream: Checkpoint.json(stream.state))
     checkpoint.elapsed = elapsed
     checkpoint.threshold = threshold
     return checkpoint
@@ -175,15 +195,15 @@ public final class Trainer {
       let batch = try stream.next()
       let next = step + 1
       let rate = configuration.learningRate(atStep: next)
-      let logits = network.forward(batch.images, dropoutSeed: dropoutSeed(step: next))
+      let logits = try network.forward(batch.images, dropoutSeed: dropoutSeed(step: next))
       let (loss, gradient) = WeightedCrossEntropy.evaluate(
         logits: logits, labels: batch.labels, weights: batch.weights, classes: classes, batch: configuration.batch)
       guard loss.isFinite else {
         throw TrainingError(
           "the loss became \(loss) at step \(next); lower --lr (now \(configuration.learningRate)) or add --warmup steps")
       }
-      network.backward(gradient)
-      network.sgdStep(learningRate: Float(rate), momentum: Float(configuration.momentum))
+      try network.backward(gradient)
+      try network.update(configuration.optimizer, learningRate: Float(rate), step: next)
       step = next
       let seconds = Date().timeIntervalSince(started)
       elapsed += seconds

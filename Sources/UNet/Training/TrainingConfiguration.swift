@@ -1,3 +1,6 @@
+import Foundation
+import Raster
+
 /// Everything that decides a training run's result. Stored in every
 /// checkpoint, so that `--resume` continues the same run and later commands
 /// know the network they load.
@@ -10,7 +13,8 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   /// Steps of the whole run.
   public var steps: Int
   public var learningRate: Double
-  public var momentum: Double
+  /// The optimiser and its settings (the paper's: SGD, momentum 0.99).
+  public var optimizer: Optimizer
   public var schedule: LearningRateSchedule
   /// Steps over which the learning rate rises linearly from 0 at the start.
   public var warmupSteps: Int
@@ -19,9 +23,10 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   public var shuffleBuffer: Int
   /// The dataset folder the run trains on.
   public var shards: String
-  /// The image normalisation of the dataset (from its manifest, as JSON),
-  /// applied again to images at prediction time.
-  public var normalization: String?
+  /// The image normalisation of the dataset (from its manifest), applied
+  /// again to images at validation and prediction time; nil for a dataset
+  /// whose manifest names none (`Normalization.standard` then applies).
+  public var normalization: Normalization?
 
   /// With the loss averaged over pixels and momentum 0.99: stable on the
   /// ISBI data with the paper's network (0.01 stalls and diverges there).
@@ -29,15 +34,15 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
 
   public init(
     architecture: Architecture, tile: Int, batch: Int = 1, steps: Int, learningRate: Double = defaultLearningRate,
-    momentum: Double = 0.99, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
-    shuffleBuffer: Int = 16, shards: String, normalization: String? = nil
+    optimizer: Optimizer = .paper, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
+    shuffleBuffer: Int = 16, shards: String, normalization: Normalization? = nil
   ) {
     self.architecture = architecture
     self.tile = tile
     self.batch = batch
     self.steps = steps
     self.learningRate = learningRate
-    self.momentum = momentum
+    self.optimizer = optimizer
     self.schedule = schedule
     self.warmupSteps = warmupSteps
     self.seed = seed
@@ -46,16 +51,24 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     self.normalization = normalization
   }
 
-  /// Checks every number; the error is one line naming the value.
+  /// A one-line reason when a number other than the tile is out of range
+  /// (the architecture's and the optimiser's included), else nil.
+  public var problem: String? {
+    if let problem = architecture.problem { return problem }
+    if !(1...64).contains(batch) { return "batch \(batch) must be 1 to 64" }
+    if steps < 1 { return "steps \(steps) must be at least 1" }
+    if !(learningRate > 0 && learningRate.isFinite) { return "learning rate \(learningRate) must be positive" }
+    if let problem = optimizer.problem { return problem }
+    if warmupSteps < 0 { return "warm-up steps \(warmupSteps) must not be negative" }
+    if !(1...4096).contains(shuffleBuffer) { return "shuffle buffer \(shuffleBuffer) must be 1 to 4096" }
+    return nil
+  }
+
+  /// Checks every number and the tile against the architecture; the error
+  /// is one line naming the value.
   public func validate() throws {
-    if let problem = architecture.problem { throw TrainingError(problem) }
+    if let problem { throw TrainingError(problem) }
     _ = try architecture.validateTile(tile)
-    if !(1...64).contains(batch) { throw TrainingError("batch \(batch) must be 1 to 64") }
-    if steps < 1 { throw TrainingError("steps \(steps) must be at least 1") }
-    if !(learningRate > 0 && learningRate.isFinite) { throw TrainingError("learning rate \(learningRate) must be positive") }
-    if !(momentum >= 0 && momentum < 1) { throw TrainingError("momentum \(momentum) must be in [0, 1)") }
-    if warmupSteps < 0 { throw TrainingError("warm-up steps \(warmupSteps) must not be negative") }
-    if !(1...4096).contains(shuffleBuffer) { throw TrainingError("shuffle buffer \(shuffleBuffer) must be 1 to 4096") }
   }
 
   /// The learning rate of step `step` (1-based).
@@ -72,6 +85,40 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     }
     if warmupSteps > 0 && step <= warmupSteps { rate *= Double(step) / Double(warmupSteps) }
     return rate
+  }
+}
+
+extension TrainingConfiguration {
+  /// Version 1's key: SGD's momentum, before the configuration named its optimiser.
+  private enum VersionOneKeys: String, CodingKey {
+    case momentum
+  }
+
+  /// Decodes the synthesized form, and the form of version-1 checkpoints:
+  /// there `normalization` is a string holding the object's JSON text, and
+  /// a `momentum` number stands for `optimizer` (SGD was the only one).
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let optimizer: Optimizer
+    if let momentum = try decoder.container(keyedBy: VersionOneKeys.self).decodeIfPresent(Double.self, forKey: .momentum) {
+      optimizer = .sgd(momentum: momentum)
+    } else {
+      optimizer = try c.decode(Optimizer.self, forKey: .optimizer)
+    }
+    var normalization: Normalization?
+    if let text = try? c.decodeIfPresent(String.self, forKey: .normalization) {
+      normalization = try JSONDecoder().decode(Normalization.self, from: Data(text.utf8))
+    } else {
+      normalization = try c.decodeIfPresent(Normalization.self, forKey: .normalization)
+    }
+    self.init(
+      architecture: try c.decode(Architecture.self, forKey: .architecture), tile: try c.decode(Int.self, forKey: .tile),
+      batch: try c.decode(Int.self, forKey: .batch), steps: try c.decode(Int.self, forKey: .steps),
+      learningRate: try c.decode(Double.self, forKey: .learningRate), optimizer: optimizer,
+      schedule: try c.decode(LearningRateSchedule.self, forKey: .schedule),
+      warmupSteps: try c.decode(Int.self, forKey: .warmupSteps), seed: try c.decode(UInt64.self, forKey: .seed),
+      shuffleBuffer: try c.decode(Int.self, forKey: .shuffleBuffer), shards: try c.decode(String.self, forKey: .shards),
+      normalization: normalization)
   }
 }
 

@@ -7,7 +7,7 @@ import WeightMap
 
 /// `unet augment`: augmented samples of images and labels, written as
 /// WebDataset shards with a checksummed manifest.
-struct AugmentCommand: ParsableCommand {
+struct AugmentCommand: ToolCommand {
   static let configuration = CommandConfiguration(
     commandName: "augment",
     abstract: "Write augmented samples (elastic 3x3 grid, affine, gray values) as WebDataset shards.",
@@ -92,13 +92,8 @@ struct AugmentCommand: ParsableCommand {
     if let problem = ShardPlan.nameProblem(name) { throw ValidationError("--name '\(name)': \(problem)") }
   }
 
-  func run() throws {
-    do {
-      try generate()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
+  func execute() throws {
+    try generate()
   }
 
   func generate() throws {
@@ -125,7 +120,7 @@ struct AugmentCommand: ParsableCommand {
       directory: out, plan: plan, partition: partition, parameters: parameters,
       tool: ToolInfo(name: "unet", version: Unet.version))
     let owned = plan.shards(ownedBy: partition).reduce(0) { $0 + plan.sampleRange(ofShard: $1).count }
-    let progress = Progress(total: owned, label: "augment")
+    let progress = ProgressBar(total: owned, label: "augment")
     let encoder = SampleEncoder(seed: seed, keepLabels: !noLabels, sources: sources)
 
     let report = try writer.run { _, range in
@@ -221,8 +216,20 @@ struct AugmentCommand: ParsableCommand {
 struct GeometryOptions: ParsableArguments {
   @Option(help: "Elastic control grid size G (G x G points on the corners, edge midpoints, centre for 3).")
   var grid: Int = 3
-  @Option(help: "Standard deviation of the grid displacements, pixels.")
-  var sigma: Double = 10
+  @Option(help: "Standard deviation σ of the elastic grid displacements, in pixels (default 10).")
+  var elasticSigma: Double?
+  /// The earlier name of --elastic-sigma, kept for scripts.
+  @Option(name: .customLong("sigma"), help: .hidden)
+  var sigmaAlias: Double?
+
+  /// The elastic σ in pixels, from --elastic-sigma or --sigma.
+  var sigma: Double { elasticSigma ?? sigmaAlias ?? 10 }
+
+  func validate() throws {
+    guard elasticSigma == nil || sigmaAlias == nil else {
+      throw ValidationError("--sigma is another name of --elastic-sigma; give one of them")
+    }
+  }
   @Option(help: "Rotation drawn from [-DEG, DEG] degrees (180: full circle).")
   var rotate: Double = 180
   @Option(help: "Shift drawn from [-PX, PX] pixels per axis.")
@@ -264,7 +271,7 @@ struct GrayValueOptions: ParsableArguments {
 struct SampleWeightOptions: ParsableArguments {
   @Option(help: "recompute the weight map from the warped labels (exact), or warp the source's.")
   var weights: WeightSource = .recompute
-  @Option(help: "Border width σ of the weight map, pixels.")
+  @Option(help: "Border width σ of the weight map, in pixels.")
   var weightSigma: Double = 5
   @OptionGroup var weightMap: WeightMapOptions
 

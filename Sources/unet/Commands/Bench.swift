@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import Raster
-import UNet
+@_spi(Diagnostics) import UNet
 
 /// `unet bench`: how fast this machine trains a U-Net, and with which kernels.
-struct Bench: ParsableCommand {
+struct Bench: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time U-Net training steps on this machine and list the kernels oneDNN chose.",
     discussion: """
@@ -71,14 +71,8 @@ struct Bench: ParsableCommand {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
   }
 
-  func run() throws {
-    let report: Report
-    do {
-      report = try measure()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
+  func execute() throws {
+    let report = try measure()
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
@@ -137,15 +131,15 @@ struct Bench: ParsableCommand {
     var firstLoss = 0.0
     for step in 0..<(warmup + steps) {
       let t0 = Date()
-      let logits = network.forward(input, dropoutSeed: UInt64(step))
+      let logits = try network.forward(input, dropoutSeed: UInt64(step))
       let (loss, gradient) = WeightedCrossEntropy.evaluate(
         logits: logits, labels: labels, weights: weights, classes: classes, batch: batch)
-      network.backward(gradient)
+      try network.backward(gradient)
       if step == 0 {
         firstLoss = loss
         if let gradients { try writeGradients(network.gradients(), loss: loss, architecture: architecture, to: gradients) }
       }
-      network.sgdStep(learningRate: 0.001, momentum: 0.99)
+      try network.update(.paper, learningRate: 0.001, step: step + 1)
       if step >= warmup { times.append(Date().timeIntervalSince(t0)) }
     }
     var usage = rusage()

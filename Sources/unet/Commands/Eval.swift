@@ -6,7 +6,7 @@ import WeightMap
 
 /// `unet eval`: ISBI 2012 segmentation metrics of predictions against
 /// ground truth.
-struct Eval: ParsableCommand {
+struct Eval: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Score predictions against ground truth: ISBI 2012 pixel and Rand error, pixel mismatch, IoU.",
     discussion: """
@@ -57,13 +57,8 @@ struct Eval: ParsableCommand {
 
   @OptionGroup var limits: LimitOptions
 
-  func run() throws {
-    do {
-      try evaluate()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
+  func execute() throws {
+    try evaluate()
   }
 
   private func evaluate() throws {
@@ -75,7 +70,7 @@ struct Eval: ParsableCommand {
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
     let sweeps = Slots<Scored?>(count: pairs.count, initial: nil)
-    let progress = Progress(total: pairs.count, label: "eval")
+    let progress = ProgressBar(total: pairs.count, label: "eval")
     try parallelFor(pairs.count, jobs: availableCores) { i in
       sweeps[i] = try Self.score(pairs[i], thresholds: cuts, limits: limits)
       progress.advance()

@@ -3,7 +3,7 @@ import Foundation
 import UNet
 
 /// `unet export`: a checkpoint's weights as a safetensors file with PyTorch names.
-struct Export: ParsableCommand {
+struct Export: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Write a model's weights as .safetensors with PyTorch-style names.",
     discussion: """
@@ -11,24 +11,21 @@ struct Export: ParsableCommand {
       with `down` (blocks of Conv2d-ReLU-Conv2d-ReLU, so `down.i.0` and
       `down.i.2`), `up` (ConvTranspose2d, deepest first, weight [in, out, 2, 2]),
       `dec` (blocks, deepest first) and `head` (1x1 Conv2d); see
-      docs/pytorch.md. The metadata holds the architecture as JSON.
+      docs/pytorch.md. The metadata holds the architecture as JSON, the
+      training tile, the step and the normalisation of the training images.
       """)
 
-  @Option(help: "A checkpoint file or a training output folder (its last.ckpt).")
+  @Option(help: "A checkpoint file or a training output folder (its last.ckpt); a weights file is copied.")
   var model: String
 
   @Option(help: "Output .safetensors file.")
   var out: String
 
-  func run() throws {
-    do {
-      let checkpoint = try Checkpoint.read(from: try Checkpoint.resolve(model))
-      try checkpoint.export.write(to: out)
-      let count = checkpoint.parameters.reduce(0) { $0 + $1.count }
-      print("export: \(checkpoint.parameters.count) tensors, \(count) parameters, step \(checkpoint.step) -> \(out)")
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
+  func execute() throws {
+    let trained = try TrainedModel.read(from: model)
+    try trained.write(to: out)
+    let count = trained.parameters.reduce(0) { $0 + $1.count }
+    let step = trained.step.map { ", step \($0)" } ?? ""
+    print("export: \(trained.parameters.count) tensors, \(count) parameters\(step) -> \(out)")
   }
 }

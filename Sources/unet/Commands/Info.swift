@@ -3,7 +3,7 @@ import Foundation
 import Raster
 
 /// `unet info FILE...`: what each image file holds.
-struct Info: ParsableCommand {
+struct Info: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Describe image files: format, size, channels, sample type, pages, range, instances.")
 
@@ -61,7 +61,9 @@ struct Info: ParsableCommand {
       min: lo, max: hi, instances: instances)
   }
 
-  func run() throws {
+  /// Reports a bad file and goes on with the next; exits 1 at the end when
+  /// any file was bad.
+  func execute() throws {
     var summaries: [Summary] = []
     var failures = 0
     for path in files {

@@ -9,43 +9,33 @@ struct ManifestCommand: ParsableCommand {
     abstract: "Merge partial manifests of a partitioned run, or verify a dataset's shards.",
     subcommands: [Merge.self, Verify.self])
 
-  struct Merge: ParsableCommand {
+  struct Merge: ToolCommand {
     static let configuration = CommandConfiguration(
       abstract: "Join DIR/manifest.part-*.json into DIR/manifest.json (byte-identical to a single run's).")
 
     @Argument(help: "Dataset folder.")
     var dir: String
 
-    func run() throws {
-      do {
-        let manifest = try Manifest.mergePartials(in: dir)
-        print("manifest: \(manifest.shards.count) shards, \(manifest.totalSamples) samples, \(manifest.totalBytes) bytes -> \(dir)/\(Manifest.fileName)")
-      } catch {
-        printError(error)
-        throw ExitCode.failure
-      }
+    func execute() throws {
+      let manifest = try Manifest.mergePartials(in: dir)
+      print("manifest: \(manifest.shards.count) shards, \(manifest.totalSamples) samples, \(manifest.totalBytes) bytes -> \(dir)/\(Manifest.fileName)")
     }
   }
 
-  struct Verify: ParsableCommand {
+  struct Verify: ToolCommand {
     static let configuration = CommandConfiguration(
       abstract: "Check every shard listed in DIR/manifest.json against its size and SHA-256.")
 
     @Argument(help: "Dataset folder.")
     var dir: String
 
-    func run() throws {
-      do {
-        let manifest = try Manifest.read(from: dir + "/" + Manifest.fileName)
-        try manifest.verifyShards(in: dir)
-        guard manifest.isComplete else {
-          throw ShardError(.missingShards, path: dir + "/" + Manifest.fileName, "lists \(manifest.shards.count) of \(manifest.plan.shardCount) shards")
-        }
-        print("manifest: \(manifest.shards.count) shards verified, \(manifest.totalSamples) samples")
-      } catch {
-        printError(error)
-        throw ExitCode.failure
+    func execute() throws {
+      let manifest = try Manifest.read(from: dir + "/" + Manifest.fileName)
+      try manifest.verifyShards(in: dir)
+      guard manifest.isComplete else {
+        throw ShardError(.missingShards, path: dir + "/" + Manifest.fileName, "lists \(manifest.shards.count) of \(manifest.plan.shardCount) shards")
       }
+      print("manifest: \(manifest.shards.count) shards verified, \(manifest.totalSamples) samples")
     }
   }
 }

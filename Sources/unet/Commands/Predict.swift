@@ -1,12 +1,10 @@
 import ArgumentParser
-import Augment
 import Foundation
 import Raster
 import UNet
-import WeightMap
 
 /// `unet predict`: overlap-tile segmentation of whole images.
-struct Predict: ParsableCommand {
+struct Predict: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Segment images of any size with a trained U-Net (overlap-tile, mirrored borders).",
     discussion: """
@@ -33,9 +31,13 @@ struct Predict: ParsableCommand {
       such as nuclei; it splits irregular EM cells). A maximum becomes a seed
       when it rises more than --seed-height (default 0.1 of probability, 2
       pixels of distance) above the pass to a higher one.
+
+      The model is a checkpoint, a training folder, or a weights file written
+      by unet export or examples/pytorch/train.py (its metadata gives the
+      architecture, the training tile, the normalisation and the threshold).
       """)
 
-  @Option(help: "A checkpoint file or a training output folder (its last.ckpt).")
+  @Option(help: "A checkpoint, a training output folder (its last.ckpt) or a weights file (.safetensors).")
   var model: String
 
   @Argument(help: "Images: files, folders or globs.")
@@ -64,6 +66,8 @@ struct Predict: ParsableCommand {
 
   @Option(help: ArgumentHelp("Least rise of a seed's maximum above its pass (default 2 for distance, 0.1 for probability).", valueName: "h"))
   var seedHeight: Double?
+
+  @OptionGroup var backend: BackendOptions
 
   @OptionGroup var limits: LimitOptions
 
@@ -95,28 +99,19 @@ struct Predict: ParsableCommand {
     }
   }
 
-  func run() throws {
-    do {
-      try predict()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
-  }
-
-  private func predict() throws {
+  func execute() throws {
     try checkOptions()
-    let checkpoint = try Checkpoint.read(from: try Checkpoint.resolve(model))
-    let architecture = checkpoint.configuration.architecture
+    let trained = try TrainedModel.read(from: model)
+    let architecture = trained.architecture
     if threshold != nil && architecture.classes != 2 {
       throw ValidationError("--threshold applies to 2-class models; this one has \(architecture.classes) classes (argmax)")
     }
-    let cut = architecture.classes == 2 ? threshold ?? checkpoint.threshold : nil
-    let tileSize = tile ?? checkpoint.configuration.tile
+    let cut = architecture.classes == 2 ? threshold ?? trained.threshold : nil
+    guard let tileSize = tile ?? trained.tile else {
+      throw FileError(.unsupported, path: model, "names no training tile in its metadata; pass --tile")
+    }
     _ = try architecture.validateTile(tileSize)
-    let normalization = try checkpoint.configuration.normalization.map {
-      try JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
-    } ?? .standard
+    let normalization = trained.normalization ?? .standard
     let files = try expandInputs(inputs)
     try checkDistinctNames(files)
     // Read and check every input before writing anything.
@@ -132,14 +127,15 @@ struct Predict: ParsableCommand {
     try makeDirectory(out)
     let jobs = min(self.jobs, files.count)
     let threads = max(1, availableCores / jobs)
-    let progress = Progress(total: files.count, label: "predict")
-    let parameters = checkpoint.parameters
+    let progress = ProgressBar(total: files.count, label: "predict")
+    let parameters = trained.parameters
+    let backend = self.backend.backend
     let predictors = Slots<TiledPredictor?>(count: jobs, initial: nil)
     let next = Counter()
     try parallelFor(jobs, jobs: jobs) { job in
       // Each job compiles its own network, on its own share of the cores.
       let predictor = try TiledPredictor(
-        architecture: architecture, parameters: parameters, tile: tileSize, backend: DNNLBackend(threads: threads))
+        architecture: architecture, parameters: parameters, tile: tileSize, backend: backend.make(threads: threads))
       predictors[job] = predictor
       while let i = next.take(below: files.count) {
         try write(
@@ -161,17 +157,10 @@ struct Predict: ParsableCommand {
     let k = predictor.architecture.classes
     let (w, h) = (image.width, image.height)
     let plane = w * h
-    let probabilities = tta ? predictor.averagedProbabilities(image) : predictor.probabilities(image)
-    var classes = [UInt8](repeating: 0, count: plane)
-    for p in 0..<plane {
-      if let threshold {
-        classes[p] = Double(probabilities[plane + p]) > threshold ? 1 : 0
-        continue
-      }
-      var best = 0
-      for j in 1..<k where probabilities[j * plane + p] > probabilities[best * plane + p] { best = j }
-      classes[p] = UInt8(best)
-    }
+    let probabilities = try tta ? predictor.averagedProbabilities(image) : predictor.probabilities(image)
+    let classes =
+      threshold.map { t in probabilities[plane..<2 * plane].map { Double($0) > t ? UInt8(1) : 0 } }
+      ?? ClassPlanes.argmax(probabilities, classes: k)
     let pages: [Image<Float>] =
       k == 2
       ? [Image(width: w, height: h, samples: Array(probabilities[plane..<2 * plane]))]

@@ -7,7 +7,7 @@ import UNet
 import WeightMap
 
 /// `unet report`: a Markdown page with pictures of a pipeline's results.
-struct Report: ParsableCommand {
+struct Report: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Write OUT/report.md: metric table, loss curve, weight map and per-image panels.",
     discussion: """
@@ -46,13 +46,8 @@ struct Report: ParsableCommand {
 
   @OptionGroup var limits: LimitOptions
 
-  func run() throws {
-    do {
-      try write()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
+  func execute() throws {
+    try write()
   }
 
   private func write() throws {
@@ -108,7 +103,7 @@ struct Report: ParsableCommand {
       let a = c.architecture
       md += "\n## Training\n\n"
       md += "U-Net with \(a.baseChannels) base channels, depth \(a.depth), \(a.classes) classes, tile \(c.tile) → \(c.tile - 2 * a.margin); "
-      md += "\(checkpoint.step) steps of batch \(c.batch), SGD learning rate \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), momentum \(c.momentum), seed \(c.seed).\n\n"
+      md += "\(checkpoint.step) steps of batch \(c.batch), \(c.optimizer.summary), learning rate \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), seed \(c.seed).\n\n"
       let seconds = checkpoint.elapsed ?? records.compactMap(\.seconds).reduce(0, +)
       if seconds > 0 {
         md += String(format: "Training time: %.0f s (mean %.3f s per step).\n\n", seconds, seconds / Double(max(1, checkpoint.step)))

@@ -3,7 +3,7 @@ import Foundation
 import Raster
 
 /// `unet synth`: a deterministic set of touching-cell images with instance labels.
-struct Synth: ParsableCommand {
+struct Synth: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Generate fluorescence-like cell images with instance labels (many cells touch).",
     discussion: """
@@ -37,21 +37,16 @@ struct Synth: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func execute() throws {
     let synthesizer = CellSynthesizer(width: size.width, height: size.height, cells: cells)
-    do {
-      try makeDirectory(out + "/images")
-      try makeDirectory(out + "/labels")
-      let digits = max(3, String(count - 1).count)
-      for k in 0..<count {
-        let name = "cells_" + String(repeating: "0", count: max(0, digits - String(k).count)) + String(k)
-        let (image, labels) = synthesizer.generate(seed: seed, index: k)
-        try ImageFile.write(image, to: "\(out)/images/\(name).png")
-        try ImageFile.write(labels, to: "\(out)/labels/\(name).png")
-      }
-    } catch {
-      printError(error)
-      throw ExitCode.failure
+    try makeDirectory(out + "/images")
+    try makeDirectory(out + "/labels")
+    let digits = max(3, String(count - 1).count)
+    for k in 0..<count {
+      let name = "cells_" + String(repeating: "0", count: max(0, digits - String(k).count)) + String(k)
+      let (image, labels) = synthesizer.generate(seed: seed, index: k)
+      try ImageFile.write(image, to: "\(out)/images/\(name).png")
+      try ImageFile.write(labels, to: "\(out)/labels/\(name).png")
     }
     print("wrote \(count) image\(count == 1 ? "" : "s") of \(size.width)x\(size.height) with \(synthesizer.cells) cells each to \(out)/images and \(out)/labels")
   }

@@ -1,15 +1,12 @@
 import ArgumentParser
-import Augment
-import Dispatch
 import Foundation
 import Raster
 import Shards
-import Synchronization
 import UNet
 import WeightMap
 
 /// `unet train`: the paper's U-Net trained on the shards of `unet augment`.
-struct Train: ParsableCommand {
+struct Train: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train the U-Net on a dataset written by unet augment (oneDNN on all cores).",
     discussion: """
@@ -31,7 +28,9 @@ struct Train: ParsableCommand {
       then uses.
       --resume continues from OUT/last.ckpt with the same result as an
       uninterrupted run (at the same --threads). Ctrl-C writes a checkpoint
-      and stops.
+      and stops. --init starts a new run from trained weights (a checkpoint,
+      or a unet-export or examples/pytorch weights file): its architecture
+      and training tile are the model's.
 
       The loss is averaged over the pixels of a step. The default learning
       rate, 0.001 with momentum 0.99 after a 100-step linear warm-up, trains
@@ -92,6 +91,13 @@ struct Train: ParsableCommand {
   @Flag(help: "Continue the run in --out from its last.ckpt.")
   var resume = false
 
+  @Option(
+    name: .customLong("init"),
+    help: ArgumentHelp(
+      "Start from these weights: a checkpoint, a training folder or a weights file (unet export, examples/pytorch).",
+      valueName: "file"))
+  var initial: String?
+
   @Option(help: "Validation images (file, folder or glob), scored as unet eval scores them; their labels via --val-labels.")
   var valImages: String?
 
@@ -107,6 +113,8 @@ struct Train: ParsableCommand {
   @Flag(help: "List the implementation oneDNN chose for every primitive of a step.")
   var verbose = false
 
+  @OptionGroup var backend: BackendOptions
+
   @OptionGroup var limits: LimitOptions
 
   func validate() throws {
@@ -118,21 +126,23 @@ struct Train: ParsableCommand {
     guard (valImages == nil) == (valLabels == nil) else {
       throw ValidationError("--val-images and --val-labels go together")
     }
-  }
-
-  func run() throws {
-    do {
-      try train()
-    } catch let error as ExitCode {
-      throw error
-    } catch {
-      printError(error)
-      throw ExitCode.failure
+    guard !(resume && initial != nil) else {
+      throw ValidationError("--init starts a new run and --resume continues one; pass one of them")
     }
+    // The ranges of the values given (the tile, which depends on the depth,
+    // is checked against it when the run starts).
+    let given = TrainingConfiguration(
+      architecture: Architecture(
+        inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? 64, depth: depth ?? 4,
+        dropout: dropout ?? 0.5),
+      tile: tile ?? 572, batch: batch ?? 1, steps: steps ?? 1000,
+      learningRate: lr ?? TrainingConfiguration.defaultLearningRate, optimizer: .sgd(momentum: momentum ?? 0.99),
+      warmupSteps: warmup ?? 0, shuffleBuffer: shuffleBuffer ?? 16, shards: shards)
+    if let problem = given.problem { throw ValidationError(problem) }
   }
 
-  private func train() throws {
-    let backend = DNNLBackend(threads: threads)
+  func execute() throws {
+    let backend = self.backend.backend.make(threads: threads)
     let created = !FileManager.default.fileExists(atPath: out)
     try makeDirectory(out)
     do {
@@ -144,12 +154,12 @@ struct Train: ParsableCommand {
     }
   }
 
-  private func train(backend: DNNLBackend) throws {
+  private func train(backend: any Backend) throws {
     let last = out + "/" + Checkpoint.lastName
     let trainer: Trainer
     if resume {
       guard FileManager.default.fileExists(atPath: last) else {
-        throw TrainingError("\(out): no \(Checkpoint.lastName) to resume from; drop --resume to start a run")
+        throw FileError(.notFound, path: out, "no \(Checkpoint.lastName) to resume from; drop --resume to start a run")
       }
       let checkpoint = try Checkpoint.read(from: last)
       try checkUnchanged(checkpoint.configuration)
@@ -160,9 +170,11 @@ struct Train: ParsableCommand {
       guard !FileManager.default.fileExists(atPath: last) else {
         throw TrainingError("\(out): already holds a training run (\(Checkpoint.lastName)); pass --resume to continue it or choose another --out")
       }
+      let model = try initial.map { try TrainedModel.read(from: $0) }
       trainer = try Trainer(
-        configuration: try newConfiguration(), directory: out, backend: backend, checkpointEvery: checkpointEvery,
-        keepCheckpoints: keep, validateEvery: valEvery ?? checkpointEvery)
+        configuration: try newConfiguration(startingFrom: model), initialParameters: model?.parameters, directory: out,
+        backend: backend, checkpointEvery: checkpointEvery, keepCheckpoints: keep,
+        validateEvery: valEvery ?? checkpointEvery)
     }
     if let valImages, let valLabels {
       trainer.validation = try loadValidation(images: valImages, labels: valLabels, configuration: trainer.configuration)
@@ -170,11 +182,12 @@ struct Train: ParsableCommand {
 
     let c = trainer.configuration
     let a = c.architecture
-    let log = StepLog(total: c.steps, start: trainer.step)
+    let log = TrainingProgress(total: c.steps, start: trainer.step)
+    let start = trainer.step > 0 ? "; resuming at step \(trainer.step)" : initial.map { "; starting from \($0)" } ?? ""
     log.line(
       "train: \(a.baseChannels) base channels, depth \(a.depth), tile \(c.tile) -> \(c.tile - 2 * a.margin), batch \(c.batch), "
-        + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), momentum \(c.momentum); "
-        + "\(trainer.backendName)" + (trainer.step > 0 ? "; resuming at step \(trainer.step)" : ""))
+        + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), \(c.optimizer.summary); "
+        + "\(trainer.backendName)" + start)
     if verbose { log.line(KernelList(trainer.kernels).description) }
 
     let stop = Interrupt.install()
@@ -189,17 +202,45 @@ struct Train: ParsableCommand {
     }
   }
 
-  private func newConfiguration() throws -> TrainingConfiguration {
-    let manifest = try Manifest.read(from: shards + "/" + Manifest.fileName)
-    let normalization = manifest.parameters["augment"]?["normalization"].map { $0.serialized(indent: 0) }
-    let architecture = Architecture(
+  /// The configuration of a new run; with `model` (--init), its
+  /// architecture and training tile, which the options may only repeat.
+  private func newConfiguration(startingFrom model: TrainedModel?) throws -> TrainingConfiguration {
+    let manifestPath = shards + "/" + Manifest.fileName
+    let manifest = try Manifest.read(from: manifestPath)
+    let normalization = try manifest.parameters["augment"]?["normalization"].map { value in
+      do {
+        return try JSONDecoder().decode(Normalization.self, from: Data(value.serialized(indent: 0).utf8))
+      } catch {
+        throw ShardError(
+          .invalidManifest, path: manifestPath, "parameters.augment.normalization \(value.serialized(indent: 0)) is not a normalisation")
+      }
+    }
+    var architecture = Architecture(
       inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? 64, depth: depth ?? 4,
       dropout: dropout ?? 0.5)
-    if let problem = architecture.problem { throw TrainingError(problem) }
+    var tileSize = tile ?? 572
+    if let model, let initial {
+      let a = model.architecture
+      for (name, value, stored) in [
+        ("--classes", classes, a.classes), ("--base-channels", baseChannels, a.baseChannels), ("--depth", depth, a.depth),
+      ] {
+        if let value, value != stored { throw TrainingError("\(name) \(value) differs from the model in \(initial) (\(stored))") }
+      }
+      architecture = a
+      architecture.dropout = dropout ?? a.dropout
+      tileSize = tile ?? model.tile ?? 572
+      if let trained = model.normalization, trained != (normalization ?? .standard) {
+        let warning =
+          "train: warning: \(initial) was trained on images normalised as \(jsonText(trained)), "
+          + "the dataset's are \(jsonText(normalization ?? .standard))\n"
+        FileHandle.standardError.write(Data(warning.utf8))
+      }
+    }
     let configuration = TrainingConfiguration(
-      architecture: architecture, tile: tile ?? 572, batch: batch ?? 1, steps: steps ?? 1000, learningRate: lr ?? TrainingConfiguration.defaultLearningRate,
-      momentum: momentum ?? 0.99, schedule: schedule ?? .constant, warmupSteps: warmup ?? min(100, (steps ?? 1000) / 10),
-      seed: seed ?? 0, shuffleBuffer: shuffleBuffer ?? 16, shards: shards, normalization: normalization)
+      architecture: architecture, tile: tileSize, batch: batch ?? 1, steps: steps ?? 1000,
+      learningRate: lr ?? TrainingConfiguration.defaultLearningRate, optimizer: .sgd(momentum: momentum ?? 0.99),
+      schedule: schedule ?? .constant, warmupSteps: warmup ?? min(100, (steps ?? 1000) / 10), seed: seed ?? 0,
+      shuffleBuffer: shuffleBuffer ?? 16, shards: shards, normalization: normalization)
     try configuration.validate()
     return configuration
   }
@@ -209,7 +250,7 @@ struct Train: ParsableCommand {
     let a = c.architecture
     let given: [(String, String?, String)] = [
       ("--lr", lr.map { "\($0)" }, "\(c.learningRate)"),
-      ("--momentum", momentum.map { "\($0)" }, "\(c.momentum)"),
+      ("--momentum", momentum.map { "\($0)" }, c.optimizer.momentum.map { "\($0)" } ?? c.optimizer.name),
       ("--schedule", schedule?.rawValue, c.schedule.rawValue),
       ("--warmup", warmup.map { "\($0)" }, "\(c.warmupSteps)"),
       ("--base-channels", baseChannels.map { "\($0)" }, "\(a.baseChannels)"),
@@ -236,9 +277,7 @@ struct Train: ParsableCommand {
   /// unet eval reads it and the masks and weights the dataset's manifest
   /// describes (separation, connectivity, w0, σ, class weights).
   private func loadValidation(images: String, labels: String, configuration: TrainingConfiguration) throws -> [ValidationImage] {
-    let normalization = try configuration.normalization.map {
-      try JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
-    } ?? .standard
+    let normalization = configuration.normalization ?? .standard
     let manifestPath = configuration.shards + "/" + Manifest.fileName
     let weightMap = try DatasetWeightMap(
       manifestParameters: try Manifest.read(from: manifestPath).parameters, path: manifestPath)
@@ -260,84 +299,3 @@ struct Train: ParsableCommand {
 }
 
 extension LearningRateSchedule: ExpressibleByArgument {}
-
-/// Progress of `unet train`: a bar on a terminal, plain lines otherwise.
-final class StepLog {
-  private let total: Int
-  private let start: Int
-  private let terminal = isatty(2) != 0
-  private var times: [Double] = []
-  private var lastLine = Date.distantPast
-
-  init(total: Int, start: Int) {
-    self.total = total
-    self.start = start
-  }
-
-  func line(_ text: String) {
-    clearBar()
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-  }
-
-  func step(_ r: Trainer.StepReport) {
-    times.append(r.seconds)
-    let recent = times.suffix(20)
-    let perStep = recent.reduce(0, +) / Double(recent.count)
-    let eta = perStep * Double(total - r.step)
-    let text = String(format: "step %d/%d  loss %.4f  %.2f s/step  ETA %@", r.step, total, r.loss, perStep, duration(eta))
-    if let v = r.validation {
-      let s = v.scores
-      line(
-        String(
-          format: "step %d: validation loss %.4f, pixel error %.4f @ %.2f, Rand error %.4f @ %.2f", r.step, v.loss,
-          s.pixelError.value, s.pixelError.threshold ?? 0, s.randError.value, s.randError.threshold ?? 0))
-    }
-    if terminal {
-      let width = 24
-      let filled = total > 0 ? width * r.step / total : width
-      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-      FileHandle.standardError.write(Data("\r[\(bar)] \(text)\u{1B}[K".utf8))
-    } else if r.step == start + 1 || r.step == total || r.checkpoint != nil || Date().timeIntervalSince(lastLine) >= 10 {
-      lastLine = Date()
-      line(text)
-    }
-  }
-
-  func finish() { clearBar() }
-
-  private func clearBar() {
-    if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-  }
-
-  private func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60) : String(format: "%dm%02ds", s / 60, s % 60)
-  }
-}
-
-/// Ctrl-C (SIGINT) and SIGTERM ask the trainer to stop after the current
-/// step and write a checkpoint; a second signal exits at once.
-final class Interrupt: Sendable {
-  private let flag = Atomic<Bool>(false)
-  var requested: Bool { flag.load(ordering: .relaxed) }
-
-  nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-
-  static func install() -> Interrupt {
-    let interrupt = Interrupt()
-    for sig in [SIGINT, SIGTERM] {
-      signal(sig, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-      source.setEventHandler {
-        if interrupt.flag.exchange(true, ordering: .relaxed) {
-          FileHandle.standardError.write(Data("\nunet: stopped without a checkpoint\n".utf8))
-          _exit(130)
-        }
-        FileHandle.standardError.write(Data("\nunet: stopping after this step (Ctrl-C again to quit at once)\n".utf8))
-      }
-      source.resume()
-      sources.append(source)
-    }
-    return interrupt
-  }
-}

@@ -4,7 +4,7 @@ import Raster
 import WeightMap
 
 /// `unet weights`: U-Net weight maps and separated masks from instance labels.
-struct Weights: ParsableCommand {
+struct Weights: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compute U-Net weight maps w = w_c + w0·exp(-(d1+d2)²/2σ²) and separated masks.",
     discussion: """
@@ -22,8 +22,11 @@ struct Weights: ParsableCommand {
   @Option(help: "Output folder (created if missing).")
   var out: String
 
-  @Option(help: "Border width σ in pixels.")
-  var sigma: Double = 5
+  @Option(help: "Border width σ of the weight map, in pixels (default 5).")
+  var weightSigma: Double?
+  /// The earlier name of --weight-sigma, kept for scripts.
+  @Option(name: .customLong("sigma"), help: .hidden)
+  var sigmaAlias: Double?
 
   @Option(help: "Where the border term is added: background or all.")
   var borderOn: BorderRegion = .background
@@ -46,21 +49,21 @@ struct Weights: ParsableCommand {
   }
 
   func parameters() throws -> WeightMapParameters {
-    try weightMap.parameters(sigma: sigma, sigmaOption: "--sigma", borderOn: borderOn)
+    try weightMap.parameters(
+      sigma: weightSigma ?? sigmaAlias ?? 5, sigmaOption: sigmaAlias != nil ? "--sigma" : "--weight-sigma",
+      borderOn: borderOn)
   }
 
   func validate() throws {
+    guard weightSigma == nil || sigmaAlias == nil else {
+      throw ValidationError("--sigma is another name of --weight-sigma; give one of them")
+    }
     _ = try parameters()
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
   }
 
-  func run() throws {
-    do {
-      try compute()
-    } catch {
-      printError(error)
-      throw ExitCode.failure
-    }
+  func execute() throws {
+    try compute()
   }
 
   func compute() throws {
@@ -76,7 +79,7 @@ struct Weights: ParsableCommand {
     let prepared = Slots<PreparedLabels?>(count: files.count, initial: nil)
     let counts = Slots<ClassCounts>(count: files.count, initial: ClassCounts())
     let budget = Budget(bytes: 1 << 30)
-    let progress = Progress(total: 2 * files.count, label: "weights")
+    let progress = ProgressBar(total: 2 * files.count, label: "weights")
     try parallelFor(files.count, jobs: jobs) { i in
       let p = try Self.prepare(files[i], mapper: mapper, limits: limits)
       counts[i] = p.counts

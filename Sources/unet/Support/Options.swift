@@ -14,12 +14,6 @@ struct LimitOptions: ParsableArguments {
   }
 }
 
-/// Prints `unet: error: MESSAGE` on standard error, one line.
-func printError(_ error: any Error) {
-  let text = "\(error)".replacingOccurrences(of: "\n", with: " ")
-  FileHandle.standardError.write(Data("unet: error: \(text)\n".utf8))
-}
-
 /// Creates `path` and its parents; an existing folder is fine, an existing
 /// file is an error.
 func makeDirectory(_ path: String) throws {
@@ -46,4 +40,11 @@ struct ImageSize: ExpressibleByArgument, Sendable {
     width = w
     height = h
   }
+}
+
+/// `value` as compact JSON text with sorted keys, as UNetKit's files hold it.
+func jsonText<T: Encodable>(_ value: T) -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+  return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
 }

@@ -31,37 +31,6 @@ final class Counter: @unchecked Sendable {
   }
 }
 
-/// A one-line progress bar on standard error when it is a terminal;
-/// silent otherwise.
-final class Progress: @unchecked Sendable {
-  private let lock = NSLock()
-  private let total: Int
-  private let label: String
-  private var done = 0
-  private let enabled = isatty(2) != 0
-  private let start = Date()
-
-  init(total: Int, label: String) {
-    self.total = total
-    self.label = label
-  }
-
-  func advance() {
-    guard enabled else { return }
-    lock.lock()
-    defer { lock.unlock() }
-    done += 1
-    let width = 30
-    let filled = total > 0 ? width * done / total : width
-    let elapsed = Date().timeIntervalSince(start)
-    let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-    let line = "\r\(label) [\(bar)] \(done)/\(total)  ETA \(String(format: "%.1f", eta)) s "
-    FileHandle.standardError.write(Data(line.utf8))
-    if done == total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-  }
-}
-
 /// One value per index, written from worker threads.
 final class Slots<T>: @unchecked Sendable {
   private let lock = NSLock()

@@ -1,6 +1,5 @@
 import CDNNL
 import Foundation
-import Raster
 
 /// The CPU backend: oneDNN primitives for every layer, with the layouts
 /// oneDNN prefers (blocked, such as nChw16c) kept from layer to layer. Plain
@@ -31,14 +30,16 @@ public struct DNNLBackend: Backend {
   }
 }
 
-/// One learnable tensor in oneDNN's layout, with its gradient and momentum.
+/// One learnable tensor in oneDNN's layout, with its gradient and the
+/// optimiser's slots.
 final class DNNLParameter {
   let spec: ParameterSpec
   /// The PyTorch-order layout the model code exchanges.
   let plainMD: dnnl_memory_desc_t
   let value: DNNLBuffer
   var gradient: DNNLBuffer?
-  var momentum: DNNLBuffer?
+  /// The optimiser's state by slot name, in the value's layout; made on first use.
+  var slots: [String: DNNLBuffer] = [:]
   let toNative: DNNLPrimitive
   let toPlain: DNNLPrimitive
   private let context: DNNLContext
@@ -68,7 +69,6 @@ final class DNNLParameter {
     toPlain = try makeReorder(from: md, to: plainMD, context: context)
     if training {
       gradient = try DNNLBuffer(md, context: context)
-      momentum = try DNNLBuffer(md, context: context)
     }
   }
 
@@ -98,6 +98,14 @@ final class DNNLParameter {
       values.withUnsafeBytes { plain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
     toNative.execute([(DNNL_ARG_FROM, plain.memory), (DNNL_ARG_TO, buffer.memory)], context: context)
+  }
+
+  /// The slot `name`, made (zero) when it does not exist yet.
+  func slot(_ name: String, context: DNNLContext) throws -> DNNLBuffer {
+    if let buffer = slots[name] { return buffer }
+    let buffer = try DNNLBuffer(value.md, context: context)
+    slots[name] = buffer
+    return buffer
   }
 
   func read(_ buffer: DNNLBuffer, context: DNNLContext) -> [Float] {
@@ -764,23 +772,37 @@ final class DNNLGraph: CompiledGraph {
 
   func parameters() -> [[Float]] { params.map { $0!.read($0!.value, context: context) } }
 
-  func setMomentum(_ values: [[Float]]) {
-    precondition(training && values.count == params.count, "momentum needs a training graph")
-    for (p, v) in zip(params, values) { p!.load(v, into: p!.momentum!, context: context) }
+  func optimizerState() -> [String: [[Float]]] {
+    guard let names = params.first??.slots.keys else { return [:] }
+    var state: [String: [[Float]]] = [:]
+    for name in names { state[name] = params.map { $0!.read($0!.slots[name]!, context: context) } }
+    return state
   }
 
-  func momentum() -> [[Float]] {
-    precondition(training, "momentum needs a training graph")
-    return params.map { $0!.read($0!.momentum!, context: context) }
+  func setOptimizerState(_ slots: [String: [[Float]]]) throws {
+    guard training else { throw TrainingError("optimiser state needs a training graph") }
+    for (name, values) in slots {
+      guard values.count == params.count else {
+        throw TrainingError("optimiser slot \(name): \(values.count) arrays for \(params.count) parameters")
+      }
+      for (p, v) in zip(params, values) {
+        guard v.count == p!.spec.count else {
+          throw TrainingError("optimiser slot \(name): \(v.count) values for \(p!.spec.name) of shape \(p!.spec.shape)")
+        }
+        p!.load(v, into: try p!.slot(name, context: context), context: context)
+      }
+    }
   }
 
-  func gradients() -> [[Float]] {
+  @_spi(Diagnostics) public func gradients() -> [[Float]] {
     precondition(training, "gradients need a training graph")
     return params.map { $0!.read($0!.gradient!, context: context) }
   }
 
-  func forward(_ input: [Float], dropoutSeed: UInt64) -> [Float] {
-    precondition(input.count == batch * graph.inputChannels * inputSize * inputSize, "input of \(input.count) values")
+  func forward(_ input: [Float], dropoutSeed: UInt64) throws -> [Float] {
+    guard input.count == batch * graph.inputChannels * inputSize * inputSize else {
+      throw TrainingError("input of \(input.count) values for \(batch)x\(graph.inputChannels)x\(inputSize)x\(inputSize)")
+    }
     self.dropoutSeed = dropoutSeed
     if let padded = inputPadding {
       // Into the first channels of each item; the padding channels stay 0.
@@ -803,19 +825,28 @@ final class DNNLGraph: CompiledGraph {
 
   private var logitsReorder: DNNLPrimitive!
 
-  func backward(_ logitGradient: [Float]) {
-    precondition(training, "backward needs a training graph")
-    precondition(logitGradient.count == batch * outputShape.channels * outputShape.size * outputShape.size, "gradient size")
+  func backward(_ logitGradient: [Float]) throws {
+    guard training else { throw TrainingError("backward needs a training graph") }
+    guard logitGradient.count == batch * outputShape.channels * outputShape.size * outputShape.size else {
+      throw TrainingError("logit gradient of \(logitGradient.count) values for \(batch)x\(outputShape.channels)x\(outputShape.size)x\(outputShape.size)")
+    }
     logitGradient.withUnsafeBytes { logitsPlain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     for step in backwardSteps { step() }
   }
 
-  func sgdStep(learningRate: Float, momentum mu: Float) {
-    precondition(training, "sgdStep needs a training graph")
+  func update(_ optimizer: Optimizer, learningRate: Float, step: Int) throws {
+    guard training else { throw TrainingError("update needs a training graph") }
+    switch optimizer {
+    case .sgd(let momentum): try sgdStep(learningRate: learningRate, momentum: Float(momentum))
+    }
+  }
+
+  /// SGD with momentum as in PyTorch: v ← μ·v + g, p ← p − η·v.
+  private func sgdStep(learningRate: Float, momentum mu: Float) throws {
     for p in params {
       let w = p!.value.floats
       let g = p!.gradient!.floats
-      let v = p!.momentum!.floats
+      let v = try p!.slot("momentum", context: context).floats
       for k in 0..<w.count {
         let velocity = mu * v[k] + g[k]
         v[k] = velocity

@@ -1,5 +1,3 @@
-import Raster
-
 /// Connected-component labelling of a mask.
 public enum ConnectedComponents {
   /// Labels the connected components of the non-zero pixels of a

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Shards
+@testable import _Support
 
 @Suite("JSONValue parsing and deterministic serialization")
 struct JSONValueTests {
@@ -85,22 +85,23 @@ struct JSONValueTests {
     ("\"\\x\"", "invalid escape"),
   ])
   func parseErrors(text: String, words: String) throws {
-    let error = try expectShardError { _ = try JSONValue.parse(Array(text.utf8), path: "m.json") }
-    #expect(error.code == .invalidManifest && error.path == "m.json")
+    let error = try #require(throws: JSONError.self) { try JSONValue.parse(Array(text.utf8), path: "m.json") }
+    #expect(error.path == "m.json" && error.line == 1)
     #expect(error.description.contains(words), "\(error)")
     #expect(error.description.hasPrefix("m.json: line 1, column "))
   }
 
   @Test func parseErrorPosition() throws {
-    let error = try expectShardError { _ = try JSONValue.parse(Array("{\n  \"a\": 1,\n  \"b\" 2\n}".utf8)) }
+    let error = try #require(throws: JSONError.self) { try JSONValue.parse(Array("{\n  \"a\": 1,\n  \"b\" 2\n}".utf8)) }
     #expect(error.description == "line 3, column 7: expected ':' after the key")
+    #expect(error.line == 3 && error.column == 7 && error.reason == "expected ':' after the key")
   }
 
   @Test func invalidUTF8AndDepth() throws {
-    let bad = try expectShardError { _ = try JSONValue.parse([0x22, 0xFF, 0x22]) }
+    let bad = try #require(throws: JSONError.self) { try JSONValue.parse([0x22, 0xFF, 0x22]) }
     #expect(bad.description.contains("UTF-8"))
-    let deep = try expectShardError {
-      _ = try JSONValue.parse(Array((String(repeating: "[", count: 300) + String(repeating: "]", count: 300)).utf8))
+    let deep = try #require(throws: JSONError.self) {
+      try JSONValue.parse(Array((String(repeating: "[", count: 300) + String(repeating: "]", count: 300)).utf8))
     }
     #expect(deep.description.contains("nesting"))
   }

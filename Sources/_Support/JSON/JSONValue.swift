@@ -1,5 +1,5 @@
-/// A JSON value: the generation parameters that a manifest stores without
-/// knowing their shape.
+/// A JSON value: the generation parameters that a dataset manifest stores
+/// without knowing their shape, a safetensors header, a metrics line.
 ///
 /// Numbers keep their kind: integers as `.int` (or `.uint` above
 /// `Int64.max`, e.g. a 64-bit seed), others as `.double`. Encoding is

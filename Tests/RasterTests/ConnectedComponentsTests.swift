@@ -1,6 +1,5 @@
 import Raster
 import Testing
-import WeightMap
 
 @Suite("ConnectedComponents")
 struct ConnectedComponentsTests {
@@ -14,7 +13,7 @@ struct ConnectedComponentsTests {
       let fg = (0..<(w * h)).map { _ in Double.random(in: 0..<1, using: &rng) < density }
       let mask = Image<UInt8>(width: w, height: h, samples: fg.map { $0 ? 255 : 0 })
       let got = ConnectedComponents.label(mask, connectivity: connectivity)
-      let want = Reference.components(fg, width: w, height: h, eight: connectivity == .eight)
+      let want = floodFillComponents(fg, width: w, height: h, eight: connectivity == .eight)
       #expect(got.samples == want, "\(w)x\(h) density \(density)")
     }
   }
@@ -43,4 +42,35 @@ struct ConnectedComponentsTests {
       ConnectedComponents.label(Image<UInt16>(width: 4, height: 3, repeating: 7)).samples.allSatisfy { $0 == 1 })
     #expect(ConnectedComponents.label(Image<UInt8>(width: 0, height: 0)).samples.isEmpty)
   }
+}
+
+/// Components by flood fill (explicit stack), numbered in raster order of
+/// their first pixel.
+func floodFillComponents(_ mask: [Bool], width: Int, height: Int, eight: Bool) -> [UInt32] {
+  var out = [UInt32](repeating: 0, count: width * height)
+  var next: UInt32 = 0
+  let offsets =
+    eight
+    ? [(-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)]
+    : [(0, -1), (-1, 0), (1, 0), (0, 1)]
+  for start in 0..<(width * height) where mask[start] && out[start] == 0 {
+    next += 1
+    out[start] = next
+    var stack = [start]
+    while let p = stack.popLast() {
+      let x = p % width
+      let y = p / width
+      for (dx, dy) in offsets {
+        let nx = x + dx
+        let ny = y + dy
+        guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
+        let q = ny * width + nx
+        if mask[q] && out[q] == 0 {
+          out[q] = next
+          stack.append(q)
+        }
+      }
+    }
+  }
+  return out
 }

@@ -1,6 +1,6 @@
-import Raster
-
-/// How a source image becomes float32 before augmentation. Each channel is
+/// How a source image becomes float32: before augmentation, and again before
+/// validation and prediction, so that a network sees images as it was trained
+/// on them. Each channel is
 /// mapped by `v ↦ (v − low) / (high − low)` with its own bounds (see
 /// ``bounds(of:)``), computed in Double and rounded to Float; where
 /// `high = low` the map is `v ↦ v − low`. Nothing is clipped.

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
   import Glibc
+#elseif canImport(Musl)
+  import Musl
 #elseif canImport(Darwin)
   import Darwin
 #endif
@@ -9,26 +11,17 @@ import Foundation
 ///
 /// Data goes to a temporary file in the target's folder (so that the final
 /// `rename` stays on one file system and is atomic), which is renamed onto
-/// the target only once it is complete. A failure removes the temporary file.
+/// the target only once it is complete. A failure removes the temporary file
+/// and throws a `FileError` naming the target.
 public enum AtomicFile {
   /// Writes `bytes` to `path` atomically.
   public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
     try withTemporaryPath(for: path) { tmp in
-      guard let fd = Optional(open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)), fd >= 0 else {
-        throw RasterError(.io, path: path, "cannot create temporary file: \(String(cString: strerror(errno)))")
-      }
-      defer { close(fd) }
-      let array = Array(bytes)
-      var offset = 0
-      while offset < array.count {
-        let n = array.withUnsafeBytes { raw in
-          Glibc.write(fd, raw.baseAddress! + offset, array.count - offset)
-        }
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw RasterError(.io, path: path, "write failed: \(String(cString: strerror(errno)))")
-        }
-        offset += n
+      let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+      guard fd >= 0 else { throw FileError(.io, path: path, "cannot create temporary file: \(errnoText())") }
+      defer { posixClose(fd) }
+      if let reason = Array(bytes).withUnsafeBytes({ posixWriteAll(fd, $0) }) {
+        throw FileError(.io, path: path, "write failed: \(reason)")
       }
     }
   }
@@ -41,15 +34,15 @@ public enum AtomicFile {
     let dir = url.deletingLastPathComponent().path
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-      throw RasterError(.io, path: path, "folder \(dir) does not exist")
+      throw FileError(.io, path: path, "folder \(dir) does not exist")
     }
     let tmp = dir + "/." + url.lastPathComponent + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
     do {
       let result = try body(tmp)
       guard rename(tmp, path) == 0 else {
-        let reason = String(cString: strerror(errno))
+        let reason = errnoText()
         unlink(tmp)
-        throw RasterError(.io, path: path, "cannot rename into place: \(reason)")
+        throw FileError(.io, path: path, "cannot rename into place: \(reason)")
       }
       return result
     } catch {

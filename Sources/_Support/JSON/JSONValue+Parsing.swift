@@ -10,9 +10,9 @@ extension JSONValue {
   /// - Parameters:
   ///   - bytes: UTF-8 JSON text.
   ///   - path: the file named in errors.
-  /// - Throws: `ShardError` `.invalidManifest` with the line and column.
+  /// - Throws: `JSONError` with the line and column.
   /// - Complexity: O(`bytes.count`).
-  public static func parse(_ bytes: [UInt8], path: String? = nil) throws -> JSONValue {
+  public static func parse(_ bytes: [UInt8], path: String? = nil) throws(JSONError) -> JSONValue {
     var parser = JSONParser(bytes: bytes, path: path)
     parser.skipWhitespace()
     let value = try parser.parseValue(depth: 0)
@@ -33,7 +33,7 @@ private struct JSONParser {
     self.path = path
   }
 
-  func failure(_ reason: String, at position: Int? = nil) -> ShardError {
+  func failure(_ reason: String, at position: Int? = nil) -> JSONError {
     let end = min(position ?? index, bytes.count)
     var line = 1
     var column = 1
@@ -45,7 +45,7 @@ private struct JSONParser {
         column += 1
       }
     }
-    return ShardError(.invalidManifest, path: path, "line \(line), column \(column): \(reason)")
+    return JSONError(path: path, line: line, column: column, reason)
   }
 
   var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -54,7 +54,7 @@ private struct JSONParser {
     while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
   }
 
-  mutating func expect(_ literal: String) throws {
+  mutating func expect(_ literal: String) throws(JSONError) {
     let utf8 = Array(literal.utf8)
     guard index + utf8.count <= bytes.count, bytes[index..<(index + utf8.count)].elementsEqual(utf8) else {
       throw failure("expected \(literal)")
@@ -62,7 +62,7 @@ private struct JSONParser {
     index += utf8.count
   }
 
-  mutating func parseValue(depth: Int) throws -> JSONValue {
+  mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
     guard depth < JSONParser.maxDepth else { throw failure("nesting deeper than \(JSONParser.maxDepth)") }
     guard let byte = peek else { throw failure("unexpected end of the text, expected a value") }
     switch byte {
@@ -77,7 +77,7 @@ private struct JSONParser {
     }
   }
 
-  mutating func parseObject(depth: Int) throws -> JSONValue {
+  mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
     index += 1
     var members: [String: JSONValue] = [:]
     skipWhitespace()
@@ -107,7 +107,7 @@ private struct JSONParser {
     }
   }
 
-  mutating func parseArray(depth: Int) throws -> JSONValue {
+  mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
     index += 1
     var elements: [JSONValue] = []
     skipWhitespace()
@@ -127,7 +127,7 @@ private struct JSONParser {
     }
   }
 
-  mutating func parseHex4() throws -> UInt32 {
+  mutating func parseHex4() throws(JSONError) -> UInt32 {
     guard index + 4 <= bytes.count else { throw failure("incomplete \\u escape") }
     var value: UInt32 = 0
     for _ in 0..<4 {
@@ -145,7 +145,7 @@ private struct JSONParser {
     return value
   }
 
-  mutating func parseString() throws -> String {
+  mutating func parseString() throws(JSONError) -> String {
     index += 1  // opening quote
     var out: [UInt8] = []
     while true {
@@ -195,7 +195,7 @@ private struct JSONParser {
     }
   }
 
-  mutating func parseNumber() throws -> JSONValue {
+  mutating func parseNumber() throws(JSONError) -> JSONValue {
     let start = index
     var integral = true
     if peek == UInt8(ascii: "-") { index += 1 }

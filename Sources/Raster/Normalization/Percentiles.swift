@@ -1,5 +1,3 @@
-import Raster
-
 /// Percentiles of one channel, numpy `method='linear'` (see
 /// ``Normalization/percentile(lowPercent:highPercent:)``), from order
 /// statistics: counting for 8- and 16-bit samples, quickselect otherwise.

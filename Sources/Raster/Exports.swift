@@ -1,0 +1,5 @@
+// Types of the internal `_Support` module that belong to this module's API:
+// `import Raster` brings them, as before they moved there.
+@_exported import enum _Support.AtomicFile
+@_exported import struct _Support.FileError
+@_exported import struct _Support.SplitMix64
