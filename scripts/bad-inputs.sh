@@ -81,6 +81,16 @@ row "tile 37 at depth 1" train --shards shards --out t4 --depth 1 --tile 37
 row "a run folder again, without --resume" train --shards shards --out run --base-channels 2 --depth 1 --tile 36
 row "--resume with a changed learning rate" train --shards shards --out run --resume --lr 0.5
 row "momentum 1" train --shards shards --out t5 --momentum 1
+row "an unknown optimiser" train --shards shards --out t5 --optimizer rmsprop
+row "--nesterov with Adam" train --shards shards --out t5 --optimizer adam --nesterov
+row "--betas with SGD" train --shards shards --out t5 --betas 0.9,0.99
+row "--betas with one number" train --shards shards --out t5 --optimizer adamw --betas 0.9
+row "beta2 1" train --shards shards --out t5 --optimizer adam --betas 0.9,1
+row "a negative weight decay" train --shards shards --out t5 --weight-decay=-0.1
+row "an unknown recipe" train --shards shards --out t5 --recipe fast
+row "--time-limit 0" train --shards shards --out t5 --time-limit 0
+row "--resume with another optimiser" train --shards shards --out run --resume --optimizer adamw
+row "--resume with a recipe the run differs from" train --shards shards --out run --resume --recipe paper
 row "--init with another depth" train --shards shards --out t6 --init run --depth 2
 row "--init and --resume together" train --shards shards --out run --init run --resume
 row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p

@@ -101,6 +101,13 @@ import Testing
     #expect(c.learningRate(atStep: 60) == 0.1)
     #expect(abs(c.learningRate(atStep: 61) - 0.01) < 1e-12)
     #expect(abs(c.learningRate(atStep: 86) - 0.001) < 1e-12)
+    // nnU-Net: lr·(1 − epoch/max_epochs)^0.9 with epoch from 0, after the warm-up.
+    c.schedule = .poly
+    #expect(c.learningRate(atStep: 1) == 0.1)
+    #expect(abs(c.learningRate(atStep: 51) - 0.1 * pow(0.5, 0.9)) < 1e-12)
+    #expect(abs(c.learningRate(atStep: 100) - 0.1 * pow(0.01, 0.9)) < 1e-12)
+    c.warmupSteps = 10
+    #expect(abs(c.learningRate(atStep: 5) - 0.1 * pow(0.96, 0.9) * 0.5) < 1e-12)
   }
 
   /// Overlap-tile prediction does not depend on the tile size, and a tile
@@ -151,15 +158,22 @@ import Testing
   }
 
   /// Stopping after any step, checkpointing and resuming ends with exactly
-  /// the weights, momentum and stream position of an uninterrupted run.
-  @Test func resumedRunEqualsUninterruptedRun() throws {
+  /// the weights, optimiser slots and stream position of an uninterrupted
+  /// run, for every optimiser (Adam's bias corrections count the updates
+  /// from the checkpoint's step).
+  @Test(arguments: [
+    Optimizer.sgd(momentum: 0.99), .sgd(momentum: 0.99, nesterov: true, weightDecay: 3e-5),
+    .adam(weightDecay: 1e-4), .adamw(),
+  ])
+  func resumedRunEqualsUninterruptedRun(optimizer: Optimizer) throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: root) }
     for sub in ["data", "a", "b"] { try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true) }
     try Self.dataset(in: root + "/data")
     let configuration = TrainingConfiguration(
       architecture: .init(inputChannels: 1, classes: 2, baseChannels: 4, depth: 1, dropout: 0.5), tile: 34, batch: 2,
-      steps: 9, learningRate: 0.01, optimizer: .sgd(momentum: 0.99), warmupSteps: 3, seed: 5, shuffleBuffer: 3, shards: root + "/data")
+      steps: 9, learningRate: optimizer.name == "sgd" ? 0.01 : 1e-3, optimizer: optimizer, schedule: .poly, warmupSteps: 3,
+      seed: 5, shuffleBuffer: 3, shards: root + "/data")
     let backend = DNNLBackend(threads: 1)
     let whole = try Trainer(configuration: configuration, directory: root + "/a", backend: backend, checkpointEvery: 100)
     #expect(try whole.run() == .finished(step: 9))
@@ -186,6 +200,8 @@ import Testing
     #expect(resumed.step == 9)
     #expect(resumed.parameters == expected.parameters)
     #expect(resumed.optimizerState == expected.optimizerState)
+    #expect(resumed.optimizerState.map { Set($0.keys) } == Set(optimizer.slots))
+    #expect(resumed.configuration.optimizer == optimizer)
     #expect(resumed.stream == expected.stream)
     let a = try MetricsLog.read(from: root + "/a/metrics.jsonl").map { [$0.step: $0.loss] }
     let b = try MetricsLog.read(from: root + "/b/metrics.jsonl").map { [$0.step: $0.loss] }

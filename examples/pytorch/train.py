@@ -7,7 +7,8 @@
 The recipe is `unet train`'s: one output-sized region per sample at a random
 place, its context mirrored at the sample's borders; the pixel-wise softmax
 cross-entropy weighted by the sample's weight map and averaged over the
-step's pixels; SGD with momentum 0.99; He initialisation (or the weights of
+step's pixels; SGD with momentum 0.99 (or --optimizer adam/adamw, as
+`unet train --optimizer`, with the same --schedule and --warmup rules); He initialisation (or the weights of
 `--init`, a `unet export` file). Under torchrun each process trains on its
 share of the shards (gloo on the CPU, NCCL on GPUs, one GPU per process) and
 DDP averages the gradients, so a step sees N x --batch tiles.
@@ -18,6 +19,7 @@ later run continues from it.
 """
 import argparse
 import json
+import math
 import os
 import time
 
@@ -31,6 +33,34 @@ import unet_data
 import unet_module
 
 
+def make_optimizer(parameters, args):
+    """`unet train`'s optimisers: torch.optim's, with its weight-decay defaults."""
+    if args.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=args.lr, momentum=args.momentum, nesterov=args.nesterov,
+                               weight_decay=args.weight_decay or 0.0)
+    beta1, beta2 = (float(b) for b in args.betas.split(","))
+    if args.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=args.lr, betas=(beta1, beta2), eps=args.eps,
+                                weight_decay=args.weight_decay or 0.0)
+    decay = 0.01 if args.weight_decay is None else args.weight_decay
+    return torch.optim.AdamW(parameters, lr=args.lr, betas=(beta1, beta2), eps=args.eps, weight_decay=decay)
+
+
+def rate_factor(step, steps, schedule, warmup):
+    """The learning rate of step `step` (from 1) over the base rate, as
+    `TrainingConfiguration.learningRate(atStep:)` computes it."""
+    factor = 1.0
+    if schedule == "cosine":
+        factor = 0.5 * (1 + math.cos(math.pi * (step - 1) / max(1, steps - 1)))
+    elif schedule == "step":
+        factor = 0.01 if step > steps * 85 // 100 else 0.1 if step > steps * 6 // 10 else 1.0
+    elif schedule == "poly":
+        factor = max(0.0, 1 - (step - 1) / steps) ** 0.9
+    if warmup > 0 and step <= warmup:
+        factor *= step / warmup
+    return factor
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--shards", required=True, help="dataset folder written by unet augment")
@@ -38,7 +68,14 @@ def parse_args(argv=None):
     p.add_argument("--init", help="initial weights (a unet export file); its architecture replaces the options below")
     p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--lr", type=float, default=0.001)
-    p.add_argument("--momentum", type=float, default=0.99)
+    p.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default="sgd")
+    p.add_argument("--momentum", type=float, default=0.99, help="SGD's")
+    p.add_argument("--nesterov", action="store_true", help="Nesterov momentum for SGD")
+    p.add_argument("--weight-decay", type=float, help="L2 for sgd and adam, decoupled for adamw (default 0; adamw 0.01)")
+    p.add_argument("--betas", default="0.9,0.999", help="Adam's and AdamW's beta1,beta2")
+    p.add_argument("--eps", type=float, default=1e-8, help="Adam's and AdamW's epsilon")
+    p.add_argument("--schedule", choices=["constant", "cosine", "step", "poly"], default="constant")
+    p.add_argument("--warmup", type=int, default=0, help="steps of linear learning-rate warm-up")
     p.add_argument("--tile", type=int, help="input tile side (default: --init's training tile, else 572)")
     p.add_argument("--batch", type=int, default=1, help="tiles per step and process")
     p.add_argument("--base-channels", type=int, default=64)
@@ -96,12 +133,15 @@ def main():
     model.to(device)
     net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if distributed else model
     torch.manual_seed(args.seed + 1 + rank)  # dropout differs between ranks
-    optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
+    optimizer = make_optimizer(net.parameters(), args)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda t: rate_factor(t + 1, args.steps, args.schedule, args.warmup))
     loader = DataLoader(unet_data.tiles(args.shards, tile, output, seed=args.seed, buffer=args.shuffle_buffer),
                         batch_size=args.batch, num_workers=args.workers, pin_memory=cuda)
     if rank == 0:
         print(f"train: {architecture['baseChannels']} base channels, depth {architecture['depth']}, "
-              f"tile {tile} -> {output}, {world} x batch {args.batch}, lr {args.lr}, momentum {args.momentum}, "
+              f"tile {tile} -> {output}, {world} x batch {args.batch}, lr {args.lr} ({args.schedule}, "
+              f"warm-up {args.warmup}), {args.optimizer}, "
               f"{device.type}{' (DDP, ' + dist.get_backend() + ')' if distributed else ''}, "
               f"{manifest['totals']['samples']} samples in {manifest['totals']['shards']} shards", flush=True)
 
@@ -116,6 +156,7 @@ def main():
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        scheduler.step()
         if step % args.log_every == 0 or step == args.steps:
             mean = loss.detach().clone()
             if distributed:

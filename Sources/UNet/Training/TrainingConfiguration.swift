@@ -82,6 +82,9 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     case .step:
       // ×0.1 at 60 % and again at 85 % of the run.
       if step > steps * 85 / 100 { rate *= 0.01 } else if step > steps * 6 / 10 { rate *= 0.1 }
+    case .poly:
+      // nnU-Net's lr·(1 − t/T)^0.9 with t counted from 0.
+      rate *= pow(max(0, 1 - Double(step - 1) / Double(steps)), 0.9)
     }
     if warmupSteps > 0 && step <= warmupSteps { rate *= Double(step) / Double(warmupSteps) }
     return rate
@@ -130,6 +133,9 @@ public enum LearningRateSchedule: String, Sendable, Hashable, Codable, CaseItera
   case cosine
   /// ×0.1 after 60 % of the steps and again after 85 %.
   case step
+  /// nnU-Net's polynomial decay (Isensee et al. 2021): ×(1 − t/T)^0.9 at
+  /// step t + 1 of T.
+  case poly
 }
 
 #if canImport(Glibc)

@@ -12,8 +12,9 @@ struct Train: ToolCommand {
     discussion: """
       Each step takes one output-sized region of a sample (388x388 for the
       572 tile) with its mirrored context, runs the network forward, the
-      weight-map-weighted softmax cross-entropy, backward, and SGD with
-      momentum. Every shard is checked against manifest.json before use.
+      weight-map-weighted softmax cross-entropy, backward, and the
+      optimiser step (SGD with momentum, Adam or AdamW, with PyTorch's
+      rules). Every shard is checked against manifest.json before use.
 
       OUT gets metrics.jsonl (one JSON line per step and per validation, each
       with the training seconds so far), loss.svg, last.ckpt (the newest
@@ -35,6 +36,19 @@ struct Train: ToolCommand {
       The loss is averaged over the pixels of a step. The default learning
       rate, 0.001 with momentum 0.99 after a 100-step linear warm-up, trains
       stably on the ISBI data; 0.01 stalls at the class prior and diverges.
+
+      Recipes: --recipe paper is the paper's: SGD with momentum 0.99, batch
+      1, 572 tiles, 64 base channels, depth 4, dropout 0.5, no
+      normalisation layers; where the paper is silent, learning rate 0.001
+      (constant) after a 100-step warm-up and 1000 steps. --recipe default
+      is what runs without --recipe; today it equals paper. Options given
+      beside a recipe override its values.
+
+      --time-limit M stops once the run's training time (elapsed in
+      metrics.jsonl: steps and checkpoint writes of all its segments,
+      without start-up and validation) reaches M minutes, writes a
+      checkpoint and exits 0; a later --resume with a larger --time-limit
+      continues it.
       """)
 
   @Option(help: "Dataset folder written by unet augment (with manifest.json).")
@@ -43,16 +57,37 @@ struct Train: ToolCommand {
   @Option(help: "Output folder for checkpoints, metrics.jsonl and loss.svg.")
   var out: String
 
+  @Option(
+    help: ArgumentHelp(
+      "The recipe the other options start from: paper or default (see the discussion); options given override its values.",
+      valueName: "name"))
+  var recipe: Recipe?
+
   @Option(help: "Training steps in total (default 1000; on --resume, a new total to train longer).")
   var steps: Int?
 
   @Option(help: "Learning rate (default 0.001).")
   var lr: Double?
 
+  @Option(help: "Optimiser: sgd, adam or adamw (default sgd, the paper's).")
+  var optimizer: OptimizerName?
+
   @Option(help: "SGD momentum (default 0.99, the paper's).")
   var momentum: Double?
 
-  @Option(help: "Learning-rate schedule: constant, cosine or step (default constant).")
+  @Flag(inversion: .prefixedNo, help: "Nesterov momentum for SGD (PyTorch's rule; default off).")
+  var nesterov: Bool?
+
+  @Option(help: "Weight decay: an L2 term for sgd and adam, decoupled for adamw (default 0; adamw 0.01).")
+  var weightDecay: Double?
+
+  @Option(help: ArgumentHelp("Adam's and AdamW's beta1,beta2 (default 0.9,0.999).", valueName: "b1,b2"))
+  var betas: Betas?
+
+  @Option(help: "Adam's and AdamW's epsilon (default 1e-8).")
+  var eps: Double?
+
+  @Option(help: "Learning-rate schedule: constant, cosine, step or poly (default constant).")
   var schedule: LearningRateSchedule?
 
   @Option(help: "Steps of linear learning-rate warm-up (default 100, or steps/10 when fewer).")
@@ -107,6 +142,12 @@ struct Train: ToolCommand {
   @Option(help: "Validate every N steps (default: at each checkpoint).")
   var valEvery: Int?
 
+  @Option(
+    help: ArgumentHelp(
+      "Stop after this many minutes of training (all segments of a resumed run together), with a checkpoint.",
+      valueName: "minutes"))
+  var timeLimit: Double?
+
   @Option(help: "oneDNN threads (default: all cores). Fix it for bit-identical resumes.")
   var threads: Int?
 
@@ -129,15 +170,21 @@ struct Train: ToolCommand {
     guard !(resume && initial != nil) else {
       throw ValidationError("--init starts a new run and --resume continues one; pass one of them")
     }
+    if let timeLimit, !(timeLimit > 0 && timeLimit.isFinite) {
+      throw ValidationError("--time-limit must be a positive number of minutes, got \(timeLimit)")
+    }
     // The ranges of the values given (the tile, which depends on the depth,
-    // is checked against it when the run starts).
+    // is checked against it when the run starts; on --resume the optimiser
+    // options are checked against the run's own optimiser).
+    let r = chosenRecipe
     let given = TrainingConfiguration(
       architecture: Architecture(
-        inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? 64, depth: depth ?? 4,
-        dropout: dropout ?? 0.5),
-      tile: tile ?? 572, batch: batch ?? 1, steps: steps ?? 1000,
-      learningRate: lr ?? TrainingConfiguration.defaultLearningRate, optimizer: .sgd(momentum: momentum ?? 0.99),
-      warmupSteps: warmup ?? 0, shuffleBuffer: shuffleBuffer ?? 16, shards: shards)
+        inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? r.baseChannels, depth: depth ?? r.depth,
+        dropout: dropout ?? r.dropout),
+      tile: tile ?? r.tile, batch: batch ?? r.batch, steps: steps ?? r.steps, learningRate: lr ?? r.learningRate,
+      optimizer: resume ? ((try? optimizer(startingFrom: r.optimizer)) ?? r.optimizer) : try optimizer(startingFrom: r.optimizer),
+      warmupSteps: warmup ?? 0,
+      shuffleBuffer: shuffleBuffer ?? 16, shards: shards)
     if let problem = given.problem { throw ValidationError(problem) }
   }
 
@@ -191,11 +238,24 @@ struct Train: ToolCommand {
     if verbose { log.line(KernelList(trainer.kernels).description) }
 
     let stop = Interrupt.install()
-    let outcome = try trainer.run(report: { log.step($0) }, shouldStop: { stop.requested })
+    let limit = timeLimit.map { $0 * 60 }
+    var timeIsUp = false
+    let outcome = try trainer.run(
+      report: { log.step($0) },
+      shouldStop: {
+        if stop.requested { return true }
+        timeIsUp = limit.map { trainer.elapsed >= $0 } ?? false
+        return timeIsUp
+      })
     log.finish()
     switch outcome {
     case .finished(let step):
       print("train: \(step) steps done; checkpoint \(last), metrics \(out)/metrics.jsonl, plot \(out)/loss.svg")
+    case .interrupted(let step) where timeIsUp && !stop.requested:
+      let minutes = String(format: "%.2f", trainer.elapsed / 60)
+      print(
+        "train: time limit of \(timeLimit!) minutes reached after step \(step) (\(minutes) minutes of training); "
+          + "checkpoint \(last); continue with --resume and a larger --time-limit")
     case .interrupted(let step):
       print("train: interrupted after step \(step); checkpoint \(last); continue with --resume")
       throw ExitCode(130)
@@ -215,10 +275,11 @@ struct Train: ToolCommand {
           .invalidManifest, path: manifestPath, "parameters.augment.normalization \(value.serialized(indent: 0)) is not a normalisation")
       }
     }
+    let r = chosenRecipe
     var architecture = Architecture(
-      inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? 64, depth: depth ?? 4,
-      dropout: dropout ?? 0.5)
-    var tileSize = tile ?? 572
+      inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? r.baseChannels, depth: depth ?? r.depth,
+      dropout: dropout ?? r.dropout)
+    var tileSize = tile ?? r.tile
     if let model, let initial {
       let a = model.architecture
       for (name, value, stored) in [
@@ -228,7 +289,7 @@ struct Train: ToolCommand {
       }
       architecture = a
       architecture.dropout = dropout ?? a.dropout
-      tileSize = tile ?? model.tile ?? 572
+      tileSize = tile ?? model.tile ?? r.tile
       if let trained = model.normalization, trained != (normalization ?? .standard) {
         let warning =
           "train: warning: \(initial) was trained on images normalised as \(jsonText(trained)), "
@@ -237,9 +298,9 @@ struct Train: ToolCommand {
       }
     }
     let configuration = TrainingConfiguration(
-      architecture: architecture, tile: tileSize, batch: batch ?? 1, steps: steps ?? 1000,
-      learningRate: lr ?? TrainingConfiguration.defaultLearningRate, optimizer: .sgd(momentum: momentum ?? 0.99),
-      schedule: schedule ?? .constant, warmupSteps: warmup ?? min(100, (steps ?? 1000) / 10), seed: seed ?? 0,
+      architecture: architecture, tile: tileSize, batch: batch ?? r.batch, steps: steps ?? r.steps,
+      learningRate: lr ?? r.learningRate, optimizer: try optimizer(startingFrom: r.optimizer),
+      schedule: schedule ?? r.schedule, warmupSteps: warmup ?? r.warmup(forSteps: steps ?? r.steps), seed: seed ?? 0,
       shuffleBuffer: shuffleBuffer ?? 16, shards: shards, normalization: normalization)
     try configuration.validate()
     return configuration
@@ -250,7 +311,6 @@ struct Train: ToolCommand {
     let a = c.architecture
     let given: [(String, String?, String)] = [
       ("--lr", lr.map { "\($0)" }, "\(c.learningRate)"),
-      ("--momentum", momentum.map { "\($0)" }, c.optimizer.momentum.map { "\($0)" } ?? c.optimizer.name),
       ("--schedule", schedule?.rawValue, c.schedule.rawValue),
       ("--warmup", warmup.map { "\($0)" }, "\(c.warmupSteps)"),
       ("--base-channels", baseChannels.map { "\($0)" }, "\(a.baseChannels)"),
@@ -261,7 +321,7 @@ struct Train: ToolCommand {
       ("--batch", batch.map { "\($0)" }, "\(c.batch)"),
       ("--seed", seed.map { "\($0)" }, "\(c.seed)"),
       ("--shuffle-buffer", shuffleBuffer.map { "\($0)" }, "\(c.shuffleBuffer)"),
-    ]
+    ] + resumedChoices(c)
     for (name, value, stored) in given {
       if let value, value != stored {
         throw TrainingError("\(name) \(value) differs from the run being resumed (\(stored)); drop it, or start a new run in another --out")

@@ -130,10 +130,10 @@ final class DNNLGraph: CompiledGraph {
   let inputSize: Int
   let outputShape: (channels: Int, size: Int)
   let training: Bool
-  private let context: DNNLContext
+  let context: DNNLContext
   private let graph: Graph
   private let shapes: [(channels: Int, size: Int)]
-  private var params: [DNNLParameter?] = []
+  private(set) var params: [DNNLParameter?] = []
   /// Activations per tensor, in the layout of the operation that wrote it.
   private var values: [DNNLBuffer] = []
   /// Gradients per tensor (training only), in the same layout as `values`.
@@ -832,26 +832,5 @@ final class DNNLGraph: CompiledGraph {
     }
     logitGradient.withUnsafeBytes { logitsPlain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     for step in backwardSteps { step() }
-  }
-
-  func update(_ optimizer: Optimizer, learningRate: Float, step: Int) throws {
-    guard training else { throw TrainingError("update needs a training graph") }
-    switch optimizer {
-    case .sgd(let momentum): try sgdStep(learningRate: learningRate, momentum: Float(momentum))
-    }
-  }
-
-  /// SGD with momentum as in PyTorch: v ← μ·v + g, p ← p − η·v.
-  private func sgdStep(learningRate: Float, momentum mu: Float) throws {
-    for p in params {
-      let w = p!.value.floats
-      let g = p!.gradient!.floats
-      let v = try p!.slot("momentum", context: context).floats
-      for k in 0..<w.count {
-        let velocity = mu * v[k] + g[k]
-        v[k] = velocity
-        w[k] -= learningRate * velocity
-      }
-    }
   }
 }
