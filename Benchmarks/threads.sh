@@ -2,8 +2,8 @@
 # How oneDNN's OpenMP threads should wait, on an idle machine and on one
 # where another process keeps a core busy: the main job's training step
 # (`unet bench --tile 188 --base-channels 16 --depth 3`) with
-# OMP_WAIT_POLICY=ACTIVE (libgomp's spinning, the default of OpenMP
-# programs) against PASSIVE (unet's default), alternating, medians over rounds.
+# OMP_WAIT_POLICY=ACTIVE (libgomp's spinning, which unet keeps as its
+# default) against PASSIVE, alternating, medians over rounds.
 #
 #   Benchmarks/threads.sh [--rounds 3] [--steps 30]
 set -euo pipefail

@@ -17,7 +17,6 @@ struct Unet: ParsableCommand {
     ])
 
   static func main() {
-    ThreadWaitPolicy.applyDefault()
     Allocator.keepLargeBuffers()
     main(nil)
   }
