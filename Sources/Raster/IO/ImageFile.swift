@@ -75,13 +75,43 @@ public enum ImageFile {
     }
   }
 
-  /// Decodes PNG or NPY bytes held in memory (the inverse of ``encoded(_:as:name:)``).
-  public static func decoded(_ bytes: [UInt8], as format: ImageFormat, name: String = "<memory>", limits: ReadLimits = .default) throws -> AnyImage {
+  /// Decodes PNG or NPY bytes held in memory (the inverse of
+  /// ``encoded(_:as:name:channelsFirst:)``). A rank-3 NPY array is read as
+  /// `(H, W, C)`, or with `channelsFirst` as `(C, H, W)`; a `(D, H, W)`
+  /// volume is read by ``decodedVolume(_:as:name:limits:)``.
+  public static func decoded(
+    _ bytes: [UInt8], as format: ImageFormat, name: String = "<memory>", limits: ReadLimits = .default,
+    channelsFirst: Bool = false
+  ) throws -> AnyImage {
     switch format {
     case .png: return try PNGCodec.decode(bytes, path: name, limits: limits)
-    case .npy: return try NPYCodec.decode(bytes, path: name, limits: limits)
+    case .npy: return try NPYCodec.decode(bytes, path: name, limits: limits, channelsFirst: channelsFirst)
     case .tiff: throw RasterError(.unsupported, path: name, "TIFF is read from files only")
     }
+  }
+
+  /// The NPY bytes of a volume, shape `(D, H, W)`, for containers such as
+  /// tar shards.
+  ///
+  /// - Throws: ``RasterError`` `.unsupported` for any format but NPY (PNG
+  ///   is 2-D; TIFF is written through files only).
+  public static func encoded(_ volume: AnyVolume, as format: ImageFormat, name: String = "<memory>") throws -> [UInt8] {
+    guard format == .npy else {
+      throw RasterError(.unsupported, path: name, "a volume is held in memory as NPY only, not \(format.rawValue.uppercased())")
+    }
+    return NPYCodec.encode(volume)
+  }
+
+  /// Decodes the NPY bytes of a volume, shape `(D, H, W)` (the inverse of
+  /// ``encoded(_:as:name:)-volume``); the voxel count is checked against
+  /// `limits`. The spacing is the unit spacing (NPY stores none).
+  public static func decodedVolume(
+    _ bytes: [UInt8], as format: ImageFormat, name: String = "<memory>", limits: ReadLimits = .default
+  ) throws -> AnyVolume {
+    guard format == .npy else {
+      throw RasterError(.unsupported, path: name, "a volume is read from memory as NPY only, not \(format.rawValue.uppercased())")
+    }
+    return try NPYCodec.decodeVolume(bytes, path: name, limits: limits)
   }
 
   /// Throws a ``RasterError`` unless `path` is an existing, non-empty regular file.
