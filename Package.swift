@@ -21,7 +21,7 @@ let package = Package(
   targets: [
     .target(name: "Raster", dependencies: ["CImageSupport"]),
     .target(name: "WeightMap", dependencies: ["Raster"]),
-    .target(name: "Augment", dependencies: ["Raster", "WeightMap"]),
+    .target(name: "Augment", dependencies: ["Raster", "WeightMap", "Shards"]),
     .target(
       name: "Shards",
       dependencies: ["Raster", .product(name: "Crypto", package: "swift-crypto")]),
@@ -50,7 +50,7 @@ let package = Package(
 
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
-    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap"]),
+    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap", "Shards"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
     .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards"]),
     .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet"]),

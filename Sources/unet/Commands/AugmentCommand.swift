@@ -111,34 +111,21 @@ struct AugmentCommand: ParsableCommand {
     let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
 
     // Every source is read and checked before anything is written.
-    let pairs = try pairSources(images: images, labels: labels)
+    let pairs = try SourcePair.pair(images: images, labels: labels)
     let sources = try SourceSet.load(
-      pairs, normalization: config.normalization, mapper: mapper, warp: config.weights == .warp,
+      pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
       limits: limits.readLimits, jobs: jobs)
     try checkOutputFolder(partition: partition)
 
-    let augmenter = SampleAugmenter(
-      config: config, weightMapper: mapper,
-      classWeights: mapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
-    let parameters = try manifestParameters(config: config, mapper: mapper, sources: sources)
-    let writer = DatasetWriter(
-      directory: out, plan: plan, partition: partition, parameters: parameters,
-      tool: ToolInfo(name: "unet", version: Unet.version))
+    let dataset = AugmentedDataset(
+      sources: sources, config: config, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
     let owned = plan.shards(ownedBy: partition).reduce(0) { $0 + plan.sampleRange(ofShard: $1).count }
     let progress = Progress(total: owned, label: "augment")
-    let encoder = SampleEncoder(seed: seed, keepLabels: !noLabels, sources: sources)
-
-    let report = try writer.run { _, range in
-      let slots = Slots<ShardSample?>(count: range.count, initial: nil)
-      try parallelFor(range.count, jobs: jobs) { i in
-        let (draw, sample) = Self.sample(range.lowerBound + i, seed: seed, config: config, augmenter: augmenter, sources: sources)
-        slots[i] = try encoder.encode(sample, draw: draw)
-        progress.advance()
-      }
-      return slots.values.map { $0! }
-    }
+    let report = try dataset.write(
+      to: out, samples: samples, perShard: perShard, name: name, partition: partition,
+      tool: ToolInfo(name: "unet", version: Unet.version), jobs: jobs, progress: progress.advance)
     if let preview, partition.index == 0 {
-      try writePreview(count: min(preview, samples), config: config, augmenter: augmenter, sources: sources)
+      try writePreview(count: min(preview, samples), dataset: dataset)
     }
 
     let seconds = Date().timeIntervalSince(start)
@@ -149,18 +136,6 @@ struct AugmentCommand: ParsableCommand {
     line += ", \(bytes) bytes, \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", Double(made) / max(seconds, 1e-9))) samples/s -> \(out)"
     if partition.count > 1 { line += " (partition \(partition.index) of \(partition.count))" }
     print(line)
-  }
-
-  /// Sample `k` of the run: its draw, from `(seed, k)` alone, applied to its source.
-  static func sample(
-    _ k: Int, seed: UInt64, config: AugmentConfig, augmenter: SampleAugmenter, sources: SourceSet
-  ) -> (SampleDraw, AugmentedSample) {
-    let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
-    let source = sources.items[draw.sourceIndex]
-    let sample = augmenter.augment(
-      image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
-      parameters: draw.parameters)
-    return (draw, sample)
   }
 
   /// Refuses to mix with an existing dataset unless resuming.
@@ -175,39 +150,11 @@ struct AugmentCommand: ParsableCommand {
     }
   }
 
-  func manifestParameters(config: AugmentConfig, mapper: WeightMapper, sources: SourceSet) throws -> JSONValue {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let augment = try JSONValue.parse(Array(try encoder.encode(config)))
-    let p = mapper.parameters
-    let classWeights: JSONValue
-    switch p.classWeights {
-    case .balanced(let scope): classWeights = .object(["balanced": .string(scope.rawValue)])
-    case .uniform: classWeights = .string("none")
-    case .explicit(let b, let f): classWeights = .array([.double(b), .double(f)])
-    }
-    return .object([
-      "seed": .uint(seed),
-      "samples": .int(Int64(samples)),
-      "perShard": .int(Int64(perShard)),
-      "name": .string(name),
-      "labels": .bool(!noLabels),
-      "augment": augment,
-      "weightMap": .object([
-        "w0": .double(p.w0), "sigmaPixels": .double(p.sigmaPixels), "classWeights": classWeights,
-        "borderOn": .string(p.borderOn.rawValue), "separation": .bool(p.separation),
-        "connectivity": .string(p.connectivity.rawValue),
-      ]),
-      "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
-      "sources": .array(sources.items.map { .object(["name": .string($0.name), "image": .string($0.imagePath), "labels": .string($0.labelsPath)]) }),
-    ])
-  }
-
-  func writePreview(count: Int, config: AugmentConfig, augmenter: SampleAugmenter, sources: SourceSet) throws {
+  func writePreview(count: Int, dataset: AugmentedDataset) throws {
     var rows: [[Image<UInt8>]] = []
     for k in 0..<count {
-      let (draw, sample) = Self.sample(k, seed: seed, config: config, augmenter: augmenter, sources: sources)
-      let source = sources.items[draw.sourceIndex]
+      let (draw, sample) = dataset.sample(k)
+      let source = dataset.sources.items[draw.sourceIndex]
       rows.append([
         PreviewPanels.gray(source.image), PreviewPanels.gray(sample.image),
         PreviewPanels.mask(sample.mask), WeightPreview.render(weights: sample.weights, instances: sample.labels),

@@ -104,7 +104,7 @@ struct Report: ParsableCommand {
     }
 
     md += "\n## Images\n\nInput | true instances | foreground probability | predicted instances\n\n"
-    for (name, image, labels) in try pairSources(images: images, labels: truth) {
+    for (name, image, labels) in try SourcePair.pair(images: images, labels: truth).map({ ($0.name, $0.image, $0.labels) }) {
       let raw = try ImageFile.read(image, limits: limits.readLimits)
       let input = Normalization.standard.apply(to: raw)
       let truthLabels = try ImageFile.read(labels, limits: limits.readLimits).labels(path: labels)

@@ -225,7 +225,7 @@ struct Train: ParsableCommand {
     let normalization = try configuration.normalization.map {
       try JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
     } ?? .standard
-    return try pairSources(images: images, labels: labels).map { pair in
+    return try SourcePair.pair(images: images, labels: labels).map { pair in
       let raw = try ImageFile.read(pair.image, limits: limits.readLimits)
       let labelImage = try ImageFile.read(pair.labels, limits: limits.readLimits).labels(path: pair.labels)
       guard raw.width == labelImage.width, raw.height == labelImage.height else {

@@ -1,0 +1,156 @@
+import Foundation
+import Raster
+import Shards
+import WeightMap
+
+/// An augmented dataset of 2-D sources, written as WebDataset shards with a
+/// checksummed manifest: what `unet augment` writes, for Swift programs.
+///
+/// Sample `k` draws its source and every parameter from `(seed, k)` alone
+/// (``AugmentConfig/draw(seed:index:sourceCount:)``), is augmented by one
+/// ``SampleAugmenter`` and stored in the fields ``SampleLayout`` defines,
+/// with a `json` record of its source and drawn parameters. Output never
+/// depends on `jobs` or on how the shards are partitioned.
+///
+/// ```swift
+/// let pairs = try SourcePair.pair(images: "data/images", labels: "data/labels")
+/// let dataset = AugmentedDataset(sources: try SourceSet.load(pairs), seed: 1)
+/// try dataset.write(to: "out/dataset", samples: 1000)
+/// ```
+public struct AugmentedDataset: Sendable {
+  public let sources: SourceSet
+  public let config: AugmentConfig
+  public let weightMapper: WeightMapper
+  public let seed: UInt64
+  /// Whether samples store `labels.npy`.
+  public let keepLabels: Bool
+  /// Applies each draw (class weights of the whole set unless balanced per image).
+  public let augmenter: SampleAugmenter
+
+  /// A dataset of `sources` (loaded with the same normalisation and weight
+  /// mapper as `config` and `weightMapper` name).
+  public init(
+    sources: SourceSet, config: AugmentConfig = .standard, weightMapper: WeightMapper = WeightMapper(),
+    seed: UInt64 = 0, keepLabels: Bool = true
+  ) {
+    self.sources = sources
+    self.config = config
+    self.weightMapper = weightMapper
+    self.seed = seed
+    self.keepLabels = keepLabels
+    augmenter = SampleAugmenter(
+      config: config, weightMapper: weightMapper,
+      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
+  }
+
+  /// Sample `k`: its draw, from `(seed, k)` alone, applied to its source.
+  public func sample(_ k: Int) -> (draw: SampleDraw, sample: AugmentedSample) {
+    let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
+    let source = sources.items[draw.sourceIndex]
+    let sample = augmenter.augment(
+      image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
+      parameters: draw.parameters)
+    return (draw, sample)
+  }
+
+  /// Sample `k` as the entries of one WebDataset sample, key `%08d` of `k`.
+  public func shardSample(_ k: Int) throws -> ShardSample {
+    let (draw, sample) = self.sample(k)
+    return try SampleLayout.encode(
+      key: SampleRecord.key(k), image: sample.image, mask: sample.mask, labels: keepLabels ? sample.labels : nil,
+      weights: sample.weights, record: try SampleRecord(draw: draw, seed: seed, source: sources.items[draw.sourceIndex].pair).json())
+  }
+
+  /// Every generation parameter, as the manifest records them (and as
+  /// `--resume` and `unet manifest merge` compare them).
+  public func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue {
+    .object(try manifestCommon(config: config, weightMapper: weightMapper, samples: samples, perShard: perShard, name: name).merging([
+      "weightMap": try JSONValue(encoding: weightMapper.parameters),
+      "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
+      "sources": manifestSources(sources.items.map(\.pair)),
+    ]) { $1 })
+  }
+
+  /// Writes samples `0..<samples`, `perShard` per shard named
+  /// `NAME-000000.tar`, …, and `manifest.json` into `directory`; the shards
+  /// of `partition` only, keeping those already complete and verified.
+  ///
+  /// - Parameter progress: called once per generated sample, from worker threads.
+  /// - Throws: ``ShardError`` for a bad plan or a conflicting dataset in
+  ///   `directory`, I/O errors.
+  @discardableResult
+  public func write(
+    to directory: String, samples: Int, perShard: Int = 100, name: String = "train",
+    partition: Partition = .whole, tool: ToolInfo = .library, jobs: Int = Parallel.cores,
+    progress: (@Sendable () -> Void)? = nil
+  ) throws -> DatasetWriter.Report {
+    let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
+    let writer = DatasetWriter(
+      directory: directory, plan: plan, partition: partition,
+      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), tool: tool)
+    return try writer.run { _, range in
+      let slots = Slots<ShardSample?>(count: range.count, initial: nil)
+      try Parallel.forEach(range.count, jobs: jobs) { i in
+        slots[i] = try shardSample(range.lowerBound + i)
+        progress?()
+      }
+      return slots.values.map { $0! }
+    }
+  }
+
+  /// The parameters every dataset records, 2-D or 3-D.
+  func manifestCommon(
+    config: some Encodable, weightMapper: WeightMapper, samples: Int, perShard: Int, name: String
+  ) throws -> [String: JSONValue] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return [
+      "seed": .uint(seed),
+      "samples": .int(Int64(samples)),
+      "perShard": .int(Int64(perShard)),
+      "name": .string(name),
+      "labels": .bool(keepLabels),
+      "augment": try JSONValue.parse(Array(try encoder.encode(config))),
+    ]
+  }
+}
+
+/// The source files of a dataset, as its manifest lists them.
+func manifestSources(_ pairs: [SourcePair]) -> JSONValue {
+  .array(pairs.map { .object(["name": .string($0.name), "image": .string($0.image), "labels": .string($0.labels)]) })
+}
+
+/// A sample's `json` field: its index, the run's seed, its source and the
+/// drawn parameters.
+struct SampleRecord: Encodable {
+  var index: UInt64
+  var seed: UInt64
+  var source: String
+  var sourceImage: String
+  var sourceLabels: String
+  var parameters: DrawnParameters
+
+  init(draw: SampleDraw, seed: UInt64, source: SourcePair) {
+    index = draw.index
+    self.seed = seed
+    self.source = source.name
+    sourceImage = source.image
+    sourceLabels = source.labels
+    parameters = draw.parameters
+  }
+
+  /// The sample key of index `k`: eight digits or more.
+  static func key(_ k: Int) -> String { String(format: "%08llu", UInt64(k)) }
+
+  /// One line of JSON, keys sorted.
+  func json() throws -> [UInt8] {
+    let json = JSONEncoder()
+    json.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return Array(try json.encode(self)) + [0x0A]
+  }
+}
+
+extension ToolInfo {
+  /// This library, as a manifest records the program that wrote a dataset.
+  public static let library = ToolInfo(name: "UNetKit", version: "0.1.0")
+}
