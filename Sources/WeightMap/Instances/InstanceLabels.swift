@@ -15,10 +15,12 @@ public enum LabelInterpretation: String, Sendable, CaseIterable, Codable {
 public enum InstanceLabels {
   /// True when the values are ⊆ {0, 1} or ⊆ {0, 255} (an empty or all-zero
   /// image counts as binary).
-  public static func isBinaryMask(_ labels: LabelImage) -> Bool {
+  public static func isBinaryMask(_ labels: LabelImage) -> Bool { isBinary(labels.samples) }
+
+  private static func isBinary(_ samples: [UInt32]) -> Bool {
     var seen1 = false
     var seen255 = false
-    for v in labels.samples {
+    for v in samples {
       switch v {
       case 0: continue
       case 1: seen1 = true
@@ -56,6 +58,26 @@ public enum InstanceLabels {
     case .automatic:
       return isBinaryMask(labels)
         ? ConnectedComponents.label(labels, connectivity: connectivity) : labels
+    }
+  }
+
+  /// Instance labels for a label volume, as ``normalize(_:interpretation:connectivity:)``
+  /// does for an image: a binary mask becomes its connected components
+  /// (`.four`: 6 face neighbours, `.eight`: 26 neighbours).
+  ///
+  /// - Complexity: O(width × height × depth).
+  public static func normalize(
+    _ labels: LabelVolume,
+    interpretation: LabelInterpretation = .automatic,
+    connectivity: Connectivity = .four
+  ) -> LabelVolume {
+    switch interpretation {
+    case .instances:
+      return labels
+    case .binaryMask:
+      return ConnectedComponents.label(labels, connectivity: connectivity)
+    case .automatic:
+      return isBinary(labels.samples) ? ConnectedComponents.label(labels, connectivity: connectivity) : labels
     }
   }
 }
