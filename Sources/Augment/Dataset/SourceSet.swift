@@ -49,8 +49,8 @@ public struct SourceSet: Sendable {
     let (items, classWeights) = try loadSources(
       pairs, mapper: mapper, warp: warp, jobs: jobs,
       read: { pair in
-        let raw = try ImageFile.read(pair.image, limits: limits)
-        let labels = try ImageFile.read(pair.labels, limits: limits).labels(path: pair.labels)
+        let raw = try ImageFile.readImage(pair.image, limits: limits)
+        let labels = try ImageFile.readImage(pair.labels, limits: limits).labels(path: pair.labels)
         guard raw.width == labels.width, raw.height == labels.height else {
           throw RasterError(
             .unsupported, path: pair.labels,

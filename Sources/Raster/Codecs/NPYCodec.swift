@@ -76,9 +76,9 @@ enum NPYCodec {
     case 3 where !channelsFirst && (1...4).contains(shape[2]): (height, width, channels) = (shape[0], shape[1], shape[2])
     default:
       let expected = channelsFirst ? "(H, W) or (C, H, W)" : "(H, W) or (H, W, C)"
-      var reason = "NPY shape \(shapeText(shape)) is not an image; expected \(expected) with C in 1...4"
-      if shape.count == 3 { reason += " (a (D, H, W) array is a volume)" }
-      throw RasterError(.unsupported, path: path, reason)
+      let reason = "NPY shape \(shapeText(shape)) is not an image; expected \(expected) with C in 1...4"
+      // A rank-3 array that is no image is a stack of slices, (D, H, W).
+      throw RasterError(shape.count == 3 ? .multiplePages : .unsupported, path: path, shape.count == 3 ? reason + ", or a (D, H, W) volume" : reason)
     }
     try limits.check(width: width, height: height, path: path)
     return try payload(bytes, h, width: width, height: height, channels: channels, planar: channelsFirst, path: path)

@@ -28,6 +28,44 @@ public struct AnyVolume: Sendable, Equatable {
     self.spacing = spacing
   }
 
+  /// Stacks slices (z = 0 first) of one size, one channel and one sample type.
+  ///
+  /// - Throws: ``RasterError`` `.unsupported` naming `path` when they differ.
+  public init(slices: [AnyImage], spacing: VoxelSpacing = .unit, path: String) throws {
+    guard let first = slices.first else { throw RasterError(.unsupported, path: path, "a volume needs a slice") }
+    for (z, s) in slices.enumerated() {
+      guard s.channels == 1, s.width == first.width, s.height == first.height, s.sampleType == first.sampleType else {
+        throw RasterError(
+          .unsupported, path: path,
+          "slice \(z) is \(s.width) x \(s.height), \(s.channels) channel(s) of \(s.sampleType.rawValue), but slice 0 is "
+            + "\(first.width) x \(first.height), 1 channel of \(first.sampleType.rawValue)")
+      }
+    }
+    func stack<S: PixelSample>(_: Image<S>) -> AnyImage {
+      var samples: [S] = []
+      samples.reserveCapacity(first.width * first.height * slices.count)
+      for s in slices {
+        switch s {
+        case .uint8(let i): samples += i.samples as! [S]
+        case .uint16(let i): samples += i.samples as! [S]
+        case .uint32(let i): samples += i.samples as! [S]
+        case .int32(let i): samples += i.samples as! [S]
+        case .float32(let i): samples += i.samples as! [S]
+        }
+      }
+      return AnyImage(Image(width: first.width, height: first.height * slices.count, samples: samples))
+    }
+    switch first {
+    case .uint8(let i): flat = stack(i)
+    case .uint16(let i): flat = stack(i)
+    case .uint32(let i): flat = stack(i)
+    case .int32(let i): flat = stack(i)
+    case .float32(let i): flat = stack(i)
+    }
+    depth = slices.count
+    self.spacing = spacing
+  }
+
   public var width: Int { flat.width }
   public var height: Int { flat.height / depth }
   public var sampleType: SampleType { flat.sampleType }

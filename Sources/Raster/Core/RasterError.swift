@@ -22,6 +22,9 @@ public struct RasterError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownFormat
     /// The operating system refused a read, write or rename.
     case io
+    /// A file of several pages (a stack) where one image is expected; it
+    /// is read as a volume or page by page instead.
+    case multiplePages
   }
 
   public let code: Code

@@ -172,7 +172,9 @@ struct Eval: ParsableCommand {
   }
 
   static func score(_ pair: Pair, thresholds: [Double], limits: ReadLimits) throws -> ThresholdSweep {
-    let truth = instances(try ImageFile.read(pair.truth, limits: limits).labels(path: pair.truth))
+    let truth = instances(
+      try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
+        .labels(path: pair.truth))
     let prediction = try readPrediction(pair.prediction, limits: limits)
     let size = prediction.size
     guard size.width == truth.width && size.height == truth.height else {

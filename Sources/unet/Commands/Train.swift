@@ -226,8 +226,12 @@ struct Train: ParsableCommand {
       try JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
     } ?? .standard
     return try SourcePair.pair(images: images, labels: labels).map { pair in
-      let raw = try ImageFile.read(pair.image, limits: limits.readLimits)
-      let labelImage = try ImageFile.read(pair.labels, limits: limits.readLimits).labels(path: pair.labels)
+      let (raw, labelImage) = try StackHint.adding(StackHint.imagesOnly("train")) {
+        (
+          try ImageFile.readImage(pair.image, limits: limits.readLimits),
+          try ImageFile.readImage(pair.labels, limits: limits.readLimits).labels(path: pair.labels)
+        )
+      }
       guard raw.width == labelImage.width, raw.height == labelImage.height else {
         throw RasterError(.unsupported, path: pair.labels, "is \(labelImage.width) x \(labelImage.height) but its image is \(raw.width) x \(raw.height)")
       }
