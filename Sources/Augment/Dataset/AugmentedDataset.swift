@@ -57,14 +57,19 @@ public struct AugmentedDataset: Sendable {
   public func shardSample(_ k: Int) throws -> ShardSample {
     let (draw, sample) = self.sample(k)
     return try SampleLayout.encode(
-      key: SampleRecord.key(k), image: sample.image, mask: sample.mask, labels: keepLabels ? sample.labels : nil,
-      weights: sample.weights, record: try SampleRecord(draw: draw, seed: seed, source: sources.items[draw.sourceIndex].pair).json())
+      key: SampleKey.key(k), image: sample.image, mask: sample.mask, labels: keepLabels ? sample.labels : nil,
+      weights: sample.weights,
+      record: try SampleRecord(
+        index: draw.index, parameters: draw.parameters, seed: seed, source: sources.items[draw.sourceIndex].pair
+      ).json())
   }
 
   /// Every generation parameter, as the manifest records them (and as
   /// `--resume` and `unet manifest merge` compare them).
   public func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue {
-    .object(try manifestCommon(config: config, weightMapper: weightMapper, samples: samples, perShard: perShard, name: name).merging([
+    .object(try commonManifestParameters(
+      config: config, seed: seed, keepLabels: keepLabels, samples: samples, perShard: perShard, name: name
+    ).merging([
       "weightMap": try JSONValue(encoding: weightMapper.parameters),
       "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
       "sources": manifestSources(sources.items.map(\.pair)),
@@ -84,34 +89,45 @@ public struct AugmentedDataset: Sendable {
     partition: Partition = .whole, tool: ToolInfo = .library, jobs: Int = Parallel.cores,
     progress: (@Sendable () -> Void)? = nil
   ) throws -> DatasetWriter.Report {
-    let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
-    let writer = DatasetWriter(
-      directory: directory, plan: plan, partition: partition,
-      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), tool: tool)
-    return try writer.run { _, range in
-      let slots = Slots<ShardSample?>(count: range.count, initial: nil)
-      try Parallel.forEach(range.count, jobs: jobs) { i in
-        slots[i] = try shardSample(range.lowerBound + i)
-        progress?()
-      }
-      return slots.values.map { $0! }
-    }
+    try writeShards(
+      to: directory, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
+      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), progress: progress,
+      sample: shardSample)
   }
 
-  /// The parameters every dataset records, 2-D or 3-D.
-  func manifestCommon(
-    config: some Encodable, weightMapper: WeightMapper, samples: Int, perShard: Int, name: String
-  ) throws -> [String: JSONValue] {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return [
-      "seed": .uint(seed),
-      "samples": .int(Int64(samples)),
-      "perShard": .int(Int64(perShard)),
-      "name": .string(name),
-      "labels": .bool(keepLabels),
-      "augment": try JSONValue.parse(Array(try encoder.encode(config))),
-    ]
+}
+
+/// The parameters every dataset records, 2-D or 3-D.
+func commonManifestParameters(
+  config: some Encodable, seed: UInt64, keepLabels: Bool, samples: Int, perShard: Int, name: String
+) throws -> [String: JSONValue] {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys]
+  return [
+    "seed": .uint(seed),
+    "samples": .int(Int64(samples)),
+    "perShard": .int(Int64(perShard)),
+    "name": .string(name),
+    "labels": .bool(keepLabels),
+    "augment": try JSONValue.parse(Array(try encoder.encode(config))),
+  ]
+}
+
+/// Writes the shards of `partition` with ``DatasetWriter``: sample `k` is
+/// `sample(k)`, generated `jobs` at a time.
+func writeShards(
+  to directory: String, samples: Int, perShard: Int, name: String, partition: Partition, tool: ToolInfo, jobs: Int,
+  parameters: JSONValue, progress: (@Sendable () -> Void)?, sample: @Sendable (Int) throws -> ShardSample
+) throws -> DatasetWriter.Report {
+  let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
+  let writer = DatasetWriter(directory: directory, plan: plan, partition: partition, parameters: parameters, tool: tool)
+  return try writer.run { _, range in
+    let slots = Slots<ShardSample?>(count: range.count, initial: nil)
+    try Parallel.forEach(range.count, jobs: jobs) { i in
+      slots[i] = try sample(range.lowerBound + i)
+      progress?()
+    }
+    return slots.values.map { $0! }
   }
 }
 
@@ -120,28 +136,35 @@ func manifestSources(_ pairs: [SourcePair]) -> JSONValue {
   .array(pairs.map { .object(["name": .string($0.name), "image": .string($0.image), "labels": .string($0.labels)]) })
 }
 
-/// A sample's `json` field: its index, the run's seed, its source and the
-/// drawn parameters.
-struct SampleRecord: Encodable {
+/// A sample's `json` field: its index, the run's seed, its source, the
+/// drawn parameters and, for a volume, the voxel spacing (z, y, x, unit).
+struct SampleRecord<Parameters: Encodable>: Encodable {
   var index: UInt64
   var seed: UInt64
   var source: String
   var sourceImage: String
   var sourceLabels: String
-  var parameters: DrawnParameters
+  var parameters: Parameters
+  var spacing: VoxelSpacing?
 
-  init(draw: SampleDraw, seed: UInt64, source: SourcePair) {
-    index = draw.index
+  init(index: UInt64, parameters: Parameters, seed: UInt64, source: SourcePair, spacing: VoxelSpacing? = nil) {
+    self.index = index
     self.seed = seed
     self.source = source.name
     sourceImage = source.image
     sourceLabels = source.labels
-    parameters = draw.parameters
+    self.parameters = parameters
+    self.spacing = spacing
   }
 
+}
+
+enum SampleKey {
   /// The sample key of index `k`: eight digits or more.
   static func key(_ k: Int) -> String { String(format: "%08llu", UInt64(k)) }
+}
 
+extension SampleRecord {
   /// One line of JSON, keys sorted.
   func json() throws -> [UInt8] {
     let json = JSONEncoder()

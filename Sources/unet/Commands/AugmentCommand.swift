@@ -23,6 +23,16 @@ struct AugmentCommand: ParsableCommand {
       Partitioned runs (--shard-index/--num-shards, or SLURM_ARRAY_TASK_ID,
       or JOB_COMPLETION_INDEX with --num-shards) write their share of the
       shards under the same names; `unet manifest merge OUT` joins them.
+
+      With --volume every image and label file is one volume (a multi-page
+      TIFF z-stack or an NPY (D, H, W)): a 3 x 3 x 3 grid (--grid) of
+      displacements with --sigma voxels along x and y and --sigma-z along z,
+      tricubic interpolation, rotation about z, flips of x, y and z, scale,
+      shift on each axis, gray values; labels and mask nearest. Samples hold
+      KEY.image.npy, KEY.mask.npy (uint8), KEY.labels.npy (uint32) and
+      KEY.weight.npy, all (D, H, W); the manifest records "dimensions": 3,
+      the spacing (Z,Y,X and unit) and the weight map's σ in that unit. All
+      sources must share one spacing. unet train does not take 3-D datasets.
       """)
 
   @Option(help: "Source images: a file, a folder or a quoted glob pattern.")
@@ -68,6 +78,11 @@ struct AugmentCommand: ParsableCommand {
   @Flag(help: "Keep complete, verified shards already in OUT and write the rest.")
   var resume = false
 
+  @OptionGroup(title: "Volumes") var volume: VolumeOptions
+
+  @Option(help: "With --volume: σ of the z displacements, in voxels (default: --sigma's physical length, σ·x-spacing/z-spacing).")
+  var sigmaZ: Double?
+
   @OptionGroup var limits: LimitOptions
 
   func config() throws -> AugmentConfig {
@@ -90,6 +105,10 @@ struct AugmentCommand: ParsableCommand {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     if let preview, preview < 1 { throw ValidationError("--preview must be at least 1, got \(preview)") }
     if let problem = ShardPlan.nameProblem(name) { throw ValidationError("--name '\(name)': \(problem)") }
+    if let sigmaZ {
+      guard volume.volume else { throw ValidationError("--sigma-z applies to volumes; add --volume") }
+      guard sigmaZ.isFinite, sigmaZ >= 0 else { throw ValidationError("--sigma-z \(sigmaZ): must be finite and >= 0") }
+    }
   }
 
   func run() throws {
@@ -109,23 +128,49 @@ struct AugmentCommand: ParsableCommand {
     let partition = try Partition.resolve(
       shardIndex: shardIndex, numShards: numShards, environment: ProcessInfo.processInfo.environment)
     let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
+    let owned = plan.shards(ownedBy: partition).reduce(0) { $0 + plan.sampleRange(ofShard: $1).count }
+    let progress = Progress(total: owned, label: "augment")
+    let tool = ToolInfo(name: "unet", version: Unet.version)
 
     // Every source is read and checked before anything is written.
     let pairs = try SourcePair.pair(images: images, labels: labels)
-    let sources = try SourceSet.load(
-      pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
-      limits: limits.readLimits, jobs: jobs)
-    try checkOutputFolder(partition: partition)
-
-    let dataset = AugmentedDataset(
-      sources: sources, config: config, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
-    let owned = plan.shards(ownedBy: partition).reduce(0) { $0 + plan.sampleRange(ofShard: $1).count }
-    let progress = Progress(total: owned, label: "augment")
-    let report = try dataset.write(
-      to: out, samples: samples, perShard: perShard, name: name, partition: partition,
-      tool: ToolInfo(name: "unet", version: Unet.version), jobs: jobs, progress: progress.advance)
-    if let preview, partition.index == 0 {
-      try writePreview(count: min(preview, samples), dataset: dataset)
+    let report: DatasetWriter.Report
+    if volume.volume {
+      let options = volume
+      let sources = try VolumeSourceSet.load(
+        pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
+        limits: limits.readLimits, spacing: { options.apply(to: $0) }, jobs: jobs)
+      try checkOutputFolder(partition: partition)
+      let s = sources.spacing
+      let volumeConfig: VolumeAugmentConfig
+      do {
+        volumeConfig = try VolumeAugmentConfig(config, sigmaZ: sigmaZ ?? config.sigmaPixels * s.x / s.z)
+      } catch let error as AugmentConfigError {
+        throw ValidationError("\(error)")
+      }
+      let dataset = VolumeAugmentedDataset(
+        sources: sources, config: volumeConfig, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+      report = try dataset.write(
+        to: out, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
+        progress: progress.advance)
+      if let preview, partition.index == 0 {
+        try writePreview(count: min(preview, samples), dataset: dataset)
+      }
+    } else {
+      let sources = try StackHint.adding(StackHint.volume) {
+        try SourceSet.load(
+          pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
+          limits: limits.readLimits, jobs: jobs)
+      }
+      try checkOutputFolder(partition: partition)
+      let dataset = AugmentedDataset(
+        sources: sources, config: config, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+      report = try dataset.write(
+        to: out, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
+        progress: progress.advance)
+      if let preview, partition.index == 0 {
+        try writePreview(count: min(preview, samples), dataset: dataset)
+      }
     }
 
     let seconds = Date().timeIntervalSince(start)
@@ -158,6 +203,22 @@ struct AugmentCommand: ParsableCommand {
       rows.append([
         PreviewPanels.gray(source.image), PreviewPanels.gray(sample.image),
         PreviewPanels.mask(sample.mask), WeightPreview.render(weights: sample.weights, instances: sample.labels),
+      ])
+    }
+    try ImageFile.write(PreviewPanels.grid(rows), to: out + "/preview.png")
+  }
+
+  /// The 3-D preview: per sample, source | augmented | mask as the middle
+  /// xy slice, then the weights' orthogonal slices.
+  func writePreview(count: Int, dataset: VolumeAugmentedDataset) throws {
+    var rows: [[Image<UInt8>]] = []
+    for k in 0..<count {
+      let (draw, sample) = dataset.sample(k)
+      let source = dataset.sources.items[draw.sourceIndex]
+      let middle = sample.image.depth / 2
+      rows.append([
+        PreviewPanels.gray(source.image.slice(middle)), PreviewPanels.gray(sample.image.slice(middle)),
+        PreviewPanels.mask(sample.mask.slice(middle)), WeightPreview.render(weights: sample.weights, instances: sample.labels),
       ])
     }
     try ImageFile.write(PreviewPanels.grid(rows), to: out + "/preview.png")

@@ -80,18 +80,16 @@ struct VolumeOptions: ParsableArguments {
     }
   }
 
-  /// `volume` with the spacing and unit these options give.
-  func apply(to volume: AnyVolume) -> AnyVolume {
-    var out = volume
-    let file = volume.spacing
-    out.spacing = VoxelSpacing(
-      z: spacing?.z ?? file.z, y: spacing?.y ?? file.y, x: spacing?.x ?? file.x, unit: unit ?? file.unit)
-    return out
+  /// A file's spacing with the values and unit these options give.
+  func apply(to file: VoxelSpacing) -> VoxelSpacing {
+    VoxelSpacing(z: spacing?.z ?? file.z, y: spacing?.y ?? file.y, x: spacing?.x ?? file.x, unit: unit ?? file.unit)
   }
 
   /// Reads `path` as a volume with these options' spacing.
   func read(_ path: String, limits: ReadLimits) throws -> AnyVolume {
-    apply(to: try ImageFile.readVolume(path, limits: limits))
+    var volume = try ImageFile.readVolume(path, limits: limits)
+    volume.spacing = apply(to: volume.spacing)
+    return volume
   }
 }
 
