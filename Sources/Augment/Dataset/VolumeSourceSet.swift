@@ -27,24 +27,23 @@ public struct VolumeSourceSet: Sendable {
   /// Reads, checks and prepares every pair, `jobs` at a time, as
   /// ``SourceSet/load(_:normalization:weightMapper:warp:limits:jobs:)`` does
   /// for images: each file read as a volume (``ImageFile/readVolume(_:limits:spacing:)``,
-  /// `limits` counting voxels), the image's spacing passed through `spacing`
-  /// (e.g. to set it from the command line) and given to its labels.
+  /// `limits` counting voxels); the image's spacing — `spacing` when given,
+  /// else its file's — is given to its labels.
   ///
   /// - Throws: ``RasterError`` naming the file: unreadable or no volume,
   ///   labels of another shape than their image, or a spacing other than
   ///   the first source's (resample, or set one spacing for all).
   public static func load(
     _ pairs: [SourcePair], normalization: Normalization = .standard, weightMapper: WeightMapper = WeightMapper(),
-    warp: Bool = false, limits: ReadLimits = .default, spacing: @Sendable (VoxelSpacing) -> VoxelSpacing = { $0 },
-    jobs: Int = Parallel.cores
+    warp: Bool = false, limits: ReadLimits = .default, spacing: VoxelSpacing? = nil, jobs: Int = Parallel.cores
   ) throws -> VolumeSourceSet {
     let mapper = weightMapper
     let (items, classWeights) = try loadSources(
       pairs, mapper: mapper, warp: warp, jobs: jobs,
       read: { pair in
-        var raw = try ImageFile.readVolume(pair.image, limits: limits)
-        raw.spacing = spacing(raw.spacing)
-        var labels = try ImageFile.readVolume(pair.labels, limits: limits).labels(path: pair.labels)
+        let raw = try ImageFile.readVolume(pair.image, limits: limits, spacing: spacing)
+        var labels = try ImageFile.readVolume(pair.labels, limits: limits, spacing: spacing ?? .unit)
+          .labels(path: pair.labels)
         guard (raw.width, raw.height, raw.depth) == (labels.width, labels.height, labels.depth) else {
           throw RasterError(
             .unsupported, path: pair.labels,

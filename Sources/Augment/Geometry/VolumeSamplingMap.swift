@@ -15,6 +15,22 @@ public struct VolumeSamplingMap: Sendable, Equatable {
   public let y: [Float]
   public let z: [Float]
 
+  /// Wraps given source positions: `width·height·depth` values each, of
+  /// magnitude ≤ ``SamplingMap/coordinateLimit``.
+  public init(width: Int, height: Int, depth: Int, x: [Float], y: [Float], z: [Float]) {
+    let n = width * height * depth
+    precondition(x.count == n && y.count == n && z.count == n, "VolumeSamplingMap: \(n) positions per axis expected")
+    let limit = SamplingMap.coordinateLimit
+    precondition(
+      (x + y + z).allSatisfy { abs($0) <= limit }, "VolumeSamplingMap: coordinates must be finite and within ±\(limit)")
+    self.width = width
+    self.height = height
+    self.depth = depth
+    self.x = x
+    self.y = y
+    self.z = z
+  }
+
   /// The map that reads every voxel from itself.
   public static func identity(width: Int, height: Int, depth: Int) -> VolumeSamplingMap {
     VolumeSamplingMap(parameters: .identity, width: width, height: height, depth: depth)

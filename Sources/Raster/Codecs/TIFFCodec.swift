@@ -66,7 +66,7 @@ enum TIFFCodec {
   /// for z, XResolution and YResolution for x and y, `unit=`), else the
   /// unit spacing. The voxel count is checked against the limits before
   /// any pixel is read.
-  static func readVolume(path: String, limits: ReadLimits) throws -> AnyVolume {
+  static func readVolume(path: String, limits: ReadLimits, spacing given: VoxelSpacing? = nil) throws -> AnyVolume {
     var handle: OpaquePointer?
     try call(path) { cis_tiff_open_read(path, maxAllocation(limits), &handle, $0, $1) }
     defer { cis_tiff_close(handle) }
@@ -80,7 +80,7 @@ enum TIFFCodec {
     }
     let (width, height) = (Int(info.width), Int(info.height))
     try limits.check(width: width, height: height, depth: depth, path: path)
-    let spacing = try volumeSpacing(handle, info: info, depth: depth, path: path)
+    let spacing = try volumeSpacing(handle, info: info, given: given, path: path)
     var slices: [AnyImage] = []
     slices.reserveCapacity(depth)
     while true {
@@ -130,15 +130,16 @@ enum TIFFCodec {
     return Int(count)
   }
 
-  /// The voxel spacing ImageJ's metadata gives a stack of `depth` pages.
+  /// The voxel spacing ImageJ's metadata gives a stack (or `given`, which
+  /// replaces it); a hyperstack of several channels or time points is refused.
   private static func volumeSpacing(
-    _ handle: OpaquePointer?, info: cis_tiff_page_info, depth: Int, path: String
+    _ handle: OpaquePointer?, info: cis_tiff_page_info, given: VoxelSpacing?, path: String
   ) throws -> VoxelSpacing {
     var text = [CChar](repeating: 0, count: 4096)
     var length = 0
     try call(path) { cis_tiff_description(handle, &text, text.count, &length, $0, $1) }
     let description = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard let imagej = ImageJMetadata(description: description) else { return .unit }
+    guard let imagej = ImageJMetadata(description: description) else { return given ?? .unit }
     for (name, value) in [("channels", imagej.channels), ("frames", imagej.frames)] {
       if let value, value > 1, (imagej.slices ?? 1) > 1 || name == "channels" {
         throw RasterError(
@@ -146,6 +147,7 @@ enum TIFFCodec {
           "ImageJ hyperstack of \(value) \(name); a volume has one channel and one time point (save the z-stack alone)")
       }
     }
+    if let given { return given }
     func size(_ resolution: Double, _ axis: String) throws -> Double {
       guard resolution > 0 else { return 1 }
       let v = 1 / resolution

@@ -55,7 +55,7 @@ public enum ImageFile {
     var volume: AnyVolume
     switch format {
     case .png: throw RasterError(.unsupported, path: path, "a PNG holds one 2-D image, not a volume; use a TIFF stack or an NPY (D, H, W)")
-    case .tiff: volume = try TIFFCodec.readVolume(path: path, limits: limits)
+    case .tiff: volume = try TIFFCodec.readVolume(path: path, limits: limits, spacing: spacing)
     case .npy:
       volume = try NPYCodec.decodeVolume(try readBytes(path), path: path, limits: limits)
       guard volume.depth >= 2 else {

@@ -136,10 +136,9 @@ struct AugmentCommand: ParsableCommand {
     let pairs = try SourcePair.pair(images: images, labels: labels)
     let report: DatasetWriter.Report
     if volume.volume {
-      let options = volume
       let sources = try VolumeSourceSet.load(
         pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
-        limits: limits.readLimits, spacing: { options.apply(to: $0) }, jobs: jobs)
+        limits: limits.readLimits, spacing: volume.override, jobs: jobs)
       try checkOutputFolder(partition: partition)
       let s = sources.spacing
       let volumeConfig: VolumeAugmentConfig

@@ -62,16 +62,17 @@ struct VolumeOptions: ParsableArguments {
         """))
   var volume = false
 
-  @Option(help: "Voxel spacing Z,Y,X (z first), each > 0 (default: the TIFF's ImageJ metadata, else 1,1,1).")
+  @Option(help: "Voxel spacing Z,Y,X (z first), each > 0, replacing the file's (default: the TIFF's ImageJ metadata, else 1,1,1).")
   var spacing: SpacingArgument?
 
-  @Option(help: "The unit of the spacing, e.g. micron (default: the file's, else voxel).")
+  @Option(help: "The unit of --spacing, e.g. micron (default: voxel).")
   var unit: String?
 
   func validate() throws {
     if !volume, spacing != nil || unit != nil {
       throw ValidationError("--spacing and --unit apply to volumes; add --volume")
     }
+    if unit != nil && spacing == nil { throw ValidationError("--unit names the unit of --spacing; give both") }
     if let spacing, let problem = VoxelSpacing.problem(z: spacing.z, y: spacing.y, x: spacing.x) {
       throw ValidationError("--spacing \(spacing.text): \(problem)")
     }
@@ -80,16 +81,14 @@ struct VolumeOptions: ParsableArguments {
     }
   }
 
-  /// A file's spacing with the values and unit these options give.
-  func apply(to file: VoxelSpacing) -> VoxelSpacing {
-    VoxelSpacing(z: spacing?.z ?? file.z, y: spacing?.y ?? file.y, x: spacing?.x ?? file.x, unit: unit ?? file.unit)
+  /// The spacing these options give, replacing the files'; nil: the files'.
+  var override: VoxelSpacing? {
+    spacing.map { VoxelSpacing(z: $0.z, y: $0.y, x: $0.x, unit: unit ?? "voxel") }
   }
 
   /// Reads `path` as a volume with these options' spacing.
   func read(_ path: String, limits: ReadLimits) throws -> AnyVolume {
-    var volume = try ImageFile.readVolume(path, limits: limits)
-    volume.spacing = apply(to: volume.spacing)
-    return volume
+    try ImageFile.readVolume(path, limits: limits, spacing: override)
   }
 }
 
