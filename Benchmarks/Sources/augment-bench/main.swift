@@ -60,6 +60,17 @@ if volumes {
   time("3-D sampling map", draw) { p in
     Int(VolumeSamplingMap(parameters: p, width: image.width, height: image.height, depth: image.depth).x[0].bitPattern & 1)
   }
+  let maps = { (k: UInt64) in VolumeSamplingMap(parameters: draw(k), width: image.width, height: image.height, depth: image.depth) }
+  time("3-D cubic image along a drawn map", maps) { map in
+    Int(resampler.resample(image, along: map, interpolation: .cubic).samples[0].bitPattern & 1)
+  }
+  let identity = VolumeSamplingMap.identity(width: image.width, height: image.height, depth: image.depth)
+  time("3-D cubic image along the identity map", { _ in identity }) { map in
+    Int(resampler.resample(image, along: map, interpolation: .cubic).samples[0].bitPattern & 1)
+  }
+  time("3-D nearest labels along a drawn map", maps) { map in
+    Int(resampler.nearest(labels, along: map).samples[0])
+  }
   for weights in [WeightSource.warp, .recompute] {
     let augmenter = SampleAugmenter(
       config: try AugmentConfig(weights: weights), weightMapper: mapper, classWeights: classWeights)

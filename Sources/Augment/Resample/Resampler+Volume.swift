@@ -101,22 +101,37 @@ enum VolumeKernels {
     }
   }
 
-  /// Runs `body(p, lanes, vx, vy, vz)` for each group of four voxels' positions.
+  /// Runs `body(p, lanes, vx, vy, vz)` for each group of four voxels of an
+  /// output row (the last group of a row may have fewer lanes), rows in
+  /// bands of 8: for each band, slice after slice. A voxel's value depends
+  /// on its own position only, so the order changes no result; this one
+  /// keeps the source rows a band reads over four consecutive slices in
+  /// cache, where plain slice order would reread each slice from memory.
   @inline(__always)
   static func groups(
     _ map: VolumeSamplingMap, count: Int,
     _ body: (Int, Int, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) -> Void
   ) {
+    let (w, h, d) = (map.width, map.height, map.depth)
+    guard w * h * d == count, count > 0 else { return }
     map.x.withUnsafeBufferPointer { xs in
       map.y.withUnsafeBufferPointer { ys in
         map.z.withUnsafeBufferPointer { zs in
-          var p = 0
-          while p < count {
-            let lanes = min(4, count &- p)
-            let (vx, vy) = loadPositions(xs.baseAddress!, ys.baseAddress!, p, lanes: lanes)
-            let (vz, _) = loadPositions(zs.baseAddress!, zs.baseAddress!, p, lanes: lanes)
-            body(p, lanes, vx, vy, vz)
-            p &+= 4
+          for y0 in stride(from: 0, to: h, by: 8) {
+            for z in 0..<d {
+              for y in y0..<min(y0 &+ 8, h) {
+                let row = (z &* h &+ y) &* w
+                var x = 0
+                while x < w {
+                  let p = row &+ x
+                  let lanes = min(4, w &- x)
+                  let (vx, vy) = loadPositions(xs.baseAddress!, ys.baseAddress!, p, lanes: lanes)
+                  let (vz, _) = loadPositions(zs.baseAddress!, zs.baseAddress!, p, lanes: lanes)
+                  body(p, lanes, vx, vy, vz)
+                  x &+= 4
+                }
+              }
+            }
           }
         }
       }
@@ -174,10 +189,25 @@ enum VolumeKernels {
     let ty = Taps<B>(iy, count: Int32(s.height), ay)
     let tz = Taps<B>(iz, count: Int32(s.depth), az)
     let w = SIMD4<Int32>(repeating: Int32(s.width)), h = SIMD4<Int32>(repeating: Int32(s.height))
+    // Where every lane's x taps are four consecutive samples, ascending or
+    // descending (mirrored), rows load 4-wide as inside; a descending lane's
+    // weights are reversed instead (it sums in ascending sample order).
+    let ascending = (tx.i1 .== tx.i0 &+ 1) .& (tx.i2 .== tx.i0 &+ 2) .& (tx.i3 .== tx.i0 &+ 3)
+    let descending = (tx.i1 .== tx.i0 &- 1) .& (tx.i2 .== tx.i0 &- 2) .& (tx.i3 .== tx.i0 &- 3)
+    let loadable = s.width >= 4 && all(ascending .| descending)
+    let start = tx.i0.replacing(with: tx.i3, where: descending)
+    let bx = (
+      tx.w0.replacing(with: tx.w3, where: descending), tx.w1.replacing(with: tx.w2, where: descending),
+      tx.w2.replacing(with: tx.w1, where: descending), tx.w3.replacing(with: tx.w0, where: descending)
+    )
     @inline(__always) func slice(_ z: SIMD4<Int32>) -> SIMD4<Float> {
       @inline(__always) func row(_ y: SIMD4<Int32>) -> SIMD4<Float> {
-        Kernels.gatheredRowSums(
-          s.samples, (z &* h &+ y) &* w, tx.i0, tx.i1, tx.i2, tx.i3, tx.w0, tx.w1, tx.w2, tx.w3)
+        let r = (z &* h &+ y) &* w
+        if loadable {
+          let o = r &+ start
+          return Kernels.rowSums(s.samples, Int(o[0]), Int(o[1]), Int(o[2]), Int(o[3]), bx.0, bx.1, bx.2, bx.3)
+        }
+        return Kernels.gatheredRowSums(s.samples, r, tx.i0, tx.i1, tx.i2, tx.i3, tx.w0, tx.w1, tx.w2, tx.w3)
       }
       return Kernels.combine(ty.w0, ty.w1, ty.w2, ty.w3, row(ty.i0), row(ty.i1), row(ty.i2), row(ty.i3))
     }
@@ -244,10 +274,23 @@ enum VolumeKernels {
     let (w32, h32, d32) = (Int32(s.width), Int32(s.height), Int32(s.depth))
     let w = SIMD4<Int32>(repeating: w32), h = SIMD4<Int32>(repeating: h32)
     let src = s.samples
+    let zero4 = SIMD4<Int32>()
+    let last = (w &- 1, h &- 1, SIMD4<Int32>(repeating: d32 &- 1))
     groups(map, count: count) { p, lanes, vx, vy, vz in
-      let (jx, validX) = B.indices4(nearestIndex4(vx), count: w32)
-      let (jy, validY) = B.indices4(nearestIndex4(vy), count: h32)
-      let (jz, validZ) = B.indices4(nearestIndex4(vz), count: d32)
+      let (nx, ny, nz) = (nearestIndex4(vx), nearestIndex4(vy), nearestIndex4(vz))
+      if lanes == 4
+        && all((nx .>= zero4) .& (nx .<= last.0) .& (ny .>= zero4) .& (ny .<= last.1) .& (nz .>= zero4) .& (nz .<= last.2))
+      {
+        let off = (nz &* h &+ ny) &* w &+ nx
+        dst[p] = src[Int(off[0])]
+        dst[p &+ 1] = src[Int(off[1])]
+        dst[p &+ 2] = src[Int(off[2])]
+        dst[p &+ 3] = src[Int(off[3])]
+        return
+      }
+      let (jx, validX) = B.indices4(nx, count: w32)
+      let (jy, validY) = B.indices4(ny, count: h32)
+      let (jz, validZ) = B.indices4(nz, count: d32)
       let valid = validX .& validY .& validZ
       let off = (jz &* h &+ jy) &* w &+ jx
       for l in 0..<lanes { dst[p &+ l] = valid[l] ? src[Int(off[l])] : zero }
