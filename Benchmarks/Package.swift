@@ -23,9 +23,6 @@ let package = Package(
         .product(name: "Raster", package: "UNetKit"),
         .product(name: "WeightMap", package: "UNetKit"),
       ]),
-    .executableTarget(
-      name: "train-bench",
-      dependencies: ["BenchSupport", .product(name: "UNet", package: "UNetKit"), .product(name: "Raster", package: "UNetKit")]),
   ],
   swiftLanguageModes: [.v6]
 )

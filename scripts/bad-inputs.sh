@@ -39,6 +39,9 @@ raw = b''.join(b'\x00' + b'\x80' * 24 for _ in range(8))
 open('rgb/cells_000.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 8, 8, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))"
 mkdir -p small && "$unet" synth --out small --count 2 --size 32x32 --seed 2 >/dev/null
 mkdir -p lonely && cp small/labels/cells_000.png lonely/
+"$unet" eval --pred s/labels --truth s/labels --json > scores.json
+echo '{"images": [], "overall": {"pixel_error": 0.1, "rand_error": 0.3, "iou": 0.9}}' > old-scores.json
+cp -r run damaged-run && echo '{"step":2,"accuracy":0.9}' >> damaged-run/metrics.jsonl
 
 echo "| command | bad input | answer (standard error) | exit |"
 echo "|---|---|---|---|"
@@ -74,8 +77,12 @@ row "--resume with a changed learning rate" train --shards shards --out run --re
 row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p
 row "an RGB image for a gray model" predict --model run rgb/cells_000.png --out p
 row "tile 37 for a depth-1 model" predict --model run s/images --out p --tile 37
+row "--threshold 1.5" predict --model run s/images --out p --threshold 1.5
+row "--seed-height without the watershed" predict --model run s/images --out p --seed-height 2
 row "truth of another size" eval --pred small/labels/cells_000.png --truth s/labels/cells_000.png
 row "a prediction without truth" eval --pred s/labels --truth lonely
 row "--thresholds 0" eval --pred s/labels --truth s/labels --thresholds 0
 row "a PNG as the model" export --model s/images/cells_000.png --out m.safetensors
 row "a score file that is not eval's" report --out r --eval s/images/cells_000.png --images s/images --truth s/labels --pred p
+row "scores of an older unet eval" report --out r --eval old-scores.json --images s/images --truth s/labels --pred p
+row "a metrics.jsonl with an unknown key" report --out r --eval scores.json --images s/images --truth s/labels --pred p --run damaged-run

@@ -13,10 +13,11 @@ struct Unet: ParsableCommand {
     version: version,
     subcommands: [
       Info.self, Synth.self, Weights.self, AugmentCommand.self, ManifestCommand.self, Train.self, Predict.self,
-      Eval.self, Export.self, Report.self,
+      Eval.self, Export.self, Report.self, Bench.self,
     ])
 
   static func main() {
+    ThreadWaitPolicy.applyDefault()
     Allocator.keepLargeBuffers()
     main(nil)
   }

@@ -16,13 +16,15 @@ struct LossPlotTests {
     private var text = ""
 
     /// Parses `svg`; records an issue when it is not well-formed XML.
-    init(_ svg: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    init(_ svg: String, height: String = "400", sourceLocation: SourceLocation = #_sourceLocation) {
       super.init()
       let parser = XMLParser(data: Data(svg.utf8))
       parser.delegate = self
       #expect(parser.parse(), "not well-formed: \(String(describing: parser.parserError))", sourceLocation: sourceLocation)
       #expect(elements.first?.name == "svg", sourceLocation: sourceLocation)
-      #expect(elements.first?.attributes["width"] == "640" && elements.first?.attributes["height"] == "400")
+      #expect(
+        elements.first?.attributes["width"] == "640" && elements.first?.attributes["height"] == height,
+        sourceLocation: sourceLocation)
     }
 
     func parser(
@@ -73,6 +75,34 @@ struct LossPlotTests {
       let xy = pair.split(separator: ",").map { Double($0)! }
       #expect((72...620).contains(xy[0]) && (44...344).contains(xy[1]), "\(pair)")
     }
+  }
+
+  /// Validation scores add a chart of the errors against the training
+  /// minutes below the loss chart.
+  @Test func validationErrorsAgainstTrainingMinutes() {
+    var records = (1...100).map { MetricsRecord(step: $0, loss: 1 / Double($0), seconds: 3, elapsed: 3 * Double($0)) }
+    records += [25, 50, 75, 100].map {
+      MetricsRecord(
+        step: $0, elapsed: 3 * Double($0), validationLoss: 0.4, validationPixelError: 0.1,
+        validationRandError: 0.8 / Double($0 / 25), validationRandErrorThreshold: 0.45)
+    }
+    // A line of an older version without elapsed time is not drawn there.
+    records.append(MetricsRecord(step: 100, validationRandError: 0.01))
+    let svg = Elements(LossPlot.svg(records, title: "t"), height: "730")
+    #expect(svg.points("rand-error") == 4 && svg.points("pixel-error") == 4)
+    #expect(svg.all("circle", class: "rand-error").count == 4)
+    #expect(svg.texts.contains("training minutes") && svg.texts.contains("Rand error") && svg.texts.contains("pixel error"))
+    #expect(svg.texts.contains("validation error against training time"))
+    // x: 1.25 to 5 minutes on a 0 to 5 axis; y: 0 to 0.8.
+    for label in ["0", "1", "2", "5", "0.8"] { #expect(svg.texts.contains(label), "tick \(label)") }
+    let xs = svg.all("polyline", class: "rand-error")[0]["points"]!.split(separator: " ").map {
+      $0.split(separator: ",").map { Double($0)! }
+    }
+    // 5 minutes at the right edge; 0.8 drawn above 0.2 (a smaller y).
+    #expect(xs.last![0] == 620 && xs.allSatisfy { (444...674).contains($0[1]) })
+    #expect(xs[0][1] < xs[3][1])
+    // Without validation errors the loss chart stands alone.
+    _ = Elements(LossPlot.svg(Array(records.prefix(100)), title: "t"), height: "400")
   }
 
   @Test func nonFiniteLossesAreSkipped() {

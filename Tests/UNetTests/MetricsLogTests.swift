@@ -16,14 +16,19 @@ final class MetricsLogTests {
   static let records = [
     MetricsRecord(step: 1, loss: 0.6931, seconds: 5.12, learningRate: 0.01),
     MetricsRecord(step: 2, loss: 0.5, seconds: 5, learningRate: 1e-05),
-    MetricsRecord(step: 2, validationLoss: 0.45, validationPixelError: 0.125),
+    MetricsRecord(
+      step: 2, elapsed: 10.12, validationLoss: 0.45, validationPixelError: 0.125, validationPixelErrorThreshold: 0.15,
+      validationRandError: 0.25, validationRandErrorThreshold: 0.45),
     MetricsRecord(step: 3, loss: 0.1 + 0.2),
   ]
 
   @Test func linesAreSortedShortestJSON() {
     #expect(Self.records[0].jsonLine == #"{"loss":0.6931,"lr":0.01,"seconds":5.12,"step":1}"#)
     #expect(Self.records[1].jsonLine == #"{"loss":0.5,"lr":1e-05,"seconds":5.0,"step":2}"#)
-    #expect(Self.records[2].jsonLine == #"{"step":2,"val_loss":0.45,"val_pixel_error":0.125}"#)
+    #expect(
+      Self.records[2].jsonLine
+        == #"{"elapsed":10.12,"step":2,"val_loss":0.45,"val_pixel_error":0.125,"val_pixel_error_threshold":0.15,"val_rand_error":0.25,"val_rand_error_threshold":0.45}"#
+    )
     #expect(Self.records[3].jsonLine == #"{"loss":0.30000000000000004,"step":3}"#)
     #expect(MetricsRecord(step: 7).jsonLine == #"{"step":7}"#)
     let odd = MetricsRecord(step: 4, loss: .nan, seconds: .infinity, learningRate: -.infinity)
@@ -45,6 +50,31 @@ final class MetricsLogTests {
     let decoded = try JSONDecoder().decode(
       MetricsRecord.self, from: Data(#"{"step":5,"lr":0.1,"val_loss":0.2,"val_pixel_error":0.3}"#.utf8))
     #expect(decoded == MetricsRecord(step: 5, learningRate: 0.1, validationLoss: 0.2, validationPixelError: 0.3))
+  }
+
+  /// Older versions wrote `val_pixel_error` for the misclassified fraction,
+  /// without `val_rand_error`: it is read as `val_pixel_mismatch`, and a
+  /// resumed run rewrites it so, never mixing the two meanings.
+  @Test func oldValidationLinesAreReadAsPixelMismatch() throws {
+    let old = [
+      #"{"loss":0.6,"lr":0.001,"seconds":1.5,"step":1}"#, #"{"loss":0.5,"lr":0.001,"seconds":1.25,"step":2}"#,
+      #"{"step":2,"val_loss":0.4,"val_pixel_error":0.105}"#,
+    ]
+    try Data((old.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+    let expected = [
+      MetricsRecord(step: 1, loss: 0.6, seconds: 1.5, learningRate: 0.001),
+      MetricsRecord(step: 2, loss: 0.5, seconds: 1.25, learningRate: 0.001),
+      MetricsRecord(step: 2, validationLoss: 0.4, validationPixelMismatch: 0.105),
+    ]
+    #expect(try MetricsLog.read(from: path) == expected)
+    let log = try MetricsLog(path: path, truncatingAfter: 2)
+    try log.append(Self.records[2])
+    #expect(try text().contains(#"{"step":2,"val_loss":0.4,"val_pixel_mismatch":0.105}"#))
+    #expect(try MetricsLog.read(from: path) == expected + [Self.records[2]])
+    // Both the old key and the new one in one line: no version writes that.
+    try Data(#"{"step":2,"val_pixel_error":0.1,"val_pixel_mismatch":0.1}"#.utf8 + [0x0A]).write(to: URL(fileURLWithPath: path))
+    let error = #expect(throws: TrainingError.self) { try MetricsLog.read(from: path) }
+    #expect(error?.description.contains("line 1: both \"val_pixel_error\" of an older version") == true)
   }
 
   @Test func newLogReplacesAnOldOne() throws {

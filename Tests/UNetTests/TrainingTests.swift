@@ -166,9 +166,16 @@ import Testing
       let stopAt = stops.first ?? .max
       let outcome = try trainer.run(shouldStop: { trainer.step >= stopAt })
       if case .finished = outcome { break }
+      var checkpoint = try Checkpoint.read(from: root + "/b/last.ckpt")
+      // The training seconds of the last step (the checkpoint's own writing comes after).
+      #expect(checkpoint.elapsed == (try MetricsLog.read(from: root + "/b/metrics.jsonl")).last?.elapsed)
+      if stops.first == 5 {
+        // As an older version wrote it: no elapsed time; the log's step times stand in.
+        checkpoint.elapsed = nil
+        try checkpoint.write(to: root + "/b/last.ckpt")
+      }
       stops.removeFirst()
-      trainer = try Trainer(
-        resuming: try Checkpoint.read(from: root + "/b/last.ckpt"), directory: root + "/b", backend: backend, checkpointEvery: 100)
+      trainer = try Trainer(resuming: checkpoint, directory: root + "/b", backend: backend, checkpointEvery: 100)
     }
     let resumed = try Checkpoint.read(from: root + "/b/last.ckpt")
     #expect(resumed.step == 9)
@@ -179,5 +186,14 @@ import Testing
     let b = try MetricsLog.read(from: root + "/b/metrics.jsonl").map { [$0.step: $0.loss] }
     #expect(a == b)
     #expect(a.count == 9)
+    // The training seconds run on over the three resumptions: each line's
+    // is the one before plus its step's (no checkpoint between them).
+    let lines = try MetricsLog.read(from: root + "/b/metrics.jsonl")
+    var elapsed = 0.0
+    for line in lines {
+      elapsed += line.seconds!
+      #expect(line.elapsed == elapsed, "step \(line.step)")
+    }
+    #expect(resumed.elapsed == elapsed && resumed.threshold == nil)
   }
 }

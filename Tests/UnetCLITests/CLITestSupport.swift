@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UNet
 
 /// The result of one run of the built `unet` executable.
 struct RunResult {
@@ -110,4 +111,17 @@ func handmadeTIFF(width: UInt32, height: UInt32, bitsPerSample: UInt16, sampleFo
   }
   out += le32(0)
   return out + payload
+}
+
+/// Whether two checkpoint files hold the same state of a run: every tensor
+/// bit for bit and every metadata entry but `elapsed` (the training
+/// seconds, which differ from run to run).
+func sameCheckpoint(_ a: String, _ b: String) -> Bool {
+  guard let x = try? SafeTensors.read(from: a), let y = try? SafeTensors.read(from: b) else { return false }
+  var (mx, my) = (x.metadata, y.metadata)
+  guard mx.removeValue(forKey: "elapsed") != nil, my.removeValue(forKey: "elapsed") != nil, mx == my else { return false }
+  return x.tensors.count == y.tensors.count
+    && zip(x.tensors, y.tensors).allSatisfy { s, t in
+      s.name == t.name && s.shape == t.shape && s.values.map(\.bitPattern) == t.values.map(\.bitPattern)
+    }
 }

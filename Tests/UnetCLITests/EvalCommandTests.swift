@@ -10,11 +10,23 @@ import WeightMap
   struct Row: Decodable, Equatable {
     var name: String?
     var pixel_error: Double
+    var pixel_mismatch: Double
     var rand_error: Double
     var iou: Double
     var pixel_error_threshold: Double?
+    var pixel_mismatch_threshold: Double?
     var rand_error_threshold: Double?
     var iou_threshold: Double?
+    var instances: Instances?
+  }
+
+  /// The scores of an instance image beside a probability map.
+  struct Instances: Decodable, Equatable {
+    var pixel_error: Double
+    var pixel_mismatch: Double
+    var rand_error: Double
+    var iou: Double
+    var images: Int?
   }
 
   struct Report: Decodable {
@@ -23,11 +35,16 @@ import WeightMap
   }
 
   /// The row the library gives for best scores.
-  func row(_ name: String?, _ b: BestScores) -> Row {
+  func row(_ name: String?, _ b: BestScores, instances: Instances? = nil) -> Row {
     Row(
-      name: name, pixel_error: b.pixelError.value, rand_error: b.randError.value, iou: b.iou.value,
-      pixel_error_threshold: b.pixelError.threshold, rand_error_threshold: b.randError.threshold,
-      iou_threshold: b.iou.threshold)
+      name: name, pixel_error: b.pixelError.value, pixel_mismatch: b.pixelMismatch.value, rand_error: b.randError.value,
+      iou: b.iou.value, pixel_error_threshold: b.pixelError.threshold,
+      pixel_mismatch_threshold: b.pixelMismatch.threshold, rand_error_threshold: b.randError.threshold,
+      iou_threshold: b.iou.threshold, instances: instances)
+  }
+
+  func instances(_ s: SegmentationScores, images: Int? = nil) -> Instances {
+    Instances(pixel_error: s.pixelError, pixel_mismatch: s.pixelMismatch, rand_error: s.randError, iou: s.iou, images: images)
   }
 
   func evalJSON(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> Report {
@@ -95,7 +112,10 @@ import WeightMap
     let r = try unet(["eval", "--json", "--pred", pred, "--truth", truth])
     let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     #expect(Set(object.keys) == ["images", "overall"])
-    let keys: Set<String> = ["pixel_error", "rand_error", "iou", "pixel_error_threshold", "rand_error_threshold", "iou_threshold"]
+    let keys: Set<String> = [
+      "pixel_error", "pixel_mismatch", "rand_error", "iou", "pixel_error_threshold", "pixel_mismatch_threshold",
+      "rand_error_threshold", "iou_threshold",
+    ]
     #expect(Set((object["overall"] as? [String: Any])?.keys ?? [:].keys) == keys)
     let images = try #require(object["images"] as? [[String: Any]])
     #expect(images.map { Set($0.keys) } == [keys.union(["name"]), keys.union(["name"])])
@@ -127,8 +147,9 @@ import WeightMap
     #expect(report.images == [row("m", sweepM.best), row("n", sweepN.best)])
     #expect(report.overall == row(nil, ThresholdSweep.overall([sweepM, sweepN])))
     #expect(report.images[0].rand_error > 0 && report.images[1].rand_error > 0)
-    #expect(report.images[1].pixel_error == 0 && report.images[1].iou == 1)
+    #expect(report.images[1].pixel_error == 0 && report.images[1].pixel_mismatch == 0 && report.images[1].iou == 1)
     #expect(report.overall.pixel_error_threshold == nil && report.overall.iou_threshold == nil)
+    #expect(report.overall.instances == nil && report.images.allSatisfy { $0.instances == nil })
 
     // The JSON says null, not nothing.
     let r = try unet(["eval", "--json", "--pred", pred, "--truth", truth])
@@ -147,6 +168,45 @@ import WeightMap
     r = try evalJSON(["--pred", pred, "--truth", truth])
     #expect(r.images[0].iou_threshold != nil)  // probabilities before both
     #expect(r.images.count == 1)
+    // The instance image beside the probabilities is scored too.
+    #expect(r.images[0].instances == instances(SegmentationScores(pixelError: 0, pixelMismatch: 0, randError: 0, iou: 1)))
+  }
+
+  /// unet predict's output: probabilities and instances of each NAME. Both
+  /// are scored, the instances once, without threshold; overall sums the
+  /// images' counts for each.
+  @Test func instancesBesideProbabilitiesAreScoredToo() throws {
+    let pred = folder("pred"), truth = folder("truth")
+    let a = Self.probabilities(seed: 7), b = Self.probabilities(seed: 8)
+    try ImageFile.write(a, to: pred + "/a.prob.tiff")
+    try ImageFile.write(b, to: pred + "/b.prob.tiff")
+    // a: the right cells; b: one cell split in two.
+    var split = Self.truthInstances
+    for y in 7..<11 { for x in 9..<15 { split[x, y] = 3 } }
+    try ImageFile.write(Image<UInt16>(width: 16, height: 12, samples: Self.truthInstances.samples.map { UInt16($0) }), to: pred + "/a.instances.png")
+    try ImageFile.write(Image<UInt16>(width: 16, height: 12, samples: split.samples.map { UInt16($0) }), to: pred + "/b.instances.png")
+    try ImageFile.write(Image<UInt8>(width: 16, height: 12), to: pred + "/b.mask.png")  // not scored
+    try ImageFile.write(Self.truthMask, to: truth + "/a.png")
+    try ImageFile.write(Self.truthMask, to: truth + "/b.png")
+
+    let report = try evalJSON(["--pred", pred, "--truth", truth])
+    let thresholds = ThresholdSweep.thresholds(count: 10)
+    let sweepA = ThresholdSweep(probabilities: a, truthInstances: Self.truthInstances, thresholds: thresholds)
+    let sweepB = ThresholdSweep(probabilities: b, truthInstances: Self.truthInstances, thresholds: thresholds)
+    let countsA = SegmentationMetrics.counts(predictedInstances: Self.truthInstances.samples, truthInstances: Self.truthInstances.samples)
+    let countsB = SegmentationMetrics.counts(predictedInstances: split.samples, truthInstances: Self.truthInstances.samples)
+    #expect(
+      report.images == [
+        row("a", sweepA.best, instances: instances(countsA.scores)), row("b", sweepB.best, instances: instances(countsB.scores)),
+      ])
+    #expect(report.overall == row(nil, ThresholdSweep.overall([sweepA, sweepB]), instances: instances((countsA + countsB).scores, images: 2)))
+    #expect(countsB.randError > 0 && countsB.pixelError == 0)
+
+    let table = try unet(["eval", "--pred", pred, "--truth", truth])
+    #expect(table.status == 0, "\(table.stderr)")
+    let lines = table.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    #expect(lines.count == 11 && lines[4].isEmpty && lines[5].hasPrefix("instances"), "\(table.stdout)")
+    #expect(lines[7].hasPrefix("a ") && !lines[7].contains("@") && lines[8].hasPrefix("b ") && lines[9].hasPrefix("overall "))
   }
 
   @Test func tableOutput() throws {
@@ -158,6 +218,7 @@ import WeightMap
     let lines = r.stdout.split(separator: "\n").map(String.init)
     #expect(lines.count == 3)
     #expect(lines[0].hasPrefix("image") && lines[0].contains("pixel error") && lines[0].contains("Rand error") && lines[0].contains("IoU"))
+    #expect(lines[0].contains("pixel mismatch"))
     #expect(lines[1].hasPrefix("cell ") && lines[1].contains(" @ "))
     #expect(lines[2].hasPrefix("overall "))
   }
@@ -165,8 +226,8 @@ import WeightMap
   @Test func isbiLabelAgainstItself() throws {
     let label = datasetsRoot + "/isbi2012/label/0.png"
     let report = try evalJSON(["--pred", label, "--truth", label])
-    #expect(report.images == [Row(name: "0", pixel_error: 0, rand_error: 0, iou: 1)])
-    #expect(report.overall == Row(pixel_error: 0, rand_error: 0, iou: 1))
+    #expect(report.images == [Row(name: "0", pixel_error: 0, pixel_mismatch: 0, rand_error: 0, iou: 1)])
+    #expect(report.overall == Row(pixel_error: 0, pixel_mismatch: 0, rand_error: 0, iou: 1))
   }
 
   /// Runs `unet eval ARGS` and expects a failure with one error line that

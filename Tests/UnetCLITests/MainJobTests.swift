@@ -35,7 +35,7 @@ import Testing
     #expect((0...1).contains(pixelError))
     let report = try String(contentsOfFile: out + "/report/report.md", encoding: .utf8)
     #expect(report.contains(String(format: "%.4f", pixelError)))
-    #expect(report.contains("![training loss](loss.svg)"))
+    #expect(report.contains("![training loss and validation errors](loss.svg)"))
     #expect(report.contains("8 steps"))
   }
 

@@ -1,6 +1,8 @@
 import Foundation
 import Raster
 import Testing
+import UNet
+import WeightMap
 
 /// `unet predict` with a tiny trained model (4 base channels, depth 2, tile
 /// 68 → output 28): tiling invariance, sizes, 8-fold averaging, bad input.
@@ -86,6 +88,84 @@ import Testing
     #expect(p.samples != q.samples)
   }
 
+  /// The model with a stored validation threshold, as a run with
+  /// validation leaves it.
+  func modelWithThreshold(_ t: Double) throws -> String {
+    var checkpoint = try Checkpoint.read(from: model + "/last.ckpt")
+    checkpoint.threshold = t
+    let path = root + "/threshold.ckpt"
+    try checkpoint.write(to: path)
+    return path
+  }
+
+  func masks(_ dir: String, _ name: String) throws -> (mask: [UInt8], instances: [UInt32]) {
+    let mask = try ImageFile.read(dir + "/" + name + ".mask.png").labels(path: name)
+    let instances = try ImageFile.read(dir + "/" + name + ".instances.png").labels(path: name)
+    return (mask.samples.map { UInt8($0) }, instances.samples)
+  }
+
+  @Test func theStoredThresholdAndTheOptionDecideTheForeground() throws {
+    let odd = try image("odd", width: 45, height: 37)
+    let stored = try modelWithThreshold(0.3)
+    for (args, t) in [([String](), 0.3), (["--threshold", "0.7"], 0.7)] {
+      let out = root + "/t\(t)"
+      let r = try unet(["predict", "--model", stored, odd, "--out", out] + args)
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout.contains("foreground p > \(t)"), "\(r.stdout)")
+      let p = try probabilities(out, "odd")
+      let (mask, instances) = try masks(out, "odd")
+      #expect(mask == p.samples.map { Double($0) > t ? 1 : 0 }, "threshold \(t)")
+      #expect(instances == ConnectedComponents.label(Image(width: 45, height: 37, samples: mask)).samples)
+    }
+    // Neither: argmax.
+    let r = try unet(["predict", "--model", model, odd, "--out", root + "/argmax"])
+    #expect(r.stdout.contains("foreground argmax"), "\(r.stdout)")
+  }
+
+  @Test func watershedInstances() throws {
+    let odd = try image("odd", width: 45, height: 37)
+    let stored = try modelWithThreshold(0.45)
+    for (args, method) in [
+      (["--seeds", "distance"], InstanceExtraction.Method.watershed(seeds: .distance, seedHeight: 2)),
+      (["--seeds", "probability", "--seed-height", "0.05"], .watershed(seeds: .probability, seedHeight: 0.05)),
+      ([], .watershed(seeds: .probability, seedHeight: 0.1)),
+    ] {
+      let out = root + "/ws-" + args.joined()
+      let r = try unet(["predict", "--model", stored, odd, "--out", out, "--instances", "watershed"] + args)
+      #expect(r.status == 0, "\(r.stderr)")
+      let p = try probabilities(out, "odd")
+      let (mask, instances) = try masks(out, "odd")
+      #expect(instances == InstanceExtraction(method).instances(of: p, threshold: 0.45).samples, "\(args)")
+      #expect(instances.map { $0 != 0 } == mask.map { $0 != 0 })
+    }
+  }
+
+  /// A 3-class model (untrained weights are enough to predict with).
+  func threeClassModel() throws -> String {
+    let architecture = Architecture(inputChannels: 1, classes: 3, baseChannels: 2, depth: 1, dropout: 0)
+    let configuration = TrainingConfiguration(architecture: architecture, tile: 36, steps: 1, shards: root + "/shards")
+    let path = root + "/three.ckpt"
+    try Checkpoint(
+      configuration: configuration, step: 0, parameters: architecture.initialParameters(seed: 1), momentum: nil, stream: nil
+    ).write(to: path)
+    return path
+  }
+
+  @Test func moreThanTwoClassesStayArgmax() throws {
+    let odd = try image("odd", width: 45, height: 37)
+    let three = try threeClassModel()
+    let r = try unet(["predict", "--model", three, odd, "--out", root + "/three", "--instances", "watershed"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let pages = try ImageFile.readPages(root + "/three/odd.prob.tiff").map { try $0.floatImage() }
+    #expect(pages.count == 3)
+    let (mask, instances) = try masks(root + "/three", "odd")
+    for i in 0..<45 * 37 {
+      let v = pages.map { $0.samples[i] }
+      #expect(Int(mask[i]) == v.firstIndex(of: v.max()!)!)
+    }
+    #expect(instances.map { $0 != 0 } == mask.map { $0 != 0 })
+  }
+
   @Test func badInputIsRefused() throws {
     let gray = try image("gray", width: 30, height: 30)
     let rgb = try image("rgb", width: 30, height: 30, channels: 3)
@@ -95,6 +175,14 @@ import Testing
       (["predict", "--model", root + "/nothing", gray, "--out", root + "/x3"], "nothing"),
       (["predict", "--model", gray, gray, "--out", root + "/x4"], "gray.tif"),
       (["predict", "--model", model, root + "/in/missing.png", "--out", root + "/x5"], "missing.png"),
+      (["predict", "--model", model, gray, "--out", root + "/x6", "--threshold", "1"], "--threshold 1.0: must be between 0 and 1"),
+      (["predict", "--model", model, gray, "--out", root + "/x7", "--threshold", "nan"], "--threshold nan"),
+      (
+        ["predict", "--model", model, gray, "--out", root + "/x8", "--instances", "watershed", "--seed-height=-1"],
+        "--seed-height -1.0: must be 0 or more"
+      ),
+      (["predict", "--model", model, gray, "--out", root + "/x9", "--seed-height", "2"], "--seed-height applies to --instances watershed"),
+      (["predict", "--model", try threeClassModel(), gray, "--out", root + "/x10", "--threshold", "0.5"], "this one has 3 classes"),
     ]
     for (arguments, expected) in cases {
       let result = try unet(arguments)

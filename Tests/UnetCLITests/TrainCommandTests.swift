@@ -22,8 +22,12 @@ import UNet
     var loss: Double?
     var seconds: Double?
     var lr: Double?
+    var elapsed: Double?
     var val_loss: Double?
     var val_pixel_error: Double?
+    var val_pixel_error_threshold: Double?
+    var val_rand_error: Double?
+    var val_rand_error_threshold: Double?
   }
 
   /// Synthetic sources in DIR/src and their augmented dataset in DIR/shards.
@@ -58,7 +62,8 @@ import UNet
   func names(_ path: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
 
   /// Whether two files exist and hold the same bytes (a Bool, so that a
-  /// failure does not print whole checkpoints).
+  /// failure does not print whole checkpoints); checkpoints of two runs
+  /// differ in their training seconds: see `sameCheckpoint`.
   func sameBytes(_ a: String, _ b: String) -> Bool {
     let x = read(a)
     return !x.isEmpty && x == read(b)
@@ -84,7 +89,15 @@ import UNet
       #expect(record.loss!.isFinite && record.loss! > 0, "\(record)")
       #expect(record.seconds.map { $0.isFinite && $0 >= 0 } == true, "\(record)")
       #expect(record.lr.map { $0.isFinite && $0 > 0 } == true, "\(record)")
-      #expect(record.val_loss == nil && record.val_pixel_error == nil)
+      #expect(record.val_loss == nil && record.val_pixel_error == nil && record.val_rand_error == nil)
+    }
+    // Every line has the training seconds so far: the step times and the
+    // checkpoint writes (one after every step here), not validation.
+    var total = 0.0
+    for (i, record) in records.enumerated() {
+      let elapsed = try #require(record.elapsed)
+      #expect(elapsed >= total + record.seconds! && (i > 0 || elapsed == record.seconds!), "\(records)")
+      total = elapsed
     }
     // --val-every 3: a validation line after steps 3 and 6, each just after its step's line.
     let validation = lines.filter { $0.val_loss != nil }
@@ -93,6 +106,11 @@ import UNet
     for v in validation {
       #expect(v.loss == nil && v.val_loss!.isFinite && v.val_loss! > 0, "\(v)")
       #expect(v.val_pixel_error.map { (0...1).contains($0) } == true, "\(v)")
+      #expect(v.val_rand_error.map { (0...1).contains($0) } == true, "\(v)")
+      for t in [v.val_pixel_error_threshold, v.val_rand_error_threshold] {
+        #expect(t.map { Trainer.validationThresholds.contains($0) } == true, "\(v)")
+      }
+      #expect(v.elapsed == records.first { $0.step == v.step }!.elapsed, "\(v)")
     }
 
     let svg = String(decoding: read(out + "/loss.svg"), as: UTF8.self)
@@ -102,6 +120,9 @@ import UNet
     let last = try Checkpoint.read(from: out + "/last.ckpt")
     #expect(last.step == 6)
     #expect(last.momentum != nil && last.stream != nil, "last.ckpt must be able to resume")
+    // The training seconds of step 6, and the threshold of the last validation.
+    #expect(last.elapsed == records.last!.elapsed)
+    #expect(last.threshold == validation.last!.val_rand_error_threshold)
     let c = last.configuration
     #expect(c.steps == 6 && c.tile == 36 && c.batch == 1)
     #expect(c.architecture.baseChannels == 4 && c.architecture.depth == 1 && c.architecture.inputChannels == 1)
@@ -116,8 +137,8 @@ import UNet
       let r = try train(dir + "/" + name, common + ["--seed", seed])
       #expect(r.status == 0, "\(r.stderr)")
     }
-    #expect(sameBytes(dir + "/a/last.ckpt", dir + "/b/last.ckpt"))
-    #expect(sameBytes(dir + "/a/step-000002.ckpt", dir + "/b/step-000002.ckpt"))
+    #expect(sameCheckpoint(dir + "/a/last.ckpt", dir + "/b/last.ckpt"))
+    #expect(sameCheckpoint(dir + "/a/step-000002.ckpt", dir + "/b/step-000002.ckpt"))
     #expect(try steps(dir + "/a").map(\.loss) == steps(dir + "/b").map(\.loss))
     let pa = try Checkpoint.read(from: dir + "/a/last.ckpt"), pc = try Checkpoint.read(from: dir + "/c/last.ckpt")
     #expect(pc.configuration.seed == 8)
@@ -184,16 +205,19 @@ import UNet
     #expect(finished, "kills: \(kills)")
     #expect(kills.count >= 3, "kills: \(kills)")
 
-    #expect(sameBytes(out + "/last.ckpt", reference + "/last.ckpt"), "kills: \(kills)")
+    #expect(sameCheckpoint(out + "/last.ckpt", reference + "/last.ckpt"), "kills: \(kills)")
     #expect(try Checkpoint.read(from: out + "/last.ckpt").step == total)
     let expected = try metrics(reference)
     let got = try metrics(out)
     #expect(got.map(\.step) == Array(1...total), "kills: \(kills)")
     #expect(got.map(\.loss) == expected.map(\.loss), "kills: \(kills)")
     #expect(got.map(\.lr) == expected.map(\.lr))
+    // The training seconds run on over the segments of the killed run.
+    let elapsed = got.map { $0.elapsed! }
+    #expect(zip(elapsed, elapsed.dropFirst()).allSatisfy { $0 < $1 }, "\(elapsed)")
     // The older checkpoints the reference keeps are there, and the same.
     for name in names(reference) where name.hasPrefix("step-") {
-      #expect(sameBytes(out + "/" + name, reference + "/" + name), "\(name); kills: \(kills)")
+      #expect(sameCheckpoint(out + "/" + name, reference + "/" + name), "\(name); kills: \(kills)")
     }
     let leftovers = names(out).filter { $0.contains(".tmp") || $0.hasPrefix(".") }
     #expect(leftovers.isEmpty, "left behind: \(leftovers); kills: \(kills)")
@@ -283,6 +307,7 @@ import UNet
       #expect(!weights.tensors.contains { $0.name.hasPrefix("momentum") })
       #expect(weights.metadata["step"] == String(step))
       #expect(weights.metadata["format"] == "unetkit-weights")
+      #expect(weights.metadata["threshold"] == nil)  // no validation, no threshold
     }
   }
 

@@ -51,6 +51,27 @@ public struct Graph: Sendable, Hashable {
     return (0..<count).map { _ in rng.unit() < probability ? 0 : keep }
   }
 
+  /// Floating-point operations of one forward pass over `batch` inputs of
+  /// `inputSize`: 2 per multiply-add of every convolution and
+  /// up-convolution (pooling, concatenation and ReLU are not counted). A
+  /// training step is about 3 times this (forward, input and weight gradients).
+  public func forwardFLOPs(inputSize: Int, batch: Int) -> Double {
+    guard let shapes = shapes(inputSize: inputSize) else { return 0 }
+    var total = 0.0
+    for (i, op) in operations.enumerated() {
+      let out = shapes[i + 1]
+      switch op {
+      case .convolution(let input, _, _, let k, _):
+        total += 2 * Double(out.channels * out.size * out.size) * Double(shapes[input].channels * k * k)
+      case .upConvolution(let input, _, _):
+        let source = shapes[input]
+        total += 2 * Double(source.channels * source.size * source.size) * Double(out.channels * 4)
+      default: break
+      }
+    }
+    return total * Double(batch)
+  }
+
   /// Shapes (channels, size) of every tensor for a square input of `size`, or
   /// nil when a size becomes odd at a pooling or shrinks to nothing.
   public func shapes(inputSize: Int) -> [(channels: Int, size: Int)]? {
@@ -91,6 +112,22 @@ public protocol Backend: Sendable {
   func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph
 }
 
+/// One primitive that runs in every step of a compiled graph, with the
+/// implementation the backend chose for it.
+public struct Kernel: Sendable, Hashable, Codable {
+  /// What it computes, such as "convolution 1 (1→64, 572→570) weight gradient".
+  public var operation: String
+  /// The backend's name for the implementation, such as "jit:avx2".
+  public var implementation: String
+  /// Whether it is a slow reference implementation (oneDNN's "ref:…").
+  public var isReference: Bool { implementation.hasPrefix("ref") }
+
+  public init(operation: String, implementation: String) {
+    self.operation = operation
+    self.implementation = implementation
+  }
+}
+
 /// A graph ready to run. Parameters, their gradients and the optimiser's
 /// momentum live in the backend, in whatever layout it prefers; they cross the
 /// boundary in the `ParameterSpec` shapes (PyTorch's layouts), row-major.
@@ -99,6 +136,8 @@ public protocol CompiledGraph: AnyObject {
   var inputSize: Int { get }
   /// Output (channels, size): K classes at the output size.
   var outputShape: (channels: Int, size: Int) { get }
+  /// The primitives that run in every step and their implementations.
+  var kernels: [Kernel] { get }
 
   func setParameters(_ values: [[Float]])
   func parameters() -> [[Float]]

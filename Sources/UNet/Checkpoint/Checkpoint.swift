@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Stored as a safetensors file (so any safetensors reader opens it):
 /// parameters under their PyTorch names, momentum under `momentum.NAME`, and
-/// the rest as JSON strings in the metadata (`format`, `version`, `step`,
-/// `configuration`, `stream`). Written to a temporary file and renamed.
+/// the rest as strings in the metadata (`format`, `version`, `step`,
+/// `configuration`, `stream`, and, where known, `elapsed` and `threshold`).
+/// Written to a temporary file and renamed.
 public struct Checkpoint: Sendable {
   public static let format = "unetkit-checkpoint"
   public static let version = 1
@@ -22,6 +23,13 @@ public struct Checkpoint: Sendable {
   public var momentum: [[Float]]?
   /// The tile stream's state after `step` steps (JSON).
   public var stream: String?
+  /// Training seconds up to `step`, summed over every segment of the run
+  /// (metadata `elapsed`); nil in checkpoints of older versions.
+  public var elapsed: Double?
+  /// The foreground probability threshold at which the run's last
+  /// validation had its best Rand error (metadata `threshold`); nil without
+  /// validation and for more than 2 classes. `unet predict` uses it.
+  public var threshold: Double?
 
   public init(configuration: TrainingConfiguration, step: Int, parameters: [[Float]], momentum: [[Float]]?, stream: String?) {
     self.configuration = configuration
@@ -59,6 +67,8 @@ public struct Checkpoint: Sendable {
       "configuration": Self.json(configuration),
     ]
     if let stream { metadata["stream"] = stream }
+    if let elapsed { metadata["elapsed"] = "\(elapsed)" }
+    if let threshold { metadata["threshold"] = "\(threshold)" }
     return SafeTensors(metadata: metadata, tensors: tensors)
   }
 
@@ -95,6 +105,14 @@ public struct Checkpoint: Sendable {
     self.init(
       configuration: configuration, step: step, parameters: parameters, momentum: try tensors("momentum."),
       stream: file.metadata["stream"])
+    if let text = file.metadata["elapsed"] {
+      guard let value = Double(text), value.isFinite, value >= 0 else { throw fail("bad elapsed time \(quoted(text))") }
+      elapsed = value
+    }
+    if let text = file.metadata["threshold"] {
+      guard let value = Double(text), value >= 0, value <= 1 else { throw fail("bad threshold \(quoted(text))") }
+      threshold = value
+    }
   }
 
   public static func read(from path: String) throws -> Checkpoint {
@@ -104,7 +122,8 @@ public struct Checkpoint: Sendable {
   public func write(to path: String) throws { try safeTensors.write(to: path) }
 
   /// The weights alone, for other programs: PyTorch names and layouts
-  /// (see `Architecture.parameterSpecs`), the architecture in the metadata.
+  /// (see `Architecture.parameterSpecs`), the architecture (and the run's
+  /// foreground threshold, when it has one) in the metadata.
   public var export: SafeTensors {
     let a = configuration.architecture
     let specs = a.parameterSpecs
@@ -112,7 +131,8 @@ public struct Checkpoint: Sendable {
       metadata: [
         "format": "unetkit-weights", "architecture": Self.json(a), "tile": String(configuration.tile),
         "step": String(step),
-      ].merging(configuration.normalization.map { ["normalization": $0] } ?? [:]) { a, _ in a },
+      ].merging(configuration.normalization.map { ["normalization": $0] } ?? [:]) { a, _ in a }
+        .merging(threshold.map { ["threshold": "\($0)"] } ?? [:]) { a, _ in a },
       tensors: zip(specs, parameters).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) })
   }
 

@@ -1,8 +1,10 @@
 /// The best value of each segmentation metric and the threshold that gave
 /// it (nil for a prediction without thresholds).
 ///
-/// Best is the lowest pixel and Rand error and the highest IoU; among equal
-/// values the lowest threshold wins.
+/// Best is the lowest pixel error, pixel mismatch and Rand error and the
+/// highest IoU; among equal values the lowest threshold wins (as in the
+/// challenge's code, which keeps the first threshold of a strictly better
+/// F-score).
 public struct BestScores: Sendable, Equatable, Codable {
   /// One metric's best value and its threshold.
   public struct Best: Sendable, Equatable, Codable {
@@ -16,11 +18,13 @@ public struct BestScores: Sendable, Equatable, Codable {
   }
 
   public var pixelError: Best
+  public var pixelMismatch: Best
   public var randError: Best
   public var iou: Best
 
-  public init(pixelError: Best, randError: Best, iou: Best) {
+  public init(pixelError: Best, pixelMismatch: Best, randError: Best, iou: Best) {
     self.pixelError = pixelError
+    self.pixelMismatch = pixelMismatch
     self.randError = randError
     self.iou = iou
   }
@@ -38,6 +42,7 @@ public struct BestScores: Sendable, Equatable, Codable {
     }
     self.init(
       pixelError: best(\.pixelError, better: <),
+      pixelMismatch: best(\.pixelMismatch, better: <),
       randError: best(\.randError, better: <),
       iou: best(\.iou, better: >))
   }

@@ -1,23 +1,55 @@
+import Raster
+import WeightMap
+
 /// Segmentation metrics of the ISBI 2012 EM segmentation challenge: pixel
-/// error, adapted Rand error, and foreground intersection over union.
+/// error and Rand error as the challenge defined them (1 − the best F-score
+/// of foreground pixel classification, respectively of the
+/// foreground-restricted Rand index), the fraction of misclassified pixels
+/// and the foreground intersection over union.
 ///
 /// All functions take flat, equally long arrays of the same pixels (any
 /// order, as long as both arrays use the same one).
 ///
 /// Arganda-Carreras et al., "Crowdsourcing the creation of image
 /// segmentation algorithms for connectomics", Frontiers in Neuroanatomy 9,
-/// 2015, doi:10.3389/fnana.2015.00142.
+/// 2015, doi:10.3389/fnana.2015.00142; the challenge's code is Fiji's
+/// Trainable_Segmentation, `trainableSegmentation/metrics/PixelError.java`
+/// and `RandError.java`.
 public enum SegmentationMetrics {
+  /// The challenge's pixel error of one image: 1 − the F-score of the
+  /// foreground (see ``SegmentationCounts/fScore(truePositives:falsePositives:falseNegatives:)``).
+  ///
+  /// - Returns: a value in [0, 1]; 0 when neither has foreground.
+  /// - Complexity: O(n).
+  public static func pixelError(predicted: [Bool], truth: [Bool]) -> Double {
+    pixelCounts(predicted: predicted, truth: truth).pixelError
+  }
+
   /// Fraction of pixels where predicted and true foreground differ.
   ///
   /// - Returns: a value in [0, 1]; 0 for no pixels.
   /// - Complexity: O(n).
-  public static func pixelError(predicted: [Bool], truth: [Bool]) -> Double {
-    precondition(predicted.count == truth.count, "pixelError: \(predicted.count) predicted pixels, \(truth.count) true")
-    guard !truth.isEmpty else { return 0 }
-    var differ = 0
-    for i in truth.indices where predicted[i] != truth[i] { differ += 1 }
-    return Double(differ) / Double(truth.count)
+  public static func pixelMismatch(predicted: [Bool], truth: [Bool]) -> Double {
+    pixelCounts(predicted: predicted, truth: truth).pixelMismatch
+  }
+
+  /// The pixel counts (true and false positives, false negatives) of one
+  /// image; the Rand counts stay 0.
+  ///
+  /// - Complexity: O(n).
+  public static func pixelCounts(predicted: [Bool], truth: [Bool]) -> SegmentationCounts {
+    precondition(predicted.count == truth.count, "pixelCounts: \(predicted.count) predicted pixels, \(truth.count) true")
+    var tp = 0, fp = 0, fn = 0
+    for i in truth.indices {
+      switch (predicted[i], truth[i]) {
+      case (true, true): tp += 1
+      case (true, false): fp += 1
+      case (false, true): fn += 1
+      case (false, false): break
+      }
+    }
+    return SegmentationCounts(
+      pixels: Double(truth.count), truePositives: Double(tp), falsePositives: Double(fp), falseNegatives: Double(fn))
   }
 
   /// ISBI 2012 / SNEMI3D adapted Rand error: 1 − F-score of the Rand index
@@ -37,11 +69,13 @@ public enum SegmentationMetrics {
   ///
   /// Σ n_ij² counts the ordered pixel pairs (a pixel with itself included)
   /// that share both a predicted and a true segment, Σ a_i² and Σ b_j² the
-  /// pairs that share a predicted, respectively true, segment. Unlike
-  /// scikit-image's `adapted_rand_error`, which subtracts N from each sum
-  /// (pairs of distinct pixels only) and keeps predicted background as one
-  /// segment, this counts self-pairs, so that merging two equal true cells
-  /// gives exactly 1/3 at any size; both agree as N grows.
+  /// pairs that share a predicted, respectively true, segment. This is the
+  /// challenge's "N² normalisation" (`RandError.getForegroundRestrictedRandIndexStatsN2`,
+  /// whose `sum(p_i0)/n` terms are the singletons). Unlike scikit-image's
+  /// `adapted_rand_error`, which subtracts N from each sum (pairs of
+  /// distinct pixels only) and keeps predicted background as one segment,
+  /// this counts self-pairs, so that merging two equal true cells gives
+  /// exactly 1/3 at any size; both agree as N grows.
   ///
   /// Hand-computed values: merging two equal true cells into one segment
   /// gives 1 − 2·2n² / (4n² + 2n²) = 1/3; splitting one true cell into two
@@ -53,7 +87,15 @@ public enum SegmentationMetrics {
   ///   (nothing to split or merge).
   /// - Complexity: O(N log N) time, O(N) memory.
   public static func adaptedRandError(predicted: [UInt32], truth: [UInt32]) -> Double {
-    precondition(predicted.count == truth.count, "adaptedRandError: \(predicted.count) predicted pixels, \(truth.count) true")
+    randCounts(predicted: predicted, truth: truth).randError
+  }
+
+  /// The pair counts of ``adaptedRandError(predicted:truth:)`` (the pixel
+  /// counts stay 0).
+  ///
+  /// - Complexity: O(N log N) time, O(N) memory.
+  public static func randCounts(predicted: [UInt32], truth: [UInt32]) -> SegmentationCounts {
+    precondition(predicted.count == truth.count, "randCounts: \(predicted.count) predicted pixels, \(truth.count) true")
     // (predicted << 32 | true) for the truth's foreground pixels whose
     // prediction is not background; the others are singletons.
     var pairs: [UInt64] = []
@@ -69,53 +111,68 @@ public enum SegmentationMetrics {
         pairs.append(UInt64(predicted[i]) << 32 | UInt64(truth[i]))
       }
     }
-    guard !trueIds.isEmpty else { return 0 }
+    guard !trueIds.isEmpty else { return .zero }
     pairs.sort()
     trueIds.sort()
-    let sumJoint = sumOfSquaredRunLengths(pairs) { $0 } + singletons
-    let sumPredicted = sumOfSquaredRunLengths(pairs) { $0 >> 32 } + singletons
-    let sumTrue = sumOfSquaredRunLengths(trueIds) { $0 }
-    return 1 - 2 * Double(sumJoint) / Double(sumPredicted + sumTrue)
+    return SegmentationCounts(
+      randBoth: sumOfSquaredRunLengths(pairs) { $0 } + Double(singletons),
+      randPredicted: sumOfSquaredRunLengths(pairs) { $0 >> 32 } + Double(singletons),
+      randTrue: sumOfSquaredRunLengths(trueIds) { $0 })
   }
 
   /// Foreground intersection over union (1 when both are empty).
   ///
   /// - Complexity: O(n).
   public static func iou(predicted: [Bool], truth: [Bool]) -> Double {
-    precondition(predicted.count == truth.count, "iou: \(predicted.count) predicted pixels, \(truth.count) true")
-    var intersection = 0
-    var union = 0
-    for i in truth.indices {
-      let p = predicted[i], t = truth[i]
-      if p && t { intersection += 1 }
-      if p || t { union += 1 }
-    }
-    return union == 0 ? 1 : Double(intersection) / Double(union)
+    pixelCounts(predicted: predicted, truth: truth).iou
   }
 
-  /// All three scores of predicted instances (0 = background) against true
+  /// The counts of predicted instances (0 = background) against true
+  /// instances; the foreground of each is its non-zero pixels.
+  ///
+  /// - Complexity: O(n log n).
+  public static func counts(predictedInstances: [UInt32], truthInstances: [UInt32]) -> SegmentationCounts {
+    pixelCounts(predicted: predictedInstances.map { $0 != 0 }, truth: truthInstances.map { $0 != 0 })
+      + randCounts(predicted: predictedInstances, truth: truthInstances)
+  }
+
+  /// All four scores of predicted instances (0 = background) against true
   /// instances; the foreground of each is its non-zero pixels.
   ///
   /// - Complexity: O(n log n).
   public static func scores(predictedInstances: [UInt32], truthInstances: [UInt32]) -> SegmentationScores {
-    let predicted = predictedInstances.map { $0 != 0 }
-    let truth = truthInstances.map { $0 != 0 }
-    return SegmentationScores(
-      pixelError: pixelError(predicted: predicted, truth: truth),
-      randError: adaptedRandError(predicted: predictedInstances, truth: truthInstances),
-      iou: iou(predicted: predicted, truth: truth))
+    counts(predictedInstances: predictedInstances, truthInstances: truthInstances).scores
+  }
+
+  /// The instances a label image stands for in scoring: its ids when it
+  /// holds two or more distinct non-zero values, else the 4-connected
+  /// components of its non-zero pixels (a mask, such as the ISBI 2012
+  /// labels with 255 = cell and 0 = membrane). The challenge's code takes
+  /// the 4-connected components of `label > threshold`, the same for masks.
+  ///
+  /// - Complexity: O(width × height).
+  public static func instances(of labels: LabelImage) -> LabelImage {
+    var first: UInt32 = 0
+    for v in labels.samples where v != 0 {
+      if first == 0 {
+        first = v
+      } else if v != first {
+        return labels
+      }
+    }
+    return ConnectedComponents.label(labels, connectivity: .four)
   }
 
   /// Σ over the runs of equal `key(value)` in sorted `values` of the run
   /// length squared.
-  private static func sumOfSquaredRunLengths<T, K: Equatable>(_ values: [T], key: (T) -> K) -> Int {
-    var sum = 0
+  private static func sumOfSquaredRunLengths<T, K: Equatable>(_ values: [T], key: (T) -> K) -> Double {
+    var sum = 0.0
     var i = 0
     while i < values.count {
       let k = key(values[i])
       var j = i + 1
       while j < values.count && key(values[j]) == k { j += 1 }
-      sum += (j - i) * (j - i)
+      sum += Double(j - i) * Double(j - i)
       i = j
     }
     return sum

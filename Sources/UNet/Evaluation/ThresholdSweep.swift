@@ -1,28 +1,33 @@
 import Raster
 import WeightMap
 
-/// The scores of one prediction against its truth: at each threshold of a
+/// The counts of one prediction against its truth: at each threshold of a
 /// probability map, or once for a mask or instance prediction.
 ///
 /// A probability map `p` thresholded at `t` predicts the foreground
 /// `p > t` (compared in `Double`) and, as instances, that foreground's
-/// 4-connected components. The usual thresholds are
+/// 4-connected components, as the ISBI 2012 challenge's code binarises a
+/// proposal (`RandError.getForegroundRestrictedRandIndexStatsN2(label,
+/// proposal, binaryThreshold)`). The usual thresholds are
 /// ``thresholds(count:)``: tᵢ = (i + 0.5)/N.
 public struct ThresholdSweep: Sendable, Equatable {
   /// The thresholds, ascending; empty for a prediction that has none.
   public let thresholds: [Double]
-  /// `scores[i]` belongs to `thresholds[i]`; a single entry when
+  /// `counts[i]` belongs to `thresholds[i]`; a single entry when
   /// `thresholds` is empty.
-  public let scores: [SegmentationScores]
+  public let counts: [SegmentationCounts]
 
-  /// Scores given directly: one per threshold, or one without thresholds.
-  public init(thresholds: [Double], scores: [SegmentationScores]) {
+  /// Counts given directly: one per threshold, or one without thresholds.
+  public init(thresholds: [Double], counts: [SegmentationCounts]) {
     precondition(
-      thresholds.isEmpty ? scores.count == 1 : scores.count == thresholds.count,
-      "ThresholdSweep: \(scores.count) scores for \(thresholds.count) thresholds")
+      thresholds.isEmpty ? counts.count == 1 : counts.count == thresholds.count,
+      "ThresholdSweep: \(counts.count) counts for \(thresholds.count) thresholds")
     self.thresholds = thresholds
-    self.scores = scores
+    self.counts = counts
   }
+
+  /// The scores at each threshold (one without thresholds).
+  public var scores: [SegmentationScores] { counts.map(\.scores) }
 
   /// The `count` thresholds (i + 0.5)/count, i = 0 … count − 1: the
   /// centres of `count` equal bins of [0, 1].
@@ -44,14 +49,14 @@ public struct ThresholdSweep: Sendable, Equatable {
       probabilities.width == truthInstances.width && probabilities.height == truthInstances.height,
       "ThresholdSweep: probabilities \(probabilities.width)x\(probabilities.height), truth \(truthInstances.width)x\(truthInstances.height)")
     precondition(!thresholds.isEmpty, "ThresholdSweep: no thresholds")
-    let scores = thresholds.map { t in
+    let counts = thresholds.map { t in
       let mask = Image<UInt8>(
         width: probabilities.width, height: probabilities.height,
         samples: probabilities.samples.map { Double($0) > t ? 1 : 0 })
       let instances = ConnectedComponents.label(mask, connectivity: .four)
-      return SegmentationMetrics.scores(predictedInstances: instances.samples, truthInstances: truthInstances.samples)
+      return SegmentationMetrics.counts(predictedInstances: instances.samples, truthInstances: truthInstances.samples)
     }
-    self.init(thresholds: thresholds, scores: scores)
+    self.init(thresholds: thresholds, counts: counts)
   }
 
   /// Scores predicted instances (0 = background) once, without threshold.
@@ -61,18 +66,27 @@ public struct ThresholdSweep: Sendable, Equatable {
       "ThresholdSweep: prediction \(predictedInstances.width)x\(predictedInstances.height), truth \(truthInstances.width)x\(truthInstances.height)")
     self.init(
       thresholds: [],
-      scores: [SegmentationMetrics.scores(predictedInstances: predictedInstances.samples, truthInstances: truthInstances.samples)])
+      counts: [SegmentationMetrics.counts(predictedInstances: predictedInstances.samples, truthInstances: truthInstances.samples)])
   }
 
   /// The best value of each metric and the threshold that gave it.
   public var best: BestScores { BestScores(thresholds: thresholds, scores: scores) }
 
-  /// The best of each metric over a set of images: at each threshold the
-  /// mean over the images, then the best of those means.
+  /// The best of each metric over a set of images, as the challenge scores
+  /// a stack of sections: at each threshold the counts of all images are
+  /// summed (true and false positives and negatives of the pixels, and the
+  /// pair counts of the Rand index), each score is computed from the sums,
+  /// and the best over the thresholds is taken
+  /// (`PixelError.getPrecisionRecallStats(double)` and
+  /// `RandError.getForegroundRestrictedRandIndexStats(double)` sum the
+  /// sections' counts; `getPixelErrorMaximalFScore` and
+  /// `getForegroundRestrictedRandIndexMaximalFScore` take the best
+  /// F-score). Large images thus weigh more than small ones, and an
+  /// image's Rand counts grow with the square of its foreground.
   ///
-  /// A sweep without thresholds (a mask prediction) adds its one score to
-  /// the mean at every threshold. When no sweep has thresholds the result
-  /// is the plain mean, without threshold.
+  /// A sweep without thresholds (a mask prediction) adds its one count to
+  /// the sums at every threshold. When no sweep has thresholds the result
+  /// is the score of the summed counts, without threshold.
   ///
   /// - Precondition: `sweeps` is not empty, and the sweeps that have
   ///   thresholds all have the same ones.
@@ -82,17 +96,9 @@ public struct ThresholdSweep: Sendable, Equatable {
     precondition(
       sweeps.allSatisfy { $0.thresholds.isEmpty || $0.thresholds == thresholds },
       "ThresholdSweep.overall: images scored at different thresholds")
-    let n = Double(sweeps.count)
-    let means = (0..<max(1, thresholds.count)).map { k in
-      var sum = SegmentationScores(pixelError: 0, randError: 0, iou: 0)
-      for sweep in sweeps {
-        let s = sweep.thresholds.isEmpty ? sweep.scores[0] : sweep.scores[k]
-        sum.pixelError += s.pixelError
-        sum.randError += s.randError
-        sum.iou += s.iou
-      }
-      return SegmentationScores(pixelError: sum.pixelError / n, randError: sum.randError / n, iou: sum.iou / n)
+    let sums = (0..<max(1, thresholds.count)).map { k in
+      sweeps.reduce(SegmentationCounts.zero) { $0 + ($1.thresholds.isEmpty ? $1.counts[0] : $1.counts[k]) }
     }
-    return BestScores(thresholds: thresholds, scores: means)
+    return BestScores(thresholds: thresholds, scores: sums.map(\.scores))
   }
 }

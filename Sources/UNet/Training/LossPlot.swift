@@ -1,7 +1,9 @@
 import Foundation
 
 /// A chart of a run's loss as a self-contained SVG (640×400), for a quick
-/// look at a training run without other tools.
+/// look at a training run without other tools; with validation scores, a
+/// second chart below (640×730 in all) shows the validation Rand and pixel
+/// errors against the training minutes (``MetricsRecord/elapsed``).
 ///
 /// The training loss of each step is a thin light line, its trailing moving
 /// average (over `max(1, steps / 50)` steps) a bold line, the validation loss
@@ -14,37 +16,52 @@ public enum LossPlot {
   public static func svg(_ records: [MetricsRecord], title: String) -> String {
     let records = records.sorted { $0.step < $1.step }
     // Beyond ±1e300 the axis arithmetic would overflow: such values are left out like NaN.
-    func point(_ step: Int, _ loss: Double?) -> Point? {
-      guard let loss, loss.isFinite, abs(loss) <= 1e300 else { return nil }
-      return Point(x: Double(step), y: loss)
+    func point(_ x: Double?, _ y: Double?) -> Point? {
+      guard let x, let y, x.isFinite, y.isFinite, abs(y) <= 1e300, abs(x) <= 1e300 else { return nil }
+      return Point(x: x, y: y)
     }
-    let training = records.compactMap { point($0.step, $0.loss) }
-    let validation = records.compactMap { point($0.step, $0.validationLoss) }
+    let training = records.compactMap { point(Double($0.step), $0.loss) }
+    let validation = records.compactMap { point(Double($0.step), $0.validationLoss) }
+    let minutes = { (r: MetricsRecord) in r.elapsed.map { $0 / 60 } }
+    let randErrors = records.compactMap { point(minutes($0), $0.validationRandError) }
+    let pixelErrors = records.compactMap { point(minutes($0), $0.validationPixelError) }
+    let quality = !randErrors.isEmpty || !pixelErrors.isEmpty
+    let height = quality ? Frame.qualityHeight : Frame.lossHeight
 
     var out = """
-      <svg xmlns="http://www.w3.org/2000/svg" width="\(Frame.width)" height="\(Frame.height)" \
-      viewBox="0 0 \(Frame.width) \(Frame.height)" font-family="sans-serif" font-size="11" fill="#222">
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(Frame.width)" height="\(height)" \
+      viewBox="0 0 \(Frame.width) \(height)" font-family="sans-serif" font-size="11" fill="#222">
       <rect width="100%" height="100%" fill="white"/>
       <text x="\(Frame.width / 2)" y="24" font-size="15" font-weight="bold" \
       text-anchor="middle">\(escaped(title))</text>
 
       """
+    out += lossChart(records: records, training: training, validation: validation)
+    if quality { out += qualityChart(rand: randErrors, pixel: pixelErrors) }
+    return out + "</svg>\n"
+  }
+
+  /// The loss against the step, in the top 400 pixels.
+  private static func lossChart(records: [MetricsRecord], training: [Point], validation: [Point]) -> String {
     let all = training + validation
+    let top = Frame.lossTop, bottom = Frame.lossBottom
     guard let yMin = all.map(\.y).min(), let yMax = all.map(\.y).max(),
       let xMin = all.map(\.x).min(), let xMax = all.map(\.x).max()
     else {
       let message = records.isEmpty ? "no steps yet" : "no finite loss values"
-      out += Frame.outline
-      out += "<text x=\"\(Frame.centerX)\" y=\"\(Frame.centerY)\" font-size=\"14\" text-anchor=\"middle\" "
-      out += "fill=\"#888\">\(message)</text>\n</svg>\n"
+      var out = Frame.outline(top: top, bottom: bottom)
+      out += "<text x=\"\(Frame.centerX)\" y=\"\((top + bottom) / 2)\" font-size=\"14\" text-anchor=\"middle\" "
+      out += "fill=\"#888\">\(message)</text>\n"
       return out
     }
 
     let logarithmic = yMin > 0 && yMax / yMin > 20
     let yTicks = logarithmic ? logTicks(yMin, yMax) : linearTicks(yMin, yMax, integers: false)
     let xTicks = linearTicks(xMin, xMax, integers: true)
-    let frame = Frame(x: xTicks.first!...xTicks.last!, y: yTicks.first!...yTicks.last!, logarithmic: logarithmic)
-    out += axes(frame, xTicks: xTicks, yTicks: yTicks)
+    let frame = Frame(
+      x: xTicks.first!...xTicks.last!, y: yTicks.first!...yTicks.last!, logarithmic: logarithmic, top: top, bottom: bottom)
+    var out = axes(
+      frame, xTicks: xTicks, yTicks: yTicks, xTitle: "step", yTitle: logarithmic ? "loss (log scale)" : "loss")
 
     let window = max(1, training.count / 50)
     var legend: [(swatch: String, text: String)] = []
@@ -61,8 +78,35 @@ public enum LossPlot {
       for point in validation { out += circle(point, frame: frame, kind: "validation", fill: Color.validation) }
       legend.append(("<circle cx=\"10\" cy=\"0\" r=\"3\" fill=\"\(Color.validation)\"/>", "validation loss"))
     }
-    out += legendBox(legend)
-    return out + "</svg>\n"
+    out += legendBox(legend, top: top)
+    return out
+  }
+
+  /// The validation errors against the training minutes, below the loss.
+  private static func qualityChart(rand: [Point], pixel: [Point]) -> String {
+    let all = rand + pixel
+    let top = Frame.qualityTop, bottom = Frame.qualityBottom
+    var out = """
+      <text x="\(Frame.width / 2)" y="\(top - 12)" font-size="13" font-weight="bold" \
+      text-anchor="middle">validation error against training time</text>
+
+      """
+    // Errors lie in [0, 1]: the axis starts at 0.
+    let yTicks = linearTicks(0, max(all.map(\.y).max()!, 0.01), integers: false)
+    let xTicks = linearTicks(0, max(all.map(\.x).max()!, 0.1), integers: false)
+    let frame = Frame(
+      x: xTicks.first!...xTicks.last!, y: yTicks.first!...yTicks.last!, logarithmic: false, top: top, bottom: bottom)
+    out += axes(frame, xTicks: xTicks, yTicks: yTicks, xTitle: "training minutes", yTitle: "error")
+    var legend: [(swatch: String, text: String)] = []
+    for (points, kind, color, text) in [
+      (rand, "rand-error", Color.average, "Rand error"), (pixel, "pixel-error", Color.validation, "pixel error"),
+    ] where !points.isEmpty {
+      out += polyline(points, frame: frame, kind: kind, stroke: color, width: 1.5)
+      for point in points { out += circle(point, frame: frame, kind: kind, fill: color) }
+      legend.append(("<circle cx=\"10\" cy=\"0\" r=\"3\" fill=\"\(color)\"/>", text))
+    }
+    out += legendBox(legend, top: top)
+    return out
   }
 
   /// Writes `svg(records, title:)` to `path` atomically.
@@ -134,17 +178,23 @@ public enum LossPlot {
 
   /// The canvas layout and the mapping from data to canvas coordinates.
   private struct Frame {
-    static let width = 640, height = 400
-    /// The plot area.
-    static let left = 72, right = 620, top = 44, bottom = 344
-    static let centerX = (left + right) / 2, centerY = (top + bottom) / 2
-    static let outline = """
+    static let width = 640, lossHeight = 400, qualityHeight = 730
+    /// The plot areas: the loss chart, and the validation chart below it.
+    static let left = 72, right = 620, lossTop = 44, lossBottom = 344, qualityTop = 444, qualityBottom = 674
+    static let centerX = (left + right) / 2
+
+    static func outline(top: Int, bottom: Int) -> String {
+      """
       <rect x="\(left)" y="\(top)" width="\(right - left)" height="\(bottom - top)" fill="none" stroke="#444"/>
 
       """
+    }
+
     var x: ClosedRange<Double>
     var y: ClosedRange<Double>
     var logarithmic: Bool
+    var top: Int
+    var bottom: Int
 
     func px(_ value: Double) -> Double {
       Double(Frame.left) + (value - x.lowerBound) / (x.upperBound - x.lowerBound) * Double(Frame.right - Frame.left)
@@ -155,7 +205,7 @@ public enum LossPlot {
         logarithmic
         ? log10(value / y.lowerBound) / log10(y.upperBound / y.lowerBound)
         : (value - y.lowerBound) / (y.upperBound - y.lowerBound)
-      return Double(Frame.bottom) - t * Double(Frame.bottom - Frame.top)
+      return Double(bottom) - t * Double(bottom - top)
     }
   }
 
@@ -164,7 +214,7 @@ public enum LossPlot {
   }
 
   /// Grid lines, tick labels, the plot's outline and the axis titles.
-  private static func axes(_ frame: Frame, xTicks: [Double], yTicks: [Double]) -> String {
+  private static func axes(_ frame: Frame, xTicks: [Double], yTicks: [Double], xTitle: String, yTitle: String) -> String {
     var out = ""
     for tick in yTicks {
       let y = number(frame.py(tick))
@@ -173,27 +223,27 @@ public enum LossPlot {
     }
     for tick in xTicks {
       let x = number(frame.px(tick))
-      out += "<line x1=\"\(x)\" y1=\"\(Frame.top)\" x2=\"\(x)\" y2=\"\(Frame.bottom)\" stroke=\"\(Color.grid)\"/>\n"
-      out += "<text x=\"\(x)\" y=\"\(Frame.bottom + 16)\" text-anchor=\"middle\">\(label(tick))</text>\n"
+      out += "<line x1=\"\(x)\" y1=\"\(frame.top)\" x2=\"\(x)\" y2=\"\(frame.bottom)\" stroke=\"\(Color.grid)\"/>\n"
+      out += "<text x=\"\(x)\" y=\"\(frame.bottom + 16)\" text-anchor=\"middle\">\(label(tick))</text>\n"
     }
-    out += Frame.outline
+    out += Frame.outline(top: frame.top, bottom: frame.bottom)
     out += """
-      <text x="\(Frame.centerX)" y="\(Frame.height - 12)" font-size="13" text-anchor="middle">step</text>
-      <text transform="translate(18 \(Frame.centerY)) rotate(-90)" font-size="13" \
-      text-anchor="middle">\(frame.logarithmic ? "loss (log scale)" : "loss")</text>
+      <text x="\(Frame.centerX)" y="\(frame.bottom + 44)" font-size="13" text-anchor="middle">\(xTitle)</text>
+      <text transform="translate(18 \((frame.top + frame.bottom) / 2)) rotate(-90)" font-size="13" \
+      text-anchor="middle">\(yTitle)</text>
 
       """
     return out
   }
 
-  /// A legend box in the top right corner of the plot area.
-  private static func legendBox(_ entries: [(swatch: String, text: String)]) -> String {
+  /// A legend box in the top right corner of a plot area.
+  private static func legendBox(_ entries: [(swatch: String, text: String)], top: Int) -> String {
     let x = Frame.right - 150
     var out = "<g class=\"legend\">\n"
-    out += "<rect x=\"\(x)\" y=\"\(Frame.top + 8)\" width=\"140\" height=\"\(8 + 16 * entries.count)\" "
+    out += "<rect x=\"\(x)\" y=\"\(top + 8)\" width=\"140\" height=\"\(8 + 16 * entries.count)\" "
     out += "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
     for (i, entry) in entries.enumerated() {
-      out += "<g transform=\"translate(\(x + 8) \(Frame.top + 20 + 16 * i))\">\(entry.swatch)"
+      out += "<g transform=\"translate(\(x + 8) \(top + 20 + 16 * i))\">\(entry.swatch)"
       out += "<text x=\"28\" y=\"0\" dy=\"0.35em\">\(entry.text)</text></g>\n"
     }
     return out + "</g>\n"

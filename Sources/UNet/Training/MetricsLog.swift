@@ -11,11 +11,19 @@ import Shards
 /// One line of a training run's `metrics.jsonl`: a training step, a
 /// validation pass, or both.
 ///
-/// As JSON the keys are `step`, `loss`, `seconds`, `lr`, `val_loss` and
-/// `val_pixel_error`; nil fields are left out. NaN and infinities, which JSON
-/// numbers cannot hold, are the strings `"NaN"`, `"Infinity"` and
-/// `"-Infinity"` (Foundation's `convertToString` convention; Python reads
-/// them with `float(x)`).
+/// As JSON the keys are `step`, `loss`, `seconds`, `lr`, `elapsed`,
+/// `val_loss`, `val_pixel_error`, `val_pixel_error_threshold`,
+/// `val_rand_error`, `val_rand_error_threshold` and `val_pixel_mismatch`;
+/// nil fields are left out. NaN and infinities, which JSON numbers cannot
+/// hold, are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
+/// (Foundation's `convertToString` convention; Python reads them with
+/// `float(x)`).
+///
+/// Older versions wrote validation lines with `val_loss` and
+/// `val_pixel_error` alone, the latter then the fraction of misclassified
+/// pixels (argmax); ``init(jsonLine:)`` reads such a `val_pixel_error`, one
+/// without `val_rand_error` beside it, as `val_pixel_mismatch`, so that
+/// `val_pixel_error` only ever means the challenge's pixel error.
 public struct MetricsRecord: Sendable, Equatable, Codable {
   /// The training step (iteration) the line belongs to.
   public var step: Int
@@ -25,36 +33,67 @@ public struct MetricsRecord: Sendable, Equatable, Codable {
   public var seconds: Double?
   /// The learning rate of that step (key `lr`).
   public var learningRate: Double?
-  /// The mean loss over the validation set (key `val_loss`); only on
-  /// validation lines.
+  /// Training seconds up to the end of this step, summed over every
+  /// segment of a resumed run: the steps and checkpoint writes, without
+  /// start-up and validation (key `elapsed`).
+  public var elapsed: Double?
+  /// The mean weighted loss over the validation set (key `val_loss`); only
+  /// on validation lines.
   public var validationLoss: Double?
-  /// The fraction of validation pixels classified wrongly (key `val_pixel_error`).
+  /// The validation set's ISBI 2012 pixel error, best over the thresholds
+  /// (key `val_pixel_error`), as `unet eval` reports it.
   public var validationPixelError: Double?
+  /// The threshold of ``validationPixelError`` (key `val_pixel_error_threshold`).
+  public var validationPixelErrorThreshold: Double?
+  /// The validation set's ISBI 2012 Rand error, best over the thresholds
+  /// (key `val_rand_error`), as `unet eval` reports it.
+  public var validationRandError: Double?
+  /// The threshold of ``validationRandError`` (key `val_rand_error_threshold`);
+  /// the run stores the last one for `unet predict`.
+  public var validationRandErrorThreshold: Double?
+  /// The fraction of validation pixels misclassified by argmax (key
+  /// `val_pixel_mismatch`): only in lines of older versions, read from their
+  /// `val_pixel_error`.
+  public var validationPixelMismatch: Double?
 
   public init(
-    step: Int, loss: Double? = nil, seconds: Double? = nil, learningRate: Double? = nil,
-    validationLoss: Double? = nil, validationPixelError: Double? = nil
+    step: Int, loss: Double? = nil, seconds: Double? = nil, learningRate: Double? = nil, elapsed: Double? = nil,
+    validationLoss: Double? = nil, validationPixelError: Double? = nil, validationPixelErrorThreshold: Double? = nil,
+    validationRandError: Double? = nil, validationRandErrorThreshold: Double? = nil,
+    validationPixelMismatch: Double? = nil
   ) {
     self.step = step
     self.loss = loss
     self.seconds = seconds
     self.learningRate = learningRate
+    self.elapsed = elapsed
     self.validationLoss = validationLoss
     self.validationPixelError = validationPixelError
+    self.validationPixelErrorThreshold = validationPixelErrorThreshold
+    self.validationRandError = validationRandError
+    self.validationRandErrorThreshold = validationRandErrorThreshold
+    self.validationPixelMismatch = validationPixelMismatch
   }
 
   enum CodingKeys: String, CodingKey {
-    case step, loss, seconds
+    case step, loss, seconds, elapsed
     case learningRate = "lr"
     case validationLoss = "val_loss"
     case validationPixelError = "val_pixel_error"
+    case validationPixelErrorThreshold = "val_pixel_error_threshold"
+    case validationRandError = "val_rand_error"
+    case validationRandErrorThreshold = "val_rand_error_threshold"
+    case validationPixelMismatch = "val_pixel_mismatch"
   }
 
   /// The optional fields with their keys, in declaration order.
   private static var optionalFields: [(CodingKeys, WritableKeyPath<MetricsRecord, Double?>)] {
     [
-      (.loss, \.loss), (.seconds, \.seconds), (.learningRate, \.learningRate),
+      (.loss, \.loss), (.seconds, \.seconds), (.learningRate, \.learningRate), (.elapsed, \.elapsed),
       (.validationLoss, \.validationLoss), (.validationPixelError, \.validationPixelError),
+      (.validationPixelErrorThreshold, \.validationPixelErrorThreshold), (.validationRandError, \.validationRandError),
+      (.validationRandErrorThreshold, \.validationRandErrorThreshold),
+      (.validationPixelMismatch, \.validationPixelMismatch),
     ]
   }
 
@@ -75,7 +114,9 @@ public struct MetricsRecord: Sendable, Equatable, Codable {
   }
 
   /// Parses one line as written by `jsonLine`; integers are accepted where
-  /// numbers are expected and `null` as a missing field.
+  /// numbers are expected and `null` as a missing field. A `val_pixel_error`
+  /// without `val_rand_error` (a line of an older version) is read as
+  /// `val_pixel_mismatch`.
   /// - Throws: a one-line reason when the line is not a JSON
   ///   object of the known keys with number values and an integer step.
   init(jsonLine bytes: ArraySlice<UInt8>) throws(ReasonError) {
@@ -89,7 +130,7 @@ public struct MetricsRecord: Sendable, Equatable, Codable {
     } catch {
       throw ReasonError("\(error)")
     }
-    guard case .object(let members) = json else { throw ReasonError("not a JSON object") }
+    guard case .object(var members) = json else { throw ReasonError("not a JSON object") }
     if let unknown = members.keys.sorted().first(where: { CodingKeys(rawValue: $0) == nil }) {
       throw ReasonError("unknown key \(quoted(unknown))")
     }
@@ -97,6 +138,13 @@ public struct MetricsRecord: Sendable, Equatable, Codable {
       throw ReasonError("no integer \"step\"")
     }
     self.init(step: step)
+    let legacy = CodingKeys.validationPixelError.rawValue
+    if members[CodingKeys.validationRandError.rawValue] == nil, let old = members.removeValue(forKey: legacy) {
+      guard members[CodingKeys.validationPixelMismatch.rawValue] == nil else {
+        throw ReasonError("both \"\(legacy)\" of an older version and \"val_pixel_mismatch\"")
+      }
+      members[CodingKeys.validationPixelMismatch.rawValue] = old
+    }
     for (key, path) in Self.optionalFields {
       switch members[key.rawValue] {
       case nil, .null?: continue

@@ -1,23 +1,6 @@
 import Foundation
 import Raster
 
-/// An image held out for validation: normalised like the training images,
-/// with its true class per pixel.
-public struct ValidationImage: Sendable {
-  public var name: String
-  /// H×W×C, normalised as the dataset's images were.
-  public var image: Image<Float>
-  /// H×W class indices.
-  public var classes: [Int32]
-
-  public init(name: String, image: Image<Float>, classes: [Int32]) {
-    precondition(classes.count == image.pixelCount, "\(name): \(classes.count) classes for \(image.pixelCount) pixels")
-    self.name = name
-    self.image = image
-    self.classes = classes
-  }
-}
-
 /// Runs the paper's training: tiles from the shards, forward, weighted
 /// cross-entropy, backward, SGD with momentum; logs every step to
 /// metrics.jsonl, plots loss.svg, and writes checkpoints.
@@ -32,8 +15,10 @@ public final class Trainer {
     public var loss: Double
     public var seconds: Double
     public var learningRate: Double
+    /// Training seconds so far (see ``MetricsRecord/elapsed``).
+    public var elapsed: Double
     /// Set on validation steps.
-    public var validation: (loss: Double, pixelError: Double)?
+    public var validation: ValidationResult?
     /// Set when a checkpoint was written after this step.
     public var checkpoint: String?
   }
@@ -57,13 +42,19 @@ public final class Trainer {
   /// Validate every this many steps (0: never).
   public var validateEvery: Int
   public var validation: [ValidationImage] = []
+  /// Training seconds so far, summed over every segment of the run: steps
+  /// and checkpoint writes, without start-up and validation.
+  public private(set) var elapsed: Double
+  /// The threshold of the last validation's best Rand error (2 classes),
+  /// stored in the checkpoints for `unet predict`.
+  public internal(set) var threshold: Double?
 
-  private let backend: any Backend
+  let backend: any Backend
   private let stream: TrainingStream
-  private let network: any CompiledGraph
+  let network: any CompiledGraph
   private let metrics: MetricsLog
   private var records: [MetricsRecord]
-  private var predictor: TiledPredictor?
+  var predictor: TiledPredictor?
   /// The step of the checkpoint in last.ckpt, if this run wrote or read one.
   private var lastCheckpointStep: Int?
 
@@ -82,7 +73,8 @@ public final class Trainer {
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: configuration.architecture.initialParameters(seed: configuration.seed), momentum: nil, step: 0)
+      parameters: configuration.architecture.initialParameters(seed: configuration.seed), momentum: nil, step: 0,
+      elapsed: nil, threshold: nil)
   }
 
   /// Continues the run whose newest checkpoint is `checkpoint`.
@@ -105,15 +97,17 @@ public final class Trainer {
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: checkpoint.parameters, momentum: momentum, step: checkpoint.step)
+      parameters: checkpoint.parameters, momentum: momentum, step: checkpoint.step, elapsed: checkpoint.elapsed,
+      threshold: checkpoint.threshold)
   }
 
   /// Compiles the network, loads its state and opens the folder's log
-  /// (cut back to `step` when resuming).
+  /// (cut back to `step` when resuming). A checkpoint of an older version
+  /// has no elapsed time: the step times of the log stand in for it.
   private init(
     configuration: TrainingConfiguration, stream: TrainingStream, directory: String, backend: any Backend,
     checkpointEvery: Int, keepCheckpoints: Int, validateEvery: Int,
-    parameters: [[Float]], momentum: [[Float]]?, step: Int
+    parameters: [[Float]], momentum: [[Float]]?, step: Int, elapsed: Double?, threshold: Double?
   ) throws {
     self.configuration = configuration
     self.stream = stream
@@ -133,8 +127,14 @@ public final class Trainer {
     AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
     let log = directory + "/metrics.jsonl"
     metrics = try MetricsLog(path: log, truncatingAfter: resuming ? step : nil)
-    records = resuming ? ((try? MetricsLog.read(from: log)) ?? []) : []
+    records = resuming ? try MetricsLog.read(from: log) : []
+    self.elapsed = elapsed ?? records.compactMap(\.seconds).reduce(0, +)
+    self.threshold = configuration.architecture.classes == 2 ? threshold : nil
   }
+
+  /// The primitives of a training step and the implementation the backend
+  /// chose for each.
+  public var kernels: [Kernel] { network.kernels }
 
   /// Files of a training folder: last.ckpt, step-NNNNNN.ckpt, metrics.jsonl, loss.svg.
   static func isRunFile(_ name: String) -> Bool {
@@ -149,9 +149,12 @@ public final class Trainer {
 
   /// The current weights and optimiser state as a checkpoint.
   public var checkpoint: Checkpoint {
-    Checkpoint(
+    var checkpoint = Checkpoint(
       configuration: configuration, step: step, parameters: network.parameters(), momentum: network.momentum(),
       stream: Checkpoint.json(stream.state))
+    checkpoint.elapsed = elapsed
+    checkpoint.threshold = threshold
+    return checkpoint
   }
 
   /// Trains until `configuration.steps` or until `shouldStop` says so
@@ -183,14 +186,22 @@ public final class Trainer {
       network.sgdStep(learningRate: Float(rate), momentum: Float(configuration.momentum))
       step = next
       let seconds = Date().timeIntervalSince(started)
-      let record = MetricsRecord(step: step, loss: loss, seconds: seconds, learningRate: rate)
+      elapsed += seconds
+      let record = MetricsRecord(step: step, loss: loss, seconds: seconds, learningRate: rate, elapsed: elapsed)
       try metrics.append(record)
       records.append(record)
 
-      var stepReport = StepReport(step: step, steps: configuration.steps, loss: loss, seconds: seconds, learningRate: rate)
+      var stepReport = StepReport(
+        step: step, steps: configuration.steps, loss: loss, seconds: seconds, learningRate: rate, elapsed: elapsed)
       if validateEvery > 0, !validation.isEmpty, step % validateEvery == 0 || step == configuration.steps {
         let result = try validate()
-        let line = MetricsRecord(step: step, validationLoss: result.loss, validationPixelError: result.pixelError)
+        if configuration.architecture.classes == 2 { threshold = result.scores.randError.threshold }
+        let line = MetricsRecord(
+          step: step, elapsed: elapsed, validationLoss: result.loss,
+          validationPixelError: result.scores.pixelError.value,
+          validationPixelErrorThreshold: result.scores.pixelError.threshold,
+          validationRandError: result.scores.randError.value,
+          validationRandErrorThreshold: result.scores.randError.threshold)
         try metrics.append(line)
         records.append(line)
         stepReport.validation = result
@@ -209,38 +220,12 @@ public final class Trainer {
     return rng.next()
   }
 
-  /// Mean cross-entropy (unweighted) and pixel error over the validation images.
-  public func validate() throws -> (loss: Double, pixelError: Double) {
-    let parameters = network.parameters()
-    if let predictor {
-      predictor.setParameters(parameters)
-    } else {
-      predictor = try TiledPredictor(
-        architecture: configuration.architecture, parameters: parameters, tile: configuration.tile, backend: backend)
-    }
-    var loss = 0.0
-    var wrong = 0
-    var pixels = 0
-    let k = configuration.architecture.classes
-    for item in validation {
-      let probabilities = predictor!.probabilities(item.image)
-      let plane = item.image.pixelCount
-      for p in 0..<plane {
-        let truth = Int(item.classes[p])
-        loss -= log(max(Double(probabilities[truth * plane + p]), 1e-30))
-        var best = 0
-        for j in 1..<k where probabilities[j * plane + p] > probabilities[best * plane + p] { best = j }
-        if best != truth { wrong += 1 }
-      }
-      pixels += plane
-    }
-    return (loss / Double(max(1, pixels)), Double(wrong) / Double(max(1, pixels)))
-  }
-
   /// Writes last.ckpt (keeping the previous one as step-NNNNNN.ckpt), prunes
   /// old ones, and redraws loss.svg. Returns the checkpoint path.
   @discardableResult
   public func writeCheckpoint() throws -> String {
+    let started = Date()
+    defer { elapsed += Date().timeIntervalSince(started) }
     let last = directory + "/" + Checkpoint.lastName
     let fm = FileManager.default
     // The previous newest becomes step-NNNNNN.ckpt (a hard link: at every

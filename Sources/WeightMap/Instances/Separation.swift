@@ -48,23 +48,36 @@ public enum Separation {
       [(1, 0, 0), (-1, 1, 0), (0, 1, 0), (1, 1, 0)]
       + (depth > 1 ? (-1...1).flatMap { dy in (-1...1).map { dx in (dx, dy, 1) } } : [])
     let slice = width * height
+    let deltas = forward.map { $0.dz * slice + $0.dy * width + $0.dx }
     labels.withUnsafeBufferPointer { src in
       out.withUnsafeMutableBufferPointer { dst in
-        for z in 0..<depth {
-          for y in 0..<height {
-            let row = z * slice + y * width
-            for x in 0..<width {
-              let i = row + x
-              let l = src[i]
-              if l == 0 { continue }
-              for o in forward {
-                let (nx, ny, nz) = (x + o.dx, y + o.dy, z + o.dz)
-                guard nx >= 0, nx < width, ny >= 0, ny < height, nz < depth else { continue }
-                let j = i + o.dz * slice + o.dy * width + o.dx
-                let m = src[j]
-                if m != l && m != 0 {
-                  dst[i] = 0
-                  dst[j] = 0
+        forward.withUnsafeBufferPointer { forward in
+          deltas.withUnsafeBufferPointer { deltas in
+            for z in 0..<depth {
+              for y in 0..<height {
+                let row = z * slice + y * width
+                // Away from the side columns, the last row and (in a
+                // volume) the first row and last slice, every forward
+                // neighbour exists.
+                let inner = y + 1 < height && (depth == 1 || (y > 0 && z + 1 < depth))
+                for x in 0..<width {
+                  let i = row + x
+                  let l = src[i]
+                  if l == 0 { continue }
+                  let all = inner && x > 0 && x + 1 < width
+                  for k in 0..<forward.count {
+                    if !all {
+                      let o = forward[k]
+                      let (nx, ny, nz) = (x + o.dx, y + o.dy, z + o.dz)
+                      guard nx >= 0, nx < width, ny >= 0, ny < height, nz < depth else { continue }
+                    }
+                    let j = i + deltas[k]
+                    let m = src[j]
+                    if m != l && m != 0 {
+                      dst[i] = 0
+                      dst[j] = 0
+                    }
+                  }
                 }
               }
             }

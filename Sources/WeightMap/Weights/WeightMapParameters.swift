@@ -130,10 +130,13 @@ public struct WeightMapParameters: Sendable, Equatable, Hashable {
 /// "dataset"}`, `{"balanced": "image"}`, `"none"` or `[w_background,
 /// w_foreground]`), `borderOn`, `separation`, `connectivity`, and
 /// `labelInterpretation` only when it is not `automatic`. Decoding checks
-/// the values as the initializer does; a missing key takes its default.
+/// the values as the initializer does; a missing key takes its default, and
+/// `sigma` (a volume dataset's σ in its spacing unit) stands for `sigmaPixels`.
 extension WeightMapParameters: Codable {
   private enum CodingKeys: String, CodingKey {
     case w0, sigmaPixels, classWeights, borderOn, separation, labelInterpretation, connectivity
+    /// σ as a 3-D dataset's manifest names it, in the spacing's unit.
+    case sigma
   }
 
   private enum BalancedKey: String, CodingKey { case balanced }
@@ -155,7 +158,8 @@ extension WeightMapParameters: Codable {
     do {
       try self.init(
         w0: c.decodeIfPresent(Double.self, forKey: .w0) ?? d.w0,
-        sigmaPixels: c.decodeIfPresent(Double.self, forKey: .sigmaPixels) ?? d.sigmaPixels,
+        sigmaPixels: c.decodeIfPresent(Double.self, forKey: .sigmaPixels)
+          ?? c.decodeIfPresent(Double.self, forKey: .sigma) ?? d.sigmaPixels,
         classWeights: weighting,
         borderOn: c.decodeIfPresent(BorderRegion.self, forKey: .borderOn) ?? d.borderOn,
         separation: c.decodeIfPresent(Bool.self, forKey: .separation) ?? d.separation,

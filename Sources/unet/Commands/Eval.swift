@@ -8,21 +8,22 @@ import WeightMap
 /// ground truth.
 struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Score predictions against ground truth: pixel error, adapted Rand error, IoU.",
+    abstract: "Score predictions against ground truth: ISBI 2012 pixel and Rand error, pixel mismatch, IoU.",
     discussion: """
       Predictions pair with truth files by NAME, the file name up to its first
       dot: a.prob.tiff, a.mask.png and a.instances.png all pair with a.png or
       a.tif. When a NAME has several predictions, NAME.prob.* is taken, else
-      NAME.instances.*, else NAME.mask.*. Two single files pair whatever their
-      names. A prediction or truth file without a partner is an error.
+      NAME.instances.*, else NAME.mask.*; a NAME.instances.* beside a
+      NAME.prob.* is scored too, on its own (post-processed instances beside
+      the raw, threshold-swept probabilities). Two single files pair whatever
+      their names. A prediction or truth file without a partner is an error.
 
       A float prediction (TIFF or NPY) is a probability map with values in
       [0, 1]: one page is the foreground probability; several pages are class
       probabilities, and the foreground probability is 1 − page 0. It is
       thresholded at t = (i + 0.5)/N, i = 0 … N − 1 (N = --thresholds):
       foreground p > t, instances its 4-connected components. Each metric
-      reports its best value and the threshold that gave it; overall is the
-      best over thresholds of the mean over images.
+      reports its best value and the threshold that gave it.
 
       An integer image (prediction or truth) holding two or more distinct
       non-zero values is instance ids; otherwise it is a mask, foreground its
@@ -31,10 +32,15 @@ struct Eval: ParsableCommand {
       the foreground is the cells. Masks and instance predictions are scored
       once, without threshold.
 
-      Pixel error: fraction of pixels whose foreground differs. Rand error:
-      the adapted Rand error (1 − F-score of the Rand index over the truth's
-      foreground; predicted background pixels there are singletons). IoU:
-      foreground intersection over union.
+      As the ISBI 2012 challenge defined them: pixel error = 1 − the F-score
+      of foreground pixel classification; Rand error = 1 − the F-score of the
+      Rand index over the truth's foreground (predicted background pixels
+      there are singletons). Pixel mismatch: the fraction of pixels whose
+      foreground differs. IoU: foreground intersection over union. Overall,
+      as the challenge's code scores a stack: at each threshold the counts
+      (true and false positives, false negatives, pixel pairs) of all images
+      are summed, the scores are computed from the sums, and the best over
+      the thresholds is reported.
       """)
 
   @Option(help: ArgumentHelp("Predictions: a file, a folder or a quoted glob pattern.", valueName: "path"))
@@ -68,15 +74,21 @@ struct Eval: ParsableCommand {
     let pairs = try Self.pair(predictions: pred, truth: truth)
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
-    let sweeps = Slots<ThresholdSweep?>(count: pairs.count, initial: nil)
+    let sweeps = Slots<Scored?>(count: pairs.count, initial: nil)
     let progress = Progress(total: pairs.count, label: "eval")
     try parallelFor(pairs.count, jobs: availableCores) { i in
       sweeps[i] = try Self.score(pairs[i], thresholds: cuts, limits: limits)
       progress.advance()
     }
     let perImage = sweeps.values.map { $0! }
-    let rows = zip(pairs, perImage).map { Row(name: $0.name, best: $1.best) }
-    let overall = Row(name: nil, best: ThresholdSweep.overall(perImage))
+    let rows = zip(pairs, perImage).map {
+      Row(name: $0.name, best: $1.prediction.best, instances: $1.instances.map { $0.counts[0].scores })
+    }
+    let withInstances = perImage.compactMap(\.instances)
+    let overall = Row(
+      name: nil, best: ThresholdSweep.overall(perImage.map(\.prediction)),
+      instances: withInstances.isEmpty ? nil : withInstances.reduce(SegmentationCounts.zero) { $0 + $1.counts[0] }.scores,
+      instanceImages: withInstances.isEmpty ? nil : withInstances.count)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -92,6 +104,8 @@ struct Eval: ParsableCommand {
     var name: String
     var prediction: String
     var truth: String
+    /// NAME.instances.* beside a probability map, scored on its own.
+    var instances: String? = nil
   }
 
   /// A file's NAME for pairing: its file name up to the first dot.
@@ -124,8 +138,15 @@ struct Eval: ParsableCommand {
       truthByName[name] = file
     }
     var predByName: [String: String] = [:]
+    var instancesByName: [String: String] = [:]
     for file in predFiles {
       let name = pairingName(file)
+      if preference(file) == 1 {
+        if let other = instancesByName[name] {
+          throw RasterError(.unsupported, path: file, "has the same name '\(name)' as \(other); which is the prediction?")
+        }
+        instancesByName[name] = file
+      }
       guard let other = predByName[name] else {
         predByName[name] = file
         continue
@@ -144,7 +165,10 @@ struct Eval: ParsableCommand {
     }
     return truthFiles.map { file in
       let name = pairingName(file)
-      return Pair(name: name, prediction: predByName[name]!, truth: file)
+      let prediction = predByName[name]!
+      return Pair(
+        name: name, prediction: prediction, truth: file,
+        instances: preference(prediction) == 0 ? instancesByName[name] : nil)
     }
   }
 
@@ -171,23 +195,33 @@ struct Eval: ParsableCommand {
     }
   }
 
-  static func score(_ pair: Pair, thresholds: [Double], limits: ReadLimits) throws -> ThresholdSweep {
-    let truth = instances(
-      try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
+  /// The scores of one pair: its prediction, and the instance image beside
+  /// a probability map.
+  struct Scored: Sendable {
+    var prediction: ThresholdSweep
+    var instances: ThresholdSweep?
+  }
+
+  static func score(_ pair: Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
+    let truth = SegmentationMetrics.instances(
+      of: try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
         .labels(path: pair.truth))
-    let prediction = try readPrediction(pair.prediction, limits: limits)
-    let size = prediction.size
-    guard size.width == truth.width && size.height == truth.height else {
-      throw RasterError(
-        .unsupported, path: pair.prediction,
-        "is \(size.width)x\(size.height) but its truth \(pair.truth) is \(truth.width)x\(truth.height)")
+    func sweep(_ path: String) throws -> ThresholdSweep {
+      let prediction = try readPrediction(path, limits: limits)
+      let size = prediction.size
+      guard size.width == truth.width && size.height == truth.height else {
+        throw RasterError(
+          .unsupported, path: path,
+          "is \(size.width)x\(size.height) but its truth \(pair.truth) is \(truth.width)x\(truth.height)")
+      }
+      switch prediction {
+      case .probabilities(let p):
+        return ThresholdSweep(probabilities: p, truthInstances: truth, thresholds: thresholds)
+      case .instances(let i):
+        return ThresholdSweep(predictedInstances: i, truthInstances: truth)
+      }
     }
-    switch prediction {
-    case .probabilities(let p):
-      return ThresholdSweep(probabilities: p, truthInstances: truth, thresholds: thresholds)
-    case .instances(let i):
-      return ThresholdSweep(predictedInstances: i, truthInstances: truth)
-    }
+    return Scored(prediction: try sweep(pair.prediction), instances: try pair.instances.map(sweep))
   }
 
   static func readPrediction(_ path: String, limits: ReadLimits) throws -> Prediction {
@@ -200,7 +234,7 @@ struct Eval: ParsableCommand {
       guard pages.count == 1 else {
         throw RasterError(.unsupported, path: path, "integer prediction has \(pages.count) pages, expected 1")
       }
-      return .instances(instances(try first.labels(path: path)))
+      return .instances(SegmentationMetrics.instances(of: try first.labels(path: path)))
     }
     for (i, v) in page.samples.enumerated() where !(v >= 0 && v <= 1) {
       let place = "x \(i % page.width), y \(i / page.width)"
@@ -212,44 +246,49 @@ struct Eval: ParsableCommand {
     return .probabilities(pages.count == 1 ? page : Image(width: page.width, height: page.height, samples: page.samples.map { 1 - $0 }))
   }
 
-  /// Instance ids when the image holds two or more distinct non-zero
-  /// values, else the 4-connected components of its non-zero pixels.
-  static func instances(_ labels: LabelImage) -> LabelImage {
-    var first: UInt32 = 0
-    for v in labels.samples where v != 0 {
-      if first == 0 {
-        first = v
-      } else if v != first {
-        return labels
-      }
-    }
-    return ConnectedComponents.label(labels, connectivity: .four)
-  }
-
   // MARK: Output
 
-  /// One image's best scores, or the overall ones (no name).
+  /// One image's best scores, or the overall ones (no name), and the
+  /// scores of its instance image beside a probability map.
   struct Row: Encodable {
     var name: String?
     var best: BestScores
+    var instances: SegmentationScores?
+    /// Overall: the number of images with an instance image.
+    var instanceImages: Int? = nil
 
     enum CodingKeys: String, CodingKey {
       case name
-      case pixelError = "pixel_error", randError = "rand_error", iou
-      case pixelErrorThreshold = "pixel_error_threshold", randErrorThreshold = "rand_error_threshold"
-      case iouThreshold = "iou_threshold"
+      case pixelError = "pixel_error", pixelMismatch = "pixel_mismatch", randError = "rand_error", iou
+      case pixelErrorThreshold = "pixel_error_threshold", pixelMismatchThreshold = "pixel_mismatch_threshold"
+      case randErrorThreshold = "rand_error_threshold", iouThreshold = "iou_threshold"
+      case instances
+    }
+
+    enum InstanceKeys: String, CodingKey {
+      case pixelError = "pixel_error", pixelMismatch = "pixel_mismatch", randError = "rand_error", iou, images
     }
 
     func encode(to encoder: any Encoder) throws {
       var c = encoder.container(keyedBy: CodingKeys.self)
       if let name { try c.encode(name, forKey: .name) }
       try c.encode(best.pixelError.value, forKey: .pixelError)
+      try c.encode(best.pixelMismatch.value, forKey: .pixelMismatch)
       try c.encode(best.randError.value, forKey: .randError)
       try c.encode(best.iou.value, forKey: .iou)
       // Written as null when there is no threshold.
       try c.encode(best.pixelError.threshold, forKey: .pixelErrorThreshold)
+      try c.encode(best.pixelMismatch.threshold, forKey: .pixelMismatchThreshold)
       try c.encode(best.randError.threshold, forKey: .randErrorThreshold)
       try c.encode(best.iou.threshold, forKey: .iouThreshold)
+      if let instances {
+        var i = c.nestedContainer(keyedBy: InstanceKeys.self, forKey: .instances)
+        try i.encode(instances.pixelError, forKey: .pixelError)
+        try i.encode(instances.pixelMismatch, forKey: .pixelMismatch)
+        try i.encode(instances.randError, forKey: .randError)
+        try i.encode(instances.iou, forKey: .iou)
+        if let instanceImages { try i.encode(instanceImages, forKey: .images) }
+      }
     }
   }
 
@@ -260,19 +299,25 @@ struct Eval: ParsableCommand {
 
   private func printTable(_ rows: [Row], overall: Row) {
     let nameWidth = max(7, rows.map(\.name!.count).max() ?? 0)
+    func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
     func cell(_ b: BestScores.Best) -> String {
-      let text = String(format: "%.4f", b.value) + (b.threshold.map { String(format: " @ %.4g", $0) } ?? "")
-      return text.padding(toLength: 18, withPad: " ", startingAt: 0)
+      pad(String(format: "%.4f", b.value) + (b.threshold.map { String(format: " @ %.4g", $0) } ?? ""), 18)
     }
-    func line(_ name: String, _ b: BestScores) -> String {
-      name.padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0) + cell(b.pixelError) + cell(b.randError)
-        + String(format: "%.4f", b.iou.value) + (b.iou.threshold.map { String(format: " @ %.4g", $0) } ?? "")
+    let header =
+      pad("image", nameWidth + 2) + pad("pixel error", 18) + pad("Rand error", 18) + pad("pixel mismatch", 18) + "IoU"
+    print(header)
+    for row in rows + [overall] {
+      let b = row.best
+      let line = pad(row.name ?? "overall", nameWidth + 2) + cell(b.pixelError) + cell(b.randError) + cell(b.pixelMismatch) + cell(b.iou)
+      print(line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
     }
-    print(
-      "image".padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0)
-        + "pixel error".padding(toLength: 18, withPad: " ", startingAt: 0)
-        + "Rand error".padding(toLength: 18, withPad: " ", startingAt: 0) + "IoU")
-    for row in rows { print(line(row.name!, row.best)) }
-    print(line("overall", overall.best))
+    guard overall.instances != nil else { return }
+    print("\ninstances (NAME.instances.*, no threshold)")
+    print(header)
+    for row in rows + [overall] {
+      guard let s = row.instances else { continue }
+      let values = [s.pixelError, s.randError, s.pixelMismatch].map { pad(String(format: "%.4f", $0), 18) }.joined()
+      print(pad(row.name ?? "overall", nameWidth + 2) + values + String(format: "%.4f", s.iou))
+    }
   }
 }

@@ -15,8 +15,24 @@ struct Predict: ParsableCommand {
       does not depend on --tile. For each input NAME.ext, OUT gets
       NAME.prob.tiff (float32 foreground probability; one page per class when
       there are more than 2 classes), NAME.mask.png (8-bit class per pixel)
-      and NAME.instances.png (16-bit 4-connected components of the
-      foreground, 0 = background).
+      and NAME.instances.png (16-bit instances of the foreground, 0 =
+      background).
+
+      With 2 classes the foreground is p > T: T is --threshold, else the
+      threshold of the best Rand error of the run's last validation (stored
+      in the checkpoint), else the foreground is the larger probability
+      (argmax). With more classes the mask is the argmax class and the
+      foreground its non-zero classes.
+
+      Instances: components are the 4-connected components of the
+      foreground; watershed floods the foreground from seeds, splitting cells
+      that touch or are joined by a weak border. --seeds probability (the
+      default) takes the maxima of the foreground probability (cells parted
+      by faint borders: EM membranes, and touching nuclei too); --seeds
+      distance the maxima of the distance to the background (round cells
+      such as nuclei; it splits irregular EM cells). A maximum becomes a seed
+      when it rises more than --seed-height (default 0.1 of probability, 2
+      pixels of distance) above the pass to a higher one.
       """)
 
   @Option(help: "A checkpoint file or a training output folder (its last.ckpt).")
@@ -37,10 +53,46 @@ struct Predict: ParsableCommand {
   @Option(help: "Images predicted at once, each on cores/jobs threads.")
   var jobs: Int = 1
 
+  @Option(help: ArgumentHelp("Foreground threshold in (0, 1) for 2-class models (default: the run's, else argmax).", valueName: "t"))
+  var threshold: Double?
+
+  @Option(help: "Instances of the foreground: components or watershed.")
+  var instances: InstanceMethodArgument = .components
+
+  @Option(help: "Watershed seeds: probability (maxima of the foreground probability) or distance (to the background).")
+  var seeds: InstanceExtraction.Seeds = .probability
+
+  @Option(help: ArgumentHelp("Least rise of a seed's maximum above its pass (default 2 for distance, 0.1 for probability).", valueName: "h"))
+  var seedHeight: Double?
+
   @OptionGroup var limits: LimitOptions
 
   func validate() throws {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+  }
+
+  /// Checked when the command runs rather than in validate(), so that the
+  /// error is one line.
+  private func checkOptions() throws {
+    if let threshold, !(threshold > 0 && threshold < 1) {
+      throw ValidationError("--threshold \(threshold): must be between 0 and 1")
+    }
+    if let seedHeight, !(seedHeight >= 0 && seedHeight.isFinite) {
+      throw ValidationError("--seed-height \(seedHeight): must be 0 or more")
+    }
+    if instances == .components, seedHeight != nil {
+      throw ValidationError("--seed-height applies to --instances watershed")
+    }
+  }
+
+  /// The instance method the options ask for.
+  var extraction: InstanceExtraction {
+    switch instances {
+    case .components: InstanceExtraction(.components)
+    case .watershed:
+      InstanceExtraction(
+        .watershed(seeds: seeds, seedHeight: seedHeight ?? InstanceExtraction.defaultSeedHeight(seeds)))
+    }
   }
 
   func run() throws {
@@ -53,8 +105,13 @@ struct Predict: ParsableCommand {
   }
 
   private func predict() throws {
+    try checkOptions()
     let checkpoint = try Checkpoint.read(from: try Checkpoint.resolve(model))
     let architecture = checkpoint.configuration.architecture
+    if threshold != nil && architecture.classes != 2 {
+      throw ValidationError("--threshold applies to 2-class models; this one has \(architecture.classes) classes (argmax)")
+    }
+    let cut = architecture.classes == 2 ? threshold ?? checkpoint.threshold : nil
     let tileSize = tile ?? checkpoint.configuration.tile
     _ = try architecture.validateTile(tileSize)
     let normalization = try checkpoint.configuration.normalization.map {
@@ -88,20 +145,31 @@ struct Predict: ParsableCommand {
       predictors[job] = predictor
       while let i = next.take(below: files.count) {
         try write(
-          predictor: predictor, image: normalization.apply(to: images[i]), name: imageName(files[i]), source: files[i])
+          predictor: predictor, image: normalization.apply(to: images[i]), name: imageName(files[i]), source: files[i],
+          threshold: cut)
         progress.advance()
       }
     }
-    print("predict: \(files.count) image\(files.count == 1 ? "" : "s") -> \(out) (tile \(tileSize)\(tta ? ", 8-fold averaging" : ""))")
+    let foreground =
+      cut.map { String(format: "p > %g", $0) + (threshold == nil ? " (the run's validation threshold)" : "") } ?? "argmax"
+    print(
+      "predict: \(files.count) image\(files.count == 1 ? "" : "s") -> \(out) (tile \(tileSize)\(tta ? ", 8-fold averaging" : ""); "
+        + "foreground \(foreground); \(instances.rawValue))")
   }
 
-  private func write(predictor: TiledPredictor, image: Image<Float>, name: String, source: String) throws {
+  /// - Parameter threshold: for 2 classes, the foreground is p > threshold;
+  ///   nil: the class of the largest probability.
+  private func write(predictor: TiledPredictor, image: Image<Float>, name: String, source: String, threshold: Double?) throws {
     let k = predictor.architecture.classes
     let (w, h) = (image.width, image.height)
     let plane = w * h
     let probabilities = tta ? predictor.averagedProbabilities(image) : predictor.probabilities(image)
     var classes = [UInt8](repeating: 0, count: plane)
     for p in 0..<plane {
+      if let threshold {
+        classes[p] = Double(probabilities[plane + p]) > threshold ? 1 : 0
+        continue
+      }
       var best = 0
       for j in 1..<k where probabilities[j * plane + p] > probabilities[best * plane + p] { best = j }
       classes[p] = UInt8(best)
@@ -111,11 +179,12 @@ struct Predict: ParsableCommand {
       ? [Image(width: w, height: h, samples: Array(probabilities[plane..<2 * plane]))]
       : (0..<k).map { Image(width: w, height: h, samples: Array(probabilities[$0 * plane..<($0 + 1) * plane])) }
     let mask = Image(width: w, height: h, samples: classes)
-    let foreground = Image(width: w, height: h, samples: classes.map { $0 > 0 ? UInt8(1) : 0 })
-    let components = ConnectedComponents.label(foreground, connectivity: .four)
+    // The foreground probability: class 1, or 1 − class 0 (as unet eval reads it).
+    let foregroundProbability = k == 2 ? pages[0] : Image(width: w, height: h, samples: pages[0].samples.map { 1 - $0 })
+    let components = extraction.instances(of: foregroundProbability, foreground: classes.map { $0 > 0 })
     let count = components.samples.max() ?? 0
     guard count <= UInt32(UInt16.max) else {
-      throw RasterError(.unsupported, path: source, "has \(count) foreground components, more than a 16-bit PNG holds")
+      throw RasterError(.unsupported, path: source, "has \(count) instances, more than a 16-bit PNG holds")
     }
     let instances = Image(width: w, height: h, samples: components.samples.map { UInt16($0) })
     try ImageFile.writePages(pages.map(AnyImage.init), to: out + "/" + name + ".prob.tiff")
@@ -123,3 +192,10 @@ struct Predict: ParsableCommand {
     try ImageFile.write(AnyImage(instances), to: out + "/" + name + ".instances.png")
   }
 }
+
+/// `--instances`: how the foreground becomes instances.
+enum InstanceMethodArgument: String, ExpressibleByArgument, CaseIterable {
+  case components, watershed
+}
+
+extension InstanceExtraction.Seeds: ExpressibleByArgument {}

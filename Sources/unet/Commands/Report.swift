@@ -13,7 +13,8 @@ struct Report: ParsableCommand {
     discussion: """
       Reads the scores of `unet eval --json` (--eval), the images, their true
       labels and the predictions of `unet predict` (paired by name), and
-      optionally a training folder (--run: configuration, steps, loss.svg)
+      optionally a training folder (--run: configuration, steps, the loss and
+      validation errors of its metrics.jsonl against steps and minutes)
       and a weight-map folder of `unet weights --preview` (--weights). Each
       image gets OUT/NAME.panels.png: input | true instances | foreground
       probability | predicted instances.
@@ -64,36 +65,63 @@ struct Report: ParsableCommand {
     guard case .array(let rows)? = scores["images"], let overall = scores["overall"] else {
       throw RasterError(.unsupported, path: eval, "is not the output of unet eval --json")
     }
+    guard overall["pixel_mismatch"] != nil else {
+      throw RasterError(
+        .unsupported, path: eval,
+        "was written by an older unet eval, whose pixel_error was the misclassified fraction; score again with unet eval --json")
+    }
+    // Everything is read before anything is written.
+    let training = try runFolder.map { run in
+      (checkpoint: try Checkpoint.read(from: try Checkpoint.resolve(run)), records: try MetricsLog.read(from: run + "/metrics.jsonl"))
+    }
     try makeDirectory(out)
     var md = "# \(title)\n\n"
 
     md += "## Scores\n\n"
-    md += "Best over thresholds (the threshold in parentheses); lower errors and higher IoU are better.\n\n"
-    md += "| image | pixel error | Rand error | IoU |\n|---|---|---|---|\n"
-    func cell(_ row: JSONValue, _ key: String) -> String {
-      guard let value = number(row[key]) else { return "—" }
-      let threshold = number(row[key + "_threshold"]).map { String(format: " (%.2f)", $0) } ?? ""
+    md += "The ISBI 2012 challenge's pixel error and Rand error (1 − the best F-score of foreground pixels, "
+    md += "respectively of the foreground-restricted Rand index), the fraction of misclassified pixels and the "
+    md += "foreground IoU; best over thresholds (the threshold in parentheses), overall from the counts of all images "
+    md += "summed. Lower errors and higher IoU are better.\n\n"
+    md += "| image | pixel error | Rand error | pixel mismatch | IoU |\n|---|---|---|---|---|\n"
+    func cell(_ row: JSONValue?, _ key: String) -> String {
+      guard let value = number(row?[key]) else { return "—" }
+      let threshold = number(row?[key + "_threshold"]).map { String(format: " (%.2f)", $0) } ?? ""
       return String(format: "%.4f", value) + threshold
     }
+    func name(_ row: JSONValue) -> String {
+      row["name"].flatMap { if case .string(let s) = $0 { return s } else { return nil } } ?? "**overall**"
+    }
+    let metrics = ["pixel_error", "rand_error", "pixel_mismatch", "iou"]
     for row in rows + [overall] {
-      let name = row["name"].flatMap { if case .string(let s) = $0 { return s } else { return nil } } ?? "**overall**"
-      md += "| \(name) | \(cell(row, "pixel_error")) | \(cell(row, "rand_error")) | \(cell(row, "iou")) |\n"
+      md += "| \(name(row)) | " + metrics.map { cell(row, $0) }.joined(separator: " | ") + " |\n"
+    }
+    if overall["instances"] != nil {
+      md += "\nThe instance images (NAME.instances.png, post-processed, scored once without threshold):\n\n"
+      md += "| image | pixel error | Rand error | pixel mismatch | IoU |\n|---|---|---|---|---|\n"
+      for row in rows + [overall] where row["instances"] != nil {
+        md += "| \(name(row)) | " + metrics.map { cell(row["instances"], $0) }.joined(separator: " | ") + " |\n"
+      }
     }
 
-    if let run = runFolder {
-      let checkpoint = try Checkpoint.read(from: try Checkpoint.resolve(run))
+    if let (checkpoint, records) = training {
       let c = checkpoint.configuration
       let a = c.architecture
       md += "\n## Training\n\n"
       md += "U-Net with \(a.baseChannels) base channels, depth \(a.depth), \(a.classes) classes, tile \(c.tile) → \(c.tile - 2 * a.margin); "
       md += "\(checkpoint.step) steps of batch \(c.batch), SGD learning rate \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), momentum \(c.momentum), seed \(c.seed).\n\n"
-      let records = (try? MetricsLog.read(from: run + "/metrics.jsonl")) ?? []
-      let seconds = records.compactMap(\.seconds).reduce(0, +)
-      if seconds > 0 { md += String(format: "Training time: %.0f s (mean %.3f s per step).\n\n", seconds, seconds / Double(max(1, checkpoint.step))) }
-      if FileManager.default.fileExists(atPath: run + "/loss.svg") {
-        try copy(run + "/loss.svg", to: out + "/loss.svg")
-        md += "![training loss](loss.svg)\n"
+      let seconds = checkpoint.elapsed ?? records.compactMap(\.seconds).reduce(0, +)
+      if seconds > 0 {
+        md += String(format: "Training time: %.0f s (mean %.3f s per step).\n\n", seconds, seconds / Double(max(1, checkpoint.step)))
       }
+      if let v = records.last(where: { $0.validationRandError != nil }), let rand = v.validationRandError {
+        md += "Last validation, after step \(v.step)"
+        md += v.elapsed.map { String(format: " (%.1f training minutes)", $0 / 60) } ?? ""
+        md += String(format: ": Rand error %.4f", rand) + (v.validationRandErrorThreshold.map { String(format: " (%.2f)", $0) } ?? "")
+        md += v.validationPixelError.map { String(format: ", pixel error %.4f", $0) } ?? ""
+        md += (v.validationPixelErrorThreshold.map { String(format: " (%.2f)", $0) } ?? "") + ".\n\n"
+      }
+      try AtomicFile.write(Array(LossPlot.svg(records, title: "U-Net training").utf8), to: out + "/loss.svg")
+      md += "![training loss and validation errors](loss.svg)\n"
     }
 
     if let weights, let preview = try expandInputs([weights]).first(where: { $0.hasSuffix(".preview.png") }) {

@@ -18,8 +18,17 @@ struct Train: ParsableCommand {
       weight-map-weighted softmax cross-entropy, backward, and SGD with
       momentum. Every shard is checked against manifest.json before use.
 
-      OUT gets metrics.jsonl (one JSON line per step), loss.svg, last.ckpt
-      (the newest checkpoint) and the previous few as step-NNNNNN.ckpt.
+      OUT gets metrics.jsonl (one JSON line per step and per validation, each
+      with the training seconds so far), loss.svg, last.ckpt (the newest
+      checkpoint) and the previous few as step-NNNNNN.ckpt.
+
+      With --val-images and --val-labels, each validation predicts the images
+      whole (overlap-tile, no 8-fold averaging) and logs the weighted loss
+      (masks and weights made as the dataset's, by its manifest) and the
+      ISBI 2012 pixel and Rand errors with their best thresholds, the numbers
+      unet eval gives for the same checkpoint. For 2 classes the checkpoint
+      keeps the last validation's Rand-error threshold, which unet predict
+      then uses.
       --resume continues from OUT/last.ckpt with the same result as an
       uninterrupted run (at the same --threads). Ctrl-C writes a checkpoint
       and stops.
@@ -83,7 +92,7 @@ struct Train: ParsableCommand {
   @Flag(help: "Continue the run in --out from its last.ckpt.")
   var resume = false
 
-  @Option(help: "Validation images (file, folder or glob); their labels via --val-labels.")
+  @Option(help: "Validation images (file, folder or glob), scored as unet eval scores them; their labels via --val-labels.")
   var valImages: String?
 
   @Option(help: "Labels of the validation images, paired by name.")
@@ -94,6 +103,9 @@ struct Train: ParsableCommand {
 
   @Option(help: "oneDNN threads (default: all cores). Fix it for bit-identical resumes.")
   var threads: Int?
+
+  @Flag(help: "List the implementation oneDNN chose for every primitive of a step.")
+  var verbose = false
 
   @OptionGroup var limits: LimitOptions
 
@@ -163,6 +175,7 @@ struct Train: ParsableCommand {
       "train: \(a.baseChannels) base channels, depth \(a.depth), tile \(c.tile) -> \(c.tile - 2 * a.margin), batch \(c.batch), "
         + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), momentum \(c.momentum); "
         + "\(trainer.backendName)" + (trainer.step > 0 ? "; resuming at step \(trainer.step)" : ""))
+    if verbose { log.line(KernelList(trainer.kernels).description) }
 
     let stop = Interrupt.install()
     let outcome = try trainer.run(report: { log.step($0) }, shouldStop: { stop.requested })
@@ -219,12 +232,16 @@ struct Train: ParsableCommand {
     }
   }
 
-  /// Validation pairs, normalised like the dataset, with classes from the
-  /// labels as unet augment derives them (foreground = any instance).
+  /// Validation pairs, normalised like the dataset, with their truth as
+  /// unet eval reads it and the masks and weights the dataset's manifest
+  /// describes (separation, connectivity, w0, σ, class weights).
   private func loadValidation(images: String, labels: String, configuration: TrainingConfiguration) throws -> [ValidationImage] {
     let normalization = try configuration.normalization.map {
       try JSONDecoder().decode(Normalization.self, from: Data($0.utf8))
     } ?? .standard
+    let manifestPath = configuration.shards + "/" + Manifest.fileName
+    let weightMap = try DatasetWeightMap(
+      manifestParameters: try Manifest.read(from: manifestPath).parameters, path: manifestPath)
     return try SourcePair.pair(images: images, labels: labels).map { pair in
       let (raw, labelImage) = try StackHint.adding(StackHint.imagesOnly("train")) {
         (
@@ -240,9 +257,8 @@ struct Train: ParsableCommand {
           .unsupported, path: pair.image,
           "has \(raw.channels) channels, the network expects \(configuration.architecture.inputChannels)")
       }
-      let instances = InstanceLabels.normalize(labelImage, connectivity: .four)
       return ValidationImage(
-        name: pair.name, image: normalization.apply(to: raw), classes: instances.samples.map { $0 > 0 ? 1 : 0 })
+        name: pair.name, image: normalization.apply(to: raw), labels: labelImage, weightMap: weightMap)
     }
   }
 }
@@ -274,7 +290,11 @@ final class StepLog {
     let eta = perStep * Double(total - r.step)
     let text = String(format: "step %d/%d  loss %.4f  %.2f s/step  ETA %@", r.step, total, r.loss, perStep, duration(eta))
     if let v = r.validation {
-      line(String(format: "step %d: validation loss %.4f, pixel error %.4f", r.step, v.loss, v.pixelError))
+      let s = v.scores
+      line(
+        String(
+          format: "step %d: validation loss %.4f, pixel error %.4f @ %.2f, Rand error %.4f @ %.2f", r.step, v.loss,
+          s.pixelError.value, s.pixelError.threshold ?? 0, s.randError.value, s.randError.threshold ?? 0))
     }
     if terminal {
       let width = 24

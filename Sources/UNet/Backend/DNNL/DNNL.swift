@@ -53,6 +53,29 @@ enum DNNL {
     unsafeBitCast(symbol, to: SetThreads.self)(Int32(count))
   }
 
+  /// Whether an implementation name is one of oneDNN's reference kernels
+  /// (plain loops, 10–1000× slower than its JIT ones): "ref:any",
+  /// "ref_int8:any", but not "jit:uni" or "x64:gemm:jit".
+  static func isReference(_ implementation: String) -> Bool { implementation.hasPrefix("ref") }
+
+  /// The instruction set oneDNN's JIT kernels use on this machine, as
+  /// `ONEDNN_MAX_CPU_ISA` names it ("AVX512_CORE", "AVX2", "SSE41").
+  static var effectiveISA: String {
+    switch dnnl_get_effective_cpu_isa() {
+    case dnnl_cpu_isa_sse41: return "SSE41"
+    case dnnl_cpu_isa_avx: return "AVX"
+    case dnnl_cpu_isa_avx2: return "AVX2"
+    case dnnl_cpu_isa_avx2_vnni: return "AVX2_VNNI"
+    case dnnl_cpu_isa_avx512_mic: return "AVX512_MIC"
+    case dnnl_cpu_isa_avx512_mic_4ops: return "AVX512_MIC_4OPS"
+    case dnnl_cpu_isa_avx512_core: return "AVX512_CORE"
+    case dnnl_cpu_isa_avx512_core_vnni: return "AVX512_CORE_VNNI"
+    case dnnl_cpu_isa_avx512_core_bf16: return "AVX512_CORE_BF16"
+    case dnnl_cpu_isa_avx512_core_amx: return "AVX512_CORE_AMX"
+    case let other: return "ISA 0x\(String(other.rawValue, radix: 16))"
+    }
+  }
+
   /// The thread count oneDNN will use.
   static func maxThreads() -> Int {
     typealias GetThreads = @convention(c) () -> Int32
@@ -81,32 +104,66 @@ final class DNNLContext: @unchecked Sendable {
   }
 }
 
-/// A 64-byte aligned float buffer with a oneDNN memory object over it.
+/// A 64-byte aligned float buffer with a oneDNN memory object over it. Its
+/// bytes are its own, or a range of an arena that `DNNLGraph` shares among
+/// buffers whose lifetimes in a step do not overlap (`place(at:)`).
 final class DNNLBuffer {
   let md: dnnl_memory_desc_t
   let bytes: Int
-  let pointer: UnsafeMutableRawPointer
+  /// The buffer's bytes; nil until an unplaced buffer is placed.
+  private(set) var pointer: UnsafeMutableRawPointer!
+  private let owned: Bool
   let memory: dnnl_memory_t
   /// Extra memory objects that view part of this buffer (kept alive here).
   private var views: [dnnl_memory_t] = []
 
-  init(_ md: dnnl_memory_desc_t, context: DNNLContext) throws {
-    self.md = md
-    bytes = max(DNNL.size(md), 64)
+  /// A zeroed buffer with bytes of its own.
+  convenience init(_ md: dnnl_memory_desc_t, context: DNNLContext) throws {
+    let bytes = max(DNNL.size(md), 64)
     var raw: UnsafeMutableRawPointer?
     guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
       throw TrainingError("out of memory allocating \(bytes) bytes")
     }
     memset(raw, 0, bytes)
-    pointer = raw
+    try self.init(md, bytes: bytes, pointer: raw, context: context)
+  }
+
+  /// A buffer whose bytes are given later by `place(at:)`.
+  convenience init(unplaced md: dnnl_memory_desc_t, context: DNNLContext) throws {
+    try self.init(md, bytes: max(DNNL.size(md), 64), pointer: nil, context: context)
+  }
+
+  private init(_ md: dnnl_memory_desc_t, bytes: Int, pointer: UnsafeMutableRawPointer?, context: DNNLContext) throws {
+    self.md = md
+    self.bytes = bytes
+    self.pointer = pointer
+    owned = pointer != nil
     var memory: dnnl_memory_t?
     var md = md
-    let status = dnnl_memory_create(&memory, &md, context.engine, raw)
+    let status = dnnl_memory_create(&memory, &md, context.engine, pointer)
     guard status == dnnl_success, let memory else {
-      free(raw)
+      if let pointer { free(pointer) }
       throw TrainingError("oneDNN: creating a memory object failed (status \(status.rawValue))")
     }
     self.memory = memory
+  }
+
+  /// Whether the layout pads a dimension (such as 2 channels in nChw16c):
+  /// such a buffer's padding must stay zero, so it keeps bytes of its own.
+  var hasPadding: Bool {
+    var md = md
+    return withUnsafeBytes(of: &md.dims) { dims in
+      withUnsafeBytes(of: &md.padded_dims) { padded in dims.elementsEqual(padded) }
+    } == false
+  }
+
+  /// Gives an unplaced buffer its bytes (`bytes` of them from `address`).
+  func place(at address: UnsafeMutableRawPointer) throws {
+    precondition(!owned && pointer == nil, "buffer already has its bytes")
+    pointer = address
+    for memory in [memory] + views {
+      try DNNL.check(dnnl_memory_set_data_handle(memory, address), "placing a buffer")
+    }
   }
 
   /// A memory object over the same bytes with another descriptor (a sub-memory view).
@@ -127,8 +184,24 @@ final class DNNLBuffer {
   deinit {
     for view in views { dnnl_memory_destroy(view) }
     dnnl_memory_destroy(memory)
-    free(pointer)
+    if owned { free(pointer) }
   }
+}
+
+/// One 64-byte aligned block of memory that buffers are placed in.
+final class DNNLArena {
+  let pointer: UnsafeMutableRawPointer
+
+  init(bytes: Int) throws {
+    var raw: UnsafeMutableRawPointer?
+    guard posix_memalign(&raw, 64, max(bytes, 64)) == 0, let raw else {
+      throw TrainingError("out of memory allocating \(bytes) bytes")
+    }
+    memset(raw, 0, max(bytes, 64))
+    pointer = raw
+  }
+
+  deinit { free(pointer) }
 }
 
 /// A primitive with the descriptor it was made from.

@@ -19,8 +19,12 @@ public struct DNNLBackend: Backend {
 
   public var name: String {
     guard let v = dnnl_version() else { return "oneDNN" }
-    return "oneDNN \(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch) (\(threads) threads)"
+    return "oneDNN \(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch) (\(isa), \(threads) threads)"
   }
+
+  /// The instruction set of oneDNN's kernels here ("AVX512_CORE", "AVX2",
+  /// …): the machine's best, or lower when `ONEDNN_MAX_CPU_ISA` caps it.
+  public var isa: String { DNNL.effectiveISA }
 
   public func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph {
     try DNNLGraph(graph, batch: batch, inputSize: inputSize, training: training)
@@ -35,20 +39,31 @@ final class DNNLParameter {
   let value: DNNLBuffer
   var gradient: DNNLBuffer?
   var momentum: DNNLBuffer?
-  let plain: DNNLBuffer
   let toNative: DNNLPrimitive
   let toPlain: DNNLPrimitive
+  private let context: DNNLContext
 
-  init(spec: ParameterSpec, native md: dnnl_memory_desc_t, training: Bool, context: DNNLContext) throws {
+  /// Input channels of the native tensor when they are zero-padded beyond
+  /// the model's (the first convolution's, see `DNNLGraph.planConvolution`).
+  let paddedInputChannels: Int?
+
+  init(
+    spec: ParameterSpec, native md: dnnl_memory_desc_t, paddedInputChannels: Int? = nil, training: Bool,
+    context: DNNLContext
+  ) throws {
     self.spec = spec
+    self.paddedInputChannels = paddedInputChannels
     switch spec.role {
-    case .convolutionWeight: plainMD = DNNL.desc(spec.shape, dnnl_oihw)
+    case .convolutionWeight:
+      var shape = spec.shape
+      if let paddedInputChannels { shape[1] = paddedInputChannels }
+      plainMD = DNNL.desc(shape, dnnl_oihw)
     // oneDNN orders deconvolution weights [out, in, kh, kw]; PyTorch stores [in, out, kh, kw].
     case .upConvolutionWeight: plainMD = DNNL.desc([spec.shape[1], spec.shape[0], 2, 2], dnnl_iohw)
     case .bias: plainMD = DNNL.desc(spec.shape, dnnl_x)
     }
+    self.context = context
     value = try DNNLBuffer(md, context: context)
-    plain = try DNNLBuffer(plainMD, context: context)
     toNative = try makeReorder(from: plainMD, to: md, context: context)
     toPlain = try makeReorder(from: md, to: plainMD, context: context)
     if training {
@@ -57,15 +72,47 @@ final class DNNLParameter {
     }
   }
 
+  /// A plain buffer for one conversion (not kept: it would double the
+  /// parameters' memory).
+  private var plain: DNNLBuffer {
+    guard let buffer = try? DNNLBuffer(plainMD, context: context) else {
+      fatalError("out of memory for \(spec.name)")
+    }
+    return buffer
+  }
+
   func load(_ values: [Float], into buffer: DNNLBuffer, context: DNNLContext) {
     precondition(values.count == spec.count, "\(spec.name): \(values.count) values for shape \(spec.shape)")
-    values.withUnsafeBytes { plain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    let plain = self.plain
+    if let padded = paddedInputChannels {
+      // [O, I, k, k] into [O, P, k, k]; the padding channels stay 0.
+      let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
+      let p = plain.floats
+      p.update(repeating: 0)
+      for a in 0..<o {
+        for b in 0..<i {
+          for k in 0..<kk { p[(a * padded + b) * kk + k] = values[(a * i + b) * kk + k] }
+        }
+      }
+    } else {
+      values.withUnsafeBytes { plain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
     toNative.execute([(DNNL_ARG_FROM, plain.memory), (DNNL_ARG_TO, buffer.memory)], context: context)
   }
 
   func read(_ buffer: DNNLBuffer, context: DNNLContext) -> [Float] {
+    let plain = self.plain
     toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain.memory)], context: context)
-    return Array(plain.floats.prefix(spec.count))
+    guard let padded = paddedInputChannels else { return Array(plain.floats.prefix(spec.count)) }
+    let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
+    let p = plain.floats
+    var values = [Float](repeating: 0, count: spec.count)
+    for a in 0..<o {
+      for b in 0..<i {
+        for k in 0..<kk { values[(a * i + b) * kk + k] = p[(a * padded + b) * kk + k] }
+      }
+    }
+    return values
   }
 }
 
@@ -91,6 +138,13 @@ final class DNNLGraph: CompiledGraph {
   /// Reorders between layers that oneDNN's layout choices forced (0 in the
   /// paper's configuration: blocked layouts run end to end).
   private(set) var layoutConversions = 0
+  /// The primitives that run in every step, with the implementation oneDNN
+  /// chose for each, in the order they were made.
+  private(set) var kernels: [Kernel] = []
+  /// The channel count the network's input is zero-padded to, if it is.
+  private var inputPadding: Int?
+  /// The bytes of the activation and gradient buffers (`placeTensors`).
+  private var arena: DNNLArena?
 
   init(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws {
     guard let shapes = graph.shapes(inputSize: inputSize) else {
@@ -107,6 +161,13 @@ final class DNNLGraph: CompiledGraph {
       DNNL.desc([batch, outputShape.channels, outputShape.size, outputShape.size], dnnl_nchw), context: context)
     params = Array(repeating: nil, count: graph.parameters.count)
     try build()
+    try placeTensors()
+  }
+
+  /// Keeps `primitive` alive and lists it as one that runs every step.
+  private func hot(_ primitive: DNNLPrimitive, _ operation: String) {
+    primitives.append(primitive)
+    kernels.append(Kernel(operation: operation, implementation: primitive.implementation))
   }
 
   private func dims(_ tensor: Int) -> [Int] {
@@ -164,11 +225,12 @@ final class DNNLGraph: CompiledGraph {
       backwardOf.append(backward)
     }
     logitsReorder = try makeReorder(from: values[values.count - 1].md, to: logitsPlain.md, context: context)
+    kernels.append(Kernel(operation: "logits layout", implementation: logitsReorder!.implementation))
     guard training else { return }
     // The loss gradient arrives in plain layout.
     let last = values.count - 1
     let toNative = try makeReorder(from: logitsPlain.md, to: values[last].md, context: context)
-    primitives.append(toNative)
+    hot(toNative, "logit gradient layout")
     let lastDiff = diffs[last]!
     let ctx = context
     let plain = logitsPlain
@@ -192,7 +254,7 @@ final class DNNLGraph: CompiledGraph {
     if DNNL.equal(values[t].md, md) { return values[t] }
     let converted = try DNNLBuffer(md, context: context)
     let reorder = try makeReorder(from: values[t].md, to: md, context: context)
-    primitives.append(reorder)
+    hot(reorder, t == 0 ? "input layout" : "tensor \(t) layout")
     if t != 0 { layoutConversions += 1 }
     let source = values[t]
     let ctx = context
@@ -203,11 +265,86 @@ final class DNNLGraph: CompiledGraph {
   }
 
   /// Registers the output buffer of a new tensor (and its gradient buffer).
+  /// Both get their bytes in the arena once the graph is built (`placeTensors`).
   private func addTensor(_ md: dnnl_memory_desc_t) throws -> DNNLBuffer {
-    let buffer = try DNNLBuffer(md, context: context)
+    func make() throws -> DNNLBuffer {
+      let buffer = try DNNLBuffer(unplaced: md, context: context)
+      return buffer.hasPadding ? try DNNLBuffer(md, context: context) : buffer
+    }
+    let buffer = try make()
     values.append(buffer)
-    diffs.append(training ? try DNNLBuffer(md, context: context) : nil)
+    diffs.append(training ? try make() : nil)
     return buffer
+  }
+
+  /// Gives every activation and gradient buffer its bytes in one arena, where
+  /// buffers share memory when no moment of a step uses both (`MemoryPlan`).
+  /// The moments: each operation's forward pass, reading the logits, writing
+  /// the loss gradient, then each operation's backward pass in reverse, with
+  /// a crop's gradient accumulated into its skip tensor just before the skip
+  /// tensor's producer runs backward.
+  private func placeTensors() throws {
+    var spans: [ObjectIdentifier: (buffer: DNNLBuffer, first: Int, last: Int)] = [:]
+    var now = 0
+    func use(_ buffer: DNNLBuffer?) {
+      guard let buffer else { return }
+      let id = ObjectIdentifier(buffer)
+      spans[id] = (buffer, spans[id]?.first ?? now, now)
+    }
+    for (i, op) in graph.operations.enumerated() {
+      for t in op.inputs { use(values[t]) }
+      use(values[i + 1])
+      now += 1
+    }
+    use(values.last)
+    now += 1
+    if training {
+      use(diffs.last!)
+      now += 1
+      var concatsOfSkip: [Int: [Int]] = [:]
+      for (i, op) in graph.operations.enumerated() {
+        if case .cropConcat(let skip, _) = op { concatsOfSkip[skip, default: []].append(i + 1) }
+      }
+      for (i, op) in graph.operations.enumerated().reversed() {
+        let out = i + 1
+        if let concats = concatsOfSkip[out] {
+          use(diffs[out])
+          for c in concats { use(diffs[c]) }
+          now += 1
+        }
+        use(diffs[out])
+        switch op {
+        case .convolution(let input, _, _, _, let relu):
+          // The weight gradient reads the input; ReLU's gradient the output.
+          use(values[input])
+          use(diffs[input])
+          if relu { use(values[out]) }
+        case .upConvolution(let input, _, _):
+          use(values[input])
+          use(diffs[input])
+        case .maxPool(let input), .dropout(let input, _):
+          use(diffs[input])
+        case .cropConcat(_, let up):
+          use(diffs[up])
+        }
+        now += 1
+      }
+    }
+    // Every unplaced buffer, in a fixed order; one no moment names lives throughout.
+    var seen = Set<ObjectIdentifier>()
+    var buffers: [DNNLBuffer] = []
+    for buffer in values + diffs.compactMap({ $0 }) where buffer.pointer == nil {
+      if seen.insert(ObjectIdentifier(buffer)).inserted { buffers.append(buffer) }
+    }
+    let items = buffers.map { buffer -> MemoryPlan.Item in
+      let span = spans[ObjectIdentifier(buffer)]
+      return MemoryPlan.Item(size: buffer.bytes, first: span?.first ?? 0, last: span?.last ?? now)
+    }
+    let plan = MemoryPlan(items, alignment: 64)
+    arena = try DNNLArena(bytes: plan.size)
+    for (buffer, offset) in zip(buffers, plan.offsets) {
+      try buffer.place(at: arena!.pointer + offset)
+    }
   }
 
   /// Steps that write a gradient computed in layout `md` into tensor `t`'s
@@ -217,7 +354,7 @@ final class DNNLGraph: CompiledGraph {
     if DNNL.equal(diff.md, md) { return (diff, []) }
     let temporary = try DNNLBuffer(md, context: context)
     let reorder = try makeReorder(from: md, to: diff.md, context: context)
-    primitives.append(reorder)
+    hot(reorder, "tensor \(t) gradient layout")
     layoutConversions += 1
     let ctx = context
     return (temporary, [{ reorder.execute([(DNNL_ARG_FROM, temporary.memory), (DNNL_ARG_TO, diff.memory)], context: ctx) }])
@@ -236,55 +373,155 @@ final class DNNLGraph: CompiledGraph {
     return attr
   }
 
-  /// A convolution (or 2×2 stride-2 deconvolution) with bias and optional
-  /// fused ReLU; returns its backward steps.
-  private func buildConvolution(
-    input: Int, output: Int, parameter: Int, channels: Int, kernel: Int, relu: Bool, deconvolution: Bool
-  ) throws -> [() -> Void] {
+  /// One way to run a convolution: its primitives and the input channel
+  /// count they were made for (more than the tensor's when zero-padded).
+  private struct ConvolutionPlan {
+    var forward: DNNLPrimitive
+    var backwardWeights: DNNLPrimitive?
+    var backwardData: DNNLPrimitive?
+    var inputChannels: Int
+
+    var primitives: [DNNLPrimitive] { [forward] + [backwardWeights, backwardData].compactMap { $0 } }
+    var usesReference: Bool { primitives.contains { DNNL.isReference($0.implementation) } }
+  }
+
+  /// The primitives of a convolution (or 2×2 stride-2 deconvolution) whose
+  /// source has `inputChannels` channels in layout `tag` (`any`: oneDNN's choice).
+  private func makeConvolution(
+    input: Int, output: Int, inputChannels: Int, tag: dnnl_format_tag_t, channels: Int, kernel: Int, relu: Bool,
+    deconvolution: Bool
+  ) throws -> ConvolutionPlan {
     let ctx = context
-    let cin = shapes[input].channels
-    let srcAny = DNNL.any(dims(input))
-    let dstAny = DNNL.any(dims(output))
-    let weightsAny = DNNL.any([channels, cin, kernel, kernel])
+    var srcDims = dims(input)
+    srcDims[1] = inputChannels
+    let weightsAny = DNNL.any([channels, inputChannels, kernel, kernel])
     let biasMD = DNNL.desc([channels], dnnl_x)
     let stride: [dnnl_dim_t] = deconvolution ? [2, 2] : [1, 1]
     let zero: [dnnl_dim_t] = [0, 0]
     let prop = training ? dnnl_forward_training : dnnl_forward_inference
     let what = deconvolution ? "up-convolution" : "convolution"
 
-    func makeForward(source: dnnl_memory_desc_t) throws -> DNNLPrimitive {
-      var src = source, weights = weightsAny, bias = biasMD, dst = dstAny
-      if deconvolution {
-        var desc = dnnl_deconvolution_desc_t()
-        try DNNL.check(
-          dnnl_deconvolution_forward_desc_init(&desc, prop, dnnl_deconvolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
-          what)
-        return try DNNLPrimitive(op: &desc, context: ctx, what: what)
-      }
+    var src = DNNL.desc(srcDims, tag), weights = weightsAny, bias = biasMD, dst = DNNL.any(dims(output))
+    let forward: DNNLPrimitive
+    if deconvolution {
+      var desc = dnnl_deconvolution_desc_t()
+      try DNNL.check(
+        dnnl_deconvolution_forward_desc_init(&desc, prop, dnnl_deconvolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
+        what)
+      forward = try DNNLPrimitive(op: &desc, context: ctx, what: what)
+    } else {
       var desc = dnnl_convolution_desc_t()
       try DNNL.check(
         dnnl_convolution_forward_desc_init(&desc, prop, dnnl_convolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
         what)
       let attr = try attributes(relu: relu)
       defer { dnnl_primitive_attr_destroy(attr) }
-      return try DNNLPrimitive(op: &desc, attr: attr, context: ctx, what: what)
+      forward = try DNNLPrimitive(op: &desc, attr: attr, context: ctx, what: what)
     }
-    var forward = try makeForward(source: srcAny)
-    // With few input channels oneDNN picks a plain source for the forward
-    // pass, for which its backward passes have only slow reference kernels.
-    // Inside the network, keep the blocked layout instead (channels padded).
-    if training, input != 0, DNNL.equal(forward.md(dnnl_query_src_md), DNNL.desc(dims(input), dnnl_nchw)),
-      let blocked = try? makeForward(source: DNNL.desc(dims(input), dnnl_nhwc))
-    {
-      forward = blocked
+    var plan = ConvolutionPlan(forward: forward, inputChannels: inputChannels)
+    guard training else { return plan }
+
+    // Weight gradient.
+    let srcMD = forward.md(dnnl_query_src_md), dstMD = forward.md(dnnl_query_dst_md)
+    var bwSrc = srcMD, bwDiffWeights = weightsAny, bwDiffBias = biasMD, bwDiffDst = dstMD
+    if deconvolution {
+      var desc = dnnl_deconvolution_desc_t()
+      try DNNL.check(
+        dnnl_deconvolution_backward_weights_desc_init(
+          &desc, dnnl_deconvolution_direct, &bwSrc, &bwDiffWeights, &bwDiffBias, &bwDiffDst, stride, zero, zero),
+        "\(what) weight gradient")
+      plan.backwardWeights = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) weight gradient")
+    } else {
+      var desc = dnnl_convolution_desc_t()
+      try DNNL.check(
+        dnnl_convolution_backward_weights_desc_init(
+          &desc, dnnl_convolution_direct, &bwSrc, &bwDiffWeights, &bwDiffBias, &bwDiffDst, stride, zero, zero),
+        "\(what) weight gradient")
+      plan.backwardWeights = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) weight gradient")
     }
-    primitives.append(forward)
+
+    // Input gradient (not needed for the network's input).
+    guard input != 0 else { return plan }
+    var bdDiffSrc = srcMD, bdWeights = weightsAny, bdDiffDst = dstMD
+    if deconvolution {
+      var desc = dnnl_deconvolution_desc_t()
+      try DNNL.check(
+        dnnl_deconvolution_backward_data_desc_init(&desc, dnnl_deconvolution_direct, &bdDiffSrc, &bdWeights, &bdDiffDst, stride, zero, zero),
+        "\(what) input gradient")
+      plan.backwardData = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) input gradient")
+    } else {
+      var desc = dnnl_convolution_desc_t()
+      try DNNL.check(
+        dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &bdDiffSrc, &bdWeights, &bdDiffDst, stride, zero, zero),
+        "\(what) input gradient")
+      plan.backwardData = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) input gradient")
+    }
+    return plan
+  }
+
+  /// Chooses how to run a convolution so that none of its passes falls back
+  /// to one of oneDNN's reference kernels, which are 10–1000× slower than its
+  /// JIT ones. The candidates, in order: the layout oneDNN prefers (blocked,
+  /// such as nChw16c); for the network's input, the input zero-padded to 8 or
+  /// 16 channels (with one channel oneDNN 2.6 has a JIT weight gradient only
+  /// on AVX-512; padded, every ISA has one, for 1–2 % more work in the first
+  /// layer); nhwc; nchw (the only layout of the im2col+GEMM kernels, which
+  /// are the JIT backward passes below AVX). The first candidate without a
+  /// reference kernel wins; if none exists, the first candidate runs.
+  private func planConvolution(
+    input: Int, output: Int, channels: Int, kernel: Int, relu: Bool, deconvolution: Bool
+  ) throws -> ConvolutionPlan {
+    let realChannels = shapes[input].channels
+    var candidates: [(channels: Int, tag: dnnl_format_tag_t)] = [(realChannels, dnnl_format_tag_any)]
+    // Padding changes tensor 0 itself: only when this convolution is its one reader.
+    let readers = graph.operations.filter { $0.inputs.contains(input) }.count
+    if input == 0, readers == 1, !deconvolution {
+      candidates += [8, 16].filter { $0 > realChannels }.map { ($0, dnnl_format_tag_any) }
+    }
+    candidates += [(realChannels, dnnl_nhwc), (realChannels, dnnl_nchw)]
+    var first: ConvolutionPlan?
+    var lastError: Error?
+    for candidate in candidates {
+      do {
+        let plan = try makeConvolution(
+          input: input, output: output, inputChannels: candidate.channels, tag: candidate.tag, channels: channels,
+          kernel: kernel, relu: relu, deconvolution: deconvolution)
+        if !plan.usesReference { return plan }
+        if first == nil { first = plan }
+      } catch {
+        lastError = error
+      }
+    }
+    guard let first else { throw lastError ?? TrainingError("oneDNN: no convolution implementation") }
+    return first
+  }
+
+  /// A convolution (or 2×2 stride-2 deconvolution) with bias and optional
+  /// fused ReLU; returns its backward steps.
+  private func buildConvolution(
+    input: Int, output: Int, parameter: Int, channels: Int, kernel: Int, relu: Bool, deconvolution: Bool
+  ) throws -> [() -> Void] {
+    let ctx = context
+    let biasMD = DNNL.desc([channels], dnnl_x)
+    let what = deconvolution ? "up-convolution" : "convolution"
+    let plan = try planConvolution(
+      input: input, output: output, channels: channels, kernel: kernel, relu: relu, deconvolution: deconvolution)
+    let forward = plan.forward
+    let label = "\(what) \(output) (\(shapes[input].channels)→\(channels), \(shapes[input].size)→\(shapes[output].size))"
+    hot(forward, "\(label) forward")
+    let padded = plan.inputChannels != shapes[input].channels ? plan.inputChannels : nil
+    if let padded {
+      // The network's input, zero-padded: `forward(_:)` fills the first channels.
+      values[0] = try DNNLBuffer(DNNL.desc([batch, padded, inputSize, inputSize], dnnl_nchw), context: ctx)
+      inputPadding = padded
+    }
     let srcMD = forward.md(dnnl_query_src_md)
     let weightsMD = forward.md(dnnl_query_weights_md)
     let source = try value(input, as: srcMD)
     let out = try addTensor(forward.md(dnnl_query_dst_md))
     let specs = graph.parameters
-    let weightParameter = try DNNLParameter(spec: specs[parameter], native: weightsMD, training: training, context: ctx)
+    let weightParameter = try DNNLParameter(
+      spec: specs[parameter], native: weightsMD, paddedInputChannels: padded, training: training, context: ctx)
     let biasParameter = try DNNLParameter(spec: specs[parameter + 1], native: biasMD, training: training, context: ctx)
     params[parameter] = weightParameter
     params[parameter + 1] = biasParameter
@@ -293,7 +530,7 @@ final class DNNLGraph: CompiledGraph {
         [(DNNL_ARG_SRC, source.memory), (DNNL_ARG_WEIGHTS, weightParameter.value.memory),
          (DNNL_ARG_BIAS, biasParameter.value.memory), (DNNL_ARG_DST, out.memory)], context: ctx)
     }
-    guard training else { return [] }
+    guard training, let backwardWeights = plan.backwardWeights else { return [] }
 
     var steps: [() -> Void] = []
     let diffOut = diffs[output]!
@@ -308,7 +545,7 @@ final class DNNLGraph: CompiledGraph {
       }()
       let reluBackward = try DNNLPrimitive(op: &desc, hint: reluForwardDesc, context: ctx, what: "ReLU backward")
       primitives.append(reluForwardDesc)
-      primitives.append(reluBackward)
+      hot(reluBackward, "ReLU \(output) backward")
       steps.append {
         reluBackward.execute(
           [(DNNL_ARG_DST, out.memory), (DNNL_ARG_DIFF_DST, diffOut.memory), (DNNL_ARG_DIFF_SRC, diffOut.memory)], context: ctx)
@@ -316,24 +553,7 @@ final class DNNLGraph: CompiledGraph {
     }
 
     // Weight gradient.
-    var bwSrc = srcMD, bwDiffWeights = weightsAny, bwDiffBias = biasMD, bwDiffDst = out.md
-    let backwardWeights: DNNLPrimitive
-    if deconvolution {
-      var desc = dnnl_deconvolution_desc_t()
-      try DNNL.check(
-        dnnl_deconvolution_backward_weights_desc_init(
-          &desc, dnnl_deconvolution_direct, &bwSrc, &bwDiffWeights, &bwDiffBias, &bwDiffDst, stride, zero, zero),
-        "\(what) weight gradient")
-      backwardWeights = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) weight gradient")
-    } else {
-      var desc = dnnl_convolution_desc_t()
-      try DNNL.check(
-        dnnl_convolution_backward_weights_desc_init(
-          &desc, dnnl_convolution_direct, &bwSrc, &bwDiffWeights, &bwDiffBias, &bwDiffDst, stride, zero, zero),
-        "\(what) weight gradient")
-      backwardWeights = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) weight gradient")
-    }
-    primitives.append(backwardWeights)
+    hot(backwardWeights, "\(label) weight gradient")
     let gradientMD = backwardWeights.md(dnnl_query_diff_weights_md)
     let weightGradient = weightParameter.gradient!
     var gradientTarget = weightGradient
@@ -341,7 +561,7 @@ final class DNNLGraph: CompiledGraph {
     if !DNNL.equal(gradientMD, weightsMD) {
       let temporary = try DNNLBuffer(gradientMD, context: ctx)
       let reorder = try makeReorder(from: gradientMD, to: weightsMD, context: ctx)
-      primitives.append(reorder)
+      hot(reorder, "\(label) weight gradient layout")
       gradientTarget = temporary
       afterGradient.append { reorder.execute([(DNNL_ARG_FROM, temporary.memory), (DNNL_ARG_TO, weightGradient.memory)], context: ctx) }
     }
@@ -355,29 +575,14 @@ final class DNNLGraph: CompiledGraph {
     steps.append(contentsOf: afterGradient)
 
     // Input gradient (not needed for the network's input).
-    guard input != 0 else { return steps }
-    var bdDiffSrc = srcMD, bdWeights = weightsAny, bdDiffDst = out.md
-    let backwardData: DNNLPrimitive
-    if deconvolution {
-      var desc = dnnl_deconvolution_desc_t()
-      try DNNL.check(
-        dnnl_deconvolution_backward_data_desc_init(&desc, dnnl_deconvolution_direct, &bdDiffSrc, &bdWeights, &bdDiffDst, stride, zero, zero),
-        "\(what) input gradient")
-      backwardData = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) input gradient")
-    } else {
-      var desc = dnnl_convolution_desc_t()
-      try DNNL.check(
-        dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &bdDiffSrc, &bdWeights, &bdDiffDst, stride, zero, zero),
-        "\(what) input gradient")
-      backwardData = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) input gradient")
-    }
-    primitives.append(backwardData)
+    guard let backwardData = plan.backwardData else { return steps }
+    hot(backwardData, "\(label) input gradient")
     var weightsForData = weightParameter.value
     let dataWeightsMD = backwardData.md(dnnl_query_weights_md)
     if !DNNL.equal(dataWeightsMD, weightsMD) {
       let converted = try DNNLBuffer(dataWeightsMD, context: ctx)
       let reorder = try makeReorder(from: weightsMD, to: dataWeightsMD, context: ctx)
-      primitives.append(reorder)
+      hot(reorder, "\(label) weights for the input gradient")
       let master = weightParameter.value
       steps.append { reorder.execute([(DNNL_ARG_FROM, master.memory), (DNNL_ARG_TO, converted.memory)], context: ctx) }
       weightsForData = converted
@@ -405,7 +610,7 @@ final class DNNLGraph: CompiledGraph {
         &desc, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_pooling_max, &src, &dst, two, two, zero, zero),
       "max pooling")
     let forward = try DNNLPrimitive(op: &desc, context: ctx, what: "max pooling")
-    primitives.append(forward)
+    hot(forward, "max pooling \(output) forward")
     let source = values[input]
     let out = try addTensor(forward.md(dnnl_query_dst_md))
     guard training else {
@@ -423,7 +628,7 @@ final class DNNLGraph: CompiledGraph {
     try DNNL.check(
       dnnl_pooling_backward_desc_init(&bdesc, dnnl_pooling_max, &diffSrc, &diffDst, two, two, zero, zero), "max pooling backward")
     let backward = try DNNLPrimitive(op: &bdesc, hint: forward, context: ctx, what: "max pooling backward")
-    primitives.append(backward)
+    hot(backward, "max pooling \(output) backward")
     let diffOut = diffs[output]!
     let (diffIn, after) = try diffTarget(input, computedAs: backward.md(dnnl_query_diff_src_md))
     return [{
@@ -444,27 +649,40 @@ final class DNNLGraph: CompiledGraph {
     let cropDims = [batch, skipChannels, size, size]
     let cropMD = try DNNL.submemory(values[skip].md, dims: cropDims, offsets: [0, 0, offset, offset])
     let crop = try values[skip].view(cropMD, context: ctx)
+    // oneDNN's concatenation of a cropped view is its reference
+    // implementation (a reorder per source). The same two reorders, made
+    // here, are JIT ones: the cropped skip tensor and the up tensor are copied
+    // into channel ranges of the output, whose layout oneDNN's concatenation
+    // would choose, or a plain one when the split would cut a block.
     var sources = [cropMD, values[up].md]
     var pd: dnnl_primitive_desc_t?
-    // oneDNN chooses the output layout; a plain one when the channel split
-    // does not fall on a block boundary of a blocked layout.
-    var status = sources.withUnsafeMutableBufferPointer {
+    let status = sources.withUnsafeMutableBufferPointer {
       dnnl_concat_primitive_desc_create(&pd, nil, 2, 1, $0.baseAddress, nil, ctx.engine)
     }
-    if status != dnnl_success {
-      var plain = DNNL.desc(dims(output), dnnl_nchw)
-      status = sources.withUnsafeMutableBufferPointer {
-        dnnl_concat_primitive_desc_create(&pd, &plain, 2, 1, $0.baseAddress, nil, ctx.engine)
-      }
+    var outMD = DNNL.desc(dims(output), dnnl_nchw)
+    if status == dnnl_success, let pd {
+      outMD = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0).pointee
+      dnnl_primitive_desc_destroy(pd)
     }
-    try DNNL.check(status, "concatenation")
-    let concat = try DNNLPrimitive(pd: pd!, what: "concatenation")
-    primitives.append(concat)
+    let upDims = [batch, upChannels, size, size]
+    if (try? DNNL.submemory(outMD, dims: cropDims, offsets: [0, 0, 0, 0])) == nil
+      || (try? DNNL.submemory(outMD, dims: upDims, offsets: [0, skipChannels, 0, 0])) == nil
+    {
+      outMD = DNNL.desc(dims(output), dnnl_nchw)
+    }
+    let out = try addTensor(outMD)
+    let skipTargetMD = try DNNL.submemory(outMD, dims: cropDims, offsets: [0, 0, 0, 0])
+    let upTargetMD = try DNNL.submemory(outMD, dims: upDims, offsets: [0, skipChannels, 0, 0])
+    let skipTarget = try out.view(skipTargetMD, context: ctx)
+    let upTarget = try out.view(upTargetMD, context: ctx)
+    let copySkip = try makeReorder(from: cropMD, to: skipTargetMD, context: ctx)
+    let copyUp = try makeReorder(from: values[up].md, to: upTargetMD, context: ctx)
+    hot(copySkip, "concatenation \(output) skip")
+    hot(copyUp, "concatenation \(output) up")
     let upBuffer = values[up]
-    let out = try addTensor(concat.md(dnnl_query_dst_md))
     forwardSteps.append {
-      concat.execute(
-        [(DNNL_ARG_MULTIPLE_SRC, crop), (DNNL_ARG_MULTIPLE_SRC + 1, upBuffer.memory), (DNNL_ARG_DST, out.memory)], context: ctx)
+      copySkip.execute([(DNNL_ARG_FROM, crop), (DNNL_ARG_TO, skipTarget)], context: ctx)
+      copyUp.execute([(DNNL_ARG_FROM, upBuffer.memory), (DNNL_ARG_TO, upTarget)], context: ctx)
     }
     guard training else { return ([], []) }
 
@@ -479,7 +697,7 @@ final class DNNLGraph: CompiledGraph {
       let plainMD = DNNL.desc(dims(output), dnnl_nchw)
       let plain = try DNNLBuffer(plainMD, context: ctx)
       let reorder = try makeReorder(from: out.md, to: plainMD, context: ctx)
-      primitives.append(reorder)
+      hot(reorder, "concatenation \(output) gradient layout")
       layoutConversions += 1
       steps.append { reorder.execute([(DNNL_ARG_FROM, diffOut.memory), (DNNL_ARG_TO, plain.memory)], context: ctx) }
       splitSource = plain
@@ -489,7 +707,7 @@ final class DNNLGraph: CompiledGraph {
     let upPart = try splitSource.view(upPartMD!, context: ctx)
     let toUp = try makeReorder(from: upPartMD!, to: diffs[up]!.md, context: ctx)
     let diffUp = diffs[up]!
-    primitives.append(toUp)
+    hot(toUp, "concatenation \(output) up gradient")
     steps.append { toUp.execute([(DNNL_ARG_FROM, upPart), (DNNL_ARG_TO, diffUp.memory)], context: ctx) }
 
     let skipPart = try splitSource.view(skipPartMD!, context: ctx)
@@ -497,7 +715,7 @@ final class DNNLGraph: CompiledGraph {
     let skipCropMD = try DNNL.submemory(diffSkip.md, dims: cropDims, offsets: [0, 0, offset, offset])
     let skipCrop = try diffSkip.view(skipCropMD, context: ctx)
     let accumulate = try makeReorder(from: skipPartMD!, to: skipCropMD, accumulate: true, context: ctx)
-    primitives.append(accumulate)
+    hot(accumulate, "concatenation \(output) skip gradient")
     let region: [() -> Void] = [{ accumulate.execute([(DNNL_ARG_FROM, skipPart), (DNNL_ARG_TO, skipCrop)], context: ctx) }]
     return (steps, region)
   }
@@ -516,7 +734,7 @@ final class DNNLGraph: CompiledGraph {
     let plainMD = DNNL.desc(dims(input), dnnl_nchw)
     let plain = try DNNLBuffer(plainMD, context: ctx)
     let toNative = try makeReorder(from: plainMD, to: source.md, context: ctx)
-    primitives.append(toNative)
+    hot(toNative, "dropout \(output) mask layout")
     let count = dims(input).reduce(1, *)
     forwardSteps.append { [unowned self] in
       let values = Graph.dropoutMask(seed: self.dropoutSeed, stream: UInt64(output), count: count, probability: probability)
@@ -564,7 +782,19 @@ final class DNNLGraph: CompiledGraph {
   func forward(_ input: [Float], dropoutSeed: UInt64) -> [Float] {
     precondition(input.count == batch * graph.inputChannels * inputSize * inputSize, "input of \(input.count) values")
     self.dropoutSeed = dropoutSeed
-    input.withUnsafeBytes { values[0].pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    if let padded = inputPadding {
+      // Into the first channels of each item; the padding channels stay 0.
+      let item = graph.inputChannels * inputSize * inputSize
+      let stride = padded * inputSize * inputSize * MemoryLayout<Float>.size
+      input.withUnsafeBytes { bytes in
+        for n in 0..<batch {
+          (values[0].pointer + n * stride).copyMemory(
+            from: bytes.baseAddress! + n * item * MemoryLayout<Float>.size, byteCount: item * MemoryLayout<Float>.size)
+        }
+      }
+    } else {
+      input.withUnsafeBytes { values[0].pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
     for step in forwardSteps { step() }
     let last = values.count - 1
     logitsReorder!.execute([(DNNL_ARG_FROM, values[last].memory), (DNNL_ARG_TO, logitsPlain.memory)], context: context)
