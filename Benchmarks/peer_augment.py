@@ -25,14 +25,7 @@ def timeit(fn, reps):
     return statistics.median(ts)
 
 
-def volume(path):
-    """Every page of a TIFF as the slices of a (D, H, W) array."""
-    im = Image.open(path)
-    pages = []
-    for i in range(im.n_frames):
-        im.seek(i)
-        pages.append(np.array(im))
-    return np.stack(pages)
+from peer_volume import read_volume as volume
 
 
 args = sys.argv[1:]

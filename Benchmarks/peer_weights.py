@@ -15,14 +15,7 @@ from PIL import Image
 from scipy import ndimage
 from peers_preproc import weight_map_ref
 
-def volume(path):
-    """Every page of a TIFF as the slices of a (D, H, W) array."""
-    im = Image.open(path)
-    pages = []
-    for i in range(im.n_frames):
-        im.seek(i)
-        pages.append(np.array(im))
-    return np.stack(pages)
+from peer_volume import read_volume as volume
 
 
 args = sys.argv[2:]

@@ -12,20 +12,13 @@ import hashlib, json, sys
 import numpy as np
 import webdataset as wds
 
-root = sys.argv[1]
-with open(f"{root}/manifest.json") as f:
-    manifest = json.load(f)
+from unetkit_shards import verified
+
+manifest, urls = verified(sys.argv[1])
 parameters = manifest["parameters"]
 assert parameters["dimensions"] == 3, parameters.get("dimensions")
 spacing = parameters["spacing"]
 assert all(spacing[k] > 0 for k in "zyx"), spacing
-for shard in manifest["shards"]:
-    with open(f"{root}/{shard['file']}", "rb") as f:
-        data = f.read()
-    assert len(data) == shard["bytes"], shard
-    assert hashlib.sha256(data).hexdigest() == shard["sha256"], shard
-
-urls = [f"{root}/{s['file']}" for s in manifest["shards"]]
 dataset = wds.WebDataset(urls, shardshuffle=False).decode()
 count = 0
 for sample in dataset:

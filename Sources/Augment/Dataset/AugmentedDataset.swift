@@ -17,7 +17,7 @@ import WeightMap
 /// let dataset = AugmentedDataset(sources: try SourceSet.load(pairs), seed: 1)
 /// try dataset.write(to: "out/dataset", samples: 1000)
 /// ```
-public struct AugmentedDataset: Sendable {
+public struct AugmentedDataset: ShardedDataset {
   public let sources: SourceSet
   public let config: AugmentConfig
   public let weightMapper: WeightMapper
@@ -38,9 +38,7 @@ public struct AugmentedDataset: Sendable {
     self.weightMapper = weightMapper
     self.seed = seed
     self.keepLabels = keepLabels
-    augmenter = SampleAugmenter(
-      config: config, weightMapper: weightMapper,
-      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
+    augmenter = SampleAugmenter(config: config, weightMapper: weightMapper, datasetClassWeights: sources.classWeights)
   }
 
   /// Sample `k`: its draw, from `(seed, k)` alone, applied to its source.
@@ -75,26 +73,6 @@ public struct AugmentedDataset: Sendable {
       "sources": manifestSources(sources.items.map(\.pair)),
     ]) { $1 })
   }
-
-  /// Writes samples `0..<samples`, `perShard` per shard named
-  /// `NAME-000000.tar`, …, and `manifest.json` into `directory`; the shards
-  /// of `partition` only, keeping those already complete and verified.
-  ///
-  /// - Parameter progress: called once per generated sample, from worker threads.
-  /// - Throws: ``ShardError`` for a bad plan or a conflicting dataset in
-  ///   `directory`, I/O errors.
-  @discardableResult
-  public func write(
-    to directory: String, samples: Int, perShard: Int = 100, name: String = "train",
-    partition: Partition = .whole, tool: ToolInfo = .library, jobs: Int = Parallel.cores,
-    progress: (@Sendable () -> Void)? = nil
-  ) throws -> DatasetWriter.Report {
-    try writeShards(
-      to: directory, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
-      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), progress: progress,
-      sample: shardSample)
-  }
-
 }
 
 /// The parameters every dataset records, 2-D or 3-D.
@@ -113,21 +91,53 @@ func commonManifestParameters(
   ]
 }
 
-/// Writes the shards of `partition` with ``DatasetWriter``: sample `k` is
-/// `sample(k)`, generated `jobs` at a time.
-func writeShards(
-  to directory: String, samples: Int, perShard: Int, name: String, partition: Partition, tool: ToolInfo, jobs: Int,
-  parameters: JSONValue, progress: (@Sendable () -> Void)?, sample: @Sendable (Int) throws -> ShardSample
-) throws -> DatasetWriter.Report {
-  let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
-  let writer = DatasetWriter(directory: directory, plan: plan, partition: partition, parameters: parameters, tool: tool)
-  return try writer.run { _, range in
-    let slots = Slots<ShardSample?>(count: range.count, initial: nil)
-    try Parallel.forEach(range.count, jobs: jobs) { i in
-      slots[i] = try sample(range.lowerBound + i)
-      progress?()
+/// A dataset of augmented samples that writes itself as shards:
+/// ``AugmentedDataset`` (2-D) and ``VolumeAugmentedDataset`` (3-D).
+public protocol ShardedDataset: Sendable {
+  /// Sample `k` as the entries of one WebDataset sample.
+  func shardSample(_ k: Int) throws -> ShardSample
+  /// Every generation parameter, as the manifest records them (and as
+  /// `--resume` and `unet manifest merge` compare them).
+  func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue
+}
+
+extension ShardedDataset {
+  /// Writes samples `0..<samples`, `perShard` per shard named
+  /// `NAME-000000.tar`, …, and `manifest.json` into `directory`; the shards
+  /// of `partition` only, keeping those already complete and verified
+  /// (``DatasetWriter``), samples generated `jobs` at a time.
+  ///
+  /// - Parameter progress: called once per generated sample, from worker threads.
+  /// - Throws: `ShardError` for a bad plan or a conflicting dataset in
+  ///   `directory`, I/O errors.
+  @discardableResult
+  public func write(
+    to directory: String, samples: Int, perShard: Int = 100, name: String = "train",
+    partition: Partition = .whole, tool: ToolInfo = .library, jobs: Int = Parallel.cores,
+    progress: (@Sendable () -> Void)? = nil
+  ) throws -> DatasetWriter.Report {
+    let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
+    let writer = DatasetWriter(
+      directory: directory, plan: plan, partition: partition,
+      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), tool: tool)
+    return try writer.run { _, range in
+      let slots = Slots<ShardSample?>(count: range.count, initial: nil)
+      try Parallel.forEach(range.count, jobs: jobs) { i in
+        slots[i] = try shardSample(range.lowerBound + i)
+        progress?()
+      }
+      return slots.values.map { $0! }
     }
-    return slots.values.map { $0! }
+  }
+}
+
+extension SampleAugmenter {
+  /// The augmenter of a dataset: the class weights of the whole set, or
+  /// each sample's own when the parameters balance per image.
+  init(config: AugmentConfig, weightMapper: WeightMapper, datasetClassWeights: ClassWeights) {
+    self.init(
+      config: config, weightMapper: weightMapper,
+      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : datasetClassWeights)
   }
 }
 

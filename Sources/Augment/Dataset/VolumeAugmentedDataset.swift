@@ -8,7 +8,7 @@ import WeightMap
 /// the manifest records `"dimensions": 3`, the spacing, and the weight
 /// map's σ with its unit (`sigma`, `sigmaUnit`) instead of `sigmaPixels`.
 /// Output never depends on `jobs` or on the partitioning.
-public struct VolumeAugmentedDataset: Sendable {
+public struct VolumeAugmentedDataset: ShardedDataset {
   public let sources: VolumeSourceSet
   public let config: VolumeAugmentConfig
   public let weightMapper: WeightMapper
@@ -25,9 +25,7 @@ public struct VolumeAugmentedDataset: Sendable {
     self.weightMapper = weightMapper
     self.seed = seed
     self.keepLabels = keepLabels
-    augmenter = SampleAugmenter(
-      config: config.base, weightMapper: weightMapper,
-      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
+    augmenter = SampleAugmenter(config: config.base, weightMapper: weightMapper, datasetClassWeights: sources.classWeights)
   }
 
   /// Sample `k`: its draw, from `(seed, k)` alone, applied to its source.
@@ -69,19 +67,5 @@ public struct VolumeAugmentedDataset: Sendable {
     ])
     parameters["sources"] = manifestSources(sources.items.map(\.pair))
     return .object(parameters)
-  }
-
-  /// Writes samples `0..<samples` into shards and `manifest.json`, as
-  /// ``AugmentedDataset/write(to:samples:perShard:name:partition:tool:jobs:progress:)``.
-  @discardableResult
-  public func write(
-    to directory: String, samples: Int, perShard: Int = 100, name: String = "train",
-    partition: Partition = .whole, tool: ToolInfo = .library, jobs: Int = Parallel.cores,
-    progress: (@Sendable () -> Void)? = nil
-  ) throws -> DatasetWriter.Report {
-    try writeShards(
-      to: directory, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
-      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), progress: progress,
-      sample: shardSample)
   }
 }

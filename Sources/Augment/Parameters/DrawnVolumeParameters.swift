@@ -67,15 +67,7 @@ public struct DrawnVolumeParameters: Sendable, Equatable, Hashable, Codable {
       flipHorizontal: try c.decode(Bool.self, forKey: .flipHorizontal),
       flipVertical: try c.decode(Bool.self, forKey: .flipVertical), flipDepth: try c.decode(Bool.self, forKey: .flipDepth),
       scale: try c.decode(Double.self, forKey: .scale), intensity: try c.decode(IntensityValues.self, forKey: .intensity))
-    let i = intensity
-    let finite = [rotationDegrees, shiftX, shiftY, shiftZ, scale, i.brightness, i.contrast, i.gamma, i.noiseSigma]
-      .allSatisfy(\.isFinite)
-    guard finite, scale > 0, i.gamma > 0, i.contrast >= 0, i.noiseSigma >= 0 else {
-      throw DecodingError.dataCorruptedError(
-        forKey: .scale, in: c,
-        debugDescription:
-          "drawn parameters need finite values, scale > 0, gamma > 0, contrast >= 0, noiseSigma >= 0")
-    }
+    try DrawnParameters.check([rotationDegrees, shiftX, shiftY, shiftZ], scale: scale, intensity: intensity, in: c, key: .scale)
   }
 
   /// The in-plane part for slice `slice` of a volume of `depth` slices: the

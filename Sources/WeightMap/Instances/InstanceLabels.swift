@@ -50,14 +50,17 @@ public enum InstanceLabels {
     connectivity: Connectivity = .four
   ) -> LabelImage {
     precondition(labels.channels == 1, "InstanceLabels: expected 1 channel, got \(labels.channels)")
+    return normalized(labels, labels.samples, interpretation) { ConnectedComponents.label($0, connectivity: connectivity) }
+  }
+
+  /// `labels` as they are, or their `components`, as `interpretation` says.
+  private static func normalized<L>(
+    _ labels: L, _ samples: [UInt32], _ interpretation: LabelInterpretation, components: (L) -> L
+  ) -> L {
     switch interpretation {
-    case .instances:
-      return labels
-    case .binaryMask:
-      return ConnectedComponents.label(labels, connectivity: connectivity)
-    case .automatic:
-      return isBinaryMask(labels)
-        ? ConnectedComponents.label(labels, connectivity: connectivity) : labels
+    case .instances: labels
+    case .binaryMask: components(labels)
+    case .automatic: isBinary(samples) ? components(labels) : labels
     }
   }
 
@@ -71,13 +74,6 @@ public enum InstanceLabels {
     interpretation: LabelInterpretation = .automatic,
     connectivity: Connectivity = .four
   ) -> LabelVolume {
-    switch interpretation {
-    case .instances:
-      return labels
-    case .binaryMask:
-      return ConnectedComponents.label(labels, connectivity: connectivity)
-    case .automatic:
-      return isBinary(labels.samples) ? ConnectedComponents.label(labels, connectivity: connectivity) : labels
-    }
+    normalized(labels, labels.samples, interpretation) { ConnectedComponents.label($0, connectivity: connectivity) }
   }
 }

@@ -134,12 +134,21 @@ struct AugmentCommand: ParsableCommand {
 
     // Every source is read and checked before anything is written.
     let pairs = try SourcePair.pair(images: images, labels: labels)
+    /// Writes `dataset` (after checking the output folder) and its preview.
+    func write<D: ShardedDataset>(_ dataset: D, preview writePreview: (D) throws -> Void) throws -> DatasetWriter.Report {
+      try checkOutputFolder(partition: partition)
+      let report = try dataset.write(
+        to: out, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
+        progress: progress.advance)
+      if preview != nil, partition.index == 0 { try writePreview(dataset) }
+      return report
+    }
+    let count = min(preview ?? 0, samples)
     let report: DatasetWriter.Report
     if volume.volume {
       let sources = try VolumeSourceSet.load(
         pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
         limits: limits.readLimits, spacing: volume.override, jobs: jobs)
-      try checkOutputFolder(partition: partition)
       let s = sources.spacing
       let volumeConfig: VolumeAugmentConfig
       do {
@@ -147,29 +156,18 @@ struct AugmentCommand: ParsableCommand {
       } catch let error as AugmentConfigError {
         throw ValidationError("\(error)")
       }
-      let dataset = VolumeAugmentedDataset(
-        sources: sources, config: volumeConfig, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
-      report = try dataset.write(
-        to: out, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
-        progress: progress.advance)
-      if let preview, partition.index == 0 {
-        try writePreview(count: min(preview, samples), dataset: dataset)
-      }
+      report = try write(
+        VolumeAugmentedDataset(sources: sources, config: volumeConfig, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+      ) { try writePreview(count: count, dataset: $0) }
     } else {
       let sources = try StackHint.adding(StackHint.volume) {
         try SourceSet.load(
           pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
           limits: limits.readLimits, jobs: jobs)
       }
-      try checkOutputFolder(partition: partition)
-      let dataset = AugmentedDataset(
-        sources: sources, config: config, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
-      report = try dataset.write(
-        to: out, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
-        progress: progress.advance)
-      if let preview, partition.index == 0 {
-        try writePreview(count: min(preview, samples), dataset: dataset)
-      }
+      report = try write(
+        AugmentedDataset(sources: sources, config: config, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+      ) { try writePreview(count: count, dataset: $0) }
     }
 
     let seconds = Date().timeIntervalSince(start)

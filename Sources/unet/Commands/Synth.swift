@@ -54,23 +54,27 @@ struct Synth: ParsableCommand {
       try makeDirectory(out + "/images")
       try makeDirectory(out + "/labels")
       let digits = max(3, String(count - 1).count)
-      func name(_ k: Int) -> String { "cells_" + String(repeating: "0", count: max(0, digits - String(k).count)) + String(k) }
+      // Image k as NAME, (image, labels) through `write`.
+      let write: (Int, String) throws -> Void
       if let depth = size.depth {
         let synthesizer = VolumeCellSynthesizer(width: size.width, height: size.height, depth: depth, cells: cells)
         cellCount = synthesizer.cells
-        for k in 0..<count {
+        write = { k, name in
           let (image, labels) = synthesizer.generate(seed: seed, index: k)
-          try ImageFile.writeVolume(image, to: "\(out)/images/\(name(k)).tif")
-          try ImageFile.writeVolume(labels, to: "\(out)/labels/\(name(k)).tif")
+          try ImageFile.writeVolume(image, to: "\(out)/images/\(name).tif")
+          try ImageFile.writeVolume(labels, to: "\(out)/labels/\(name).tif")
         }
       } else {
         let synthesizer = CellSynthesizer(width: size.width, height: size.height, cells: cells)
         cellCount = synthesizer.cells
-        for k in 0..<count {
+        write = { k, name in
           let (image, labels) = synthesizer.generate(seed: seed, index: k)
-          try ImageFile.write(image, to: "\(out)/images/\(name(k)).png")
-          try ImageFile.write(labels, to: "\(out)/labels/\(name(k)).png")
+          try ImageFile.write(image, to: "\(out)/images/\(name).png")
+          try ImageFile.write(labels, to: "\(out)/labels/\(name).png")
         }
+      }
+      for k in 0..<count {
+        try write(k, "cells_" + String(repeating: "0", count: max(0, digits - String(k).count)) + String(k))
       }
     } catch {
       printError(error)
