@@ -3,12 +3,15 @@ import Raster
 import Shards
 import WeightMap
 
-/// An augmented dataset of 2-D sources, written as WebDataset shards with a
-/// checksummed manifest: what `unet augment` writes, for Swift programs.
+/// An augmented dataset, written as WebDataset shards with a checksummed
+/// manifest: what `unet augment` writes, for Swift programs — of 2-D
+/// sources (``SourceSet``) or of volumes (``VolumeSourceSet``, as
+/// `--volume` does).
 ///
 /// Sample `k` draws its source and every parameter from `(seed, k)` alone
-/// (``AugmentConfig/draw(seed:index:sourceCount:)``), is augmented by one
-/// ``SampleAugmenter`` and stored in the fields ``SampleLayout`` defines,
+/// (``AugmentConfig/draw(seed:index:sourceCount:)``, or
+/// ``VolumeAugmentConfig/draw(seed:index:sourceCount:)``), is augmented by
+/// one ``SampleAugmenter`` and stored in the fields ``SampleLayout`` defines,
 /// with a `json` record of its source and drawn parameters. Output never
 /// depends on `jobs` or on how the shards are partitioned.
 ///
@@ -17,9 +20,9 @@ import WeightMap
 /// let dataset = AugmentedDataset(sources: try SourceSet.load(pairs), seed: 1)
 /// try dataset.write(to: "out/dataset", samples: 1000)
 /// ```
-public struct AugmentedDataset: ShardedDataset {
-  public let sources: SourceSet
-  public let config: AugmentConfig
+public struct AugmentedDataset<Sources: DatasetSources>: ShardedDataset {
+  public let sources: Sources
+  public let config: Sources.Config
   public let weightMapper: WeightMapper
   public let seed: UInt64
   /// Whether samples store `labels.npy`.
@@ -30,7 +33,7 @@ public struct AugmentedDataset: ShardedDataset {
   /// A dataset of `sources` (loaded with the same normalisation and weight
   /// mapper as `config` and `weightMapper` name).
   public init(
-    sources: SourceSet, config: AugmentConfig = .standard, weightMapper: WeightMapper = WeightMapper(),
+    sources: Sources, config: Sources.Config = .standard, weightMapper: WeightMapper = WeightMapper(),
     seed: UInt64 = 0, keepLabels: Bool = true
   ) {
     self.sources = sources
@@ -38,61 +41,96 @@ public struct AugmentedDataset: ShardedDataset {
     self.weightMapper = weightMapper
     self.seed = seed
     self.keepLabels = keepLabels
-    augmenter = SampleAugmenter(config: config, weightMapper: weightMapper, datasetClassWeights: sources.classWeights)
+    augmenter = SampleAugmenter(
+      config: config.base, weightMapper: weightMapper,
+      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
   }
 
   /// Sample `k`: its draw, from `(seed, k)` alone, applied to its source.
-  public func sample(_ k: Int) -> (draw: SampleDraw, sample: AugmentedSample) {
+  public func sample(_ k: Int) -> (draw: Sources.Config.Draw, sample: Sources.Sample) {
     let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
-    let source = sources.items[draw.sourceIndex]
-    let sample = augmenter.augment(
-      image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
-      parameters: draw.parameters)
-    return (draw, sample)
+    return (draw, sources.augment(draw, with: augmenter))
   }
 
   /// Sample `k` as the entries of one WebDataset sample, key `%08d` of `k`.
   public func shardSample(_ k: Int) throws -> ShardSample {
     let (draw, sample) = self.sample(k)
-    return try SampleLayout.encode(
-      key: SampleKey.key(k), image: sample.image, mask: sample.mask, labels: keepLabels ? sample.labels : nil,
-      weights: sample.weights,
-      record: try SampleRecord(
-        index: draw.index, parameters: draw.parameters, seed: seed, source: sources.items[draw.sourceIndex].pair
-      ).json())
+    return try sources.encode(sample, key: String(format: "%08llu", UInt64(k)), labels: keepLabels) {
+      try SampleRecord(
+        index: draw.index, parameters: draw.parameters, seed: seed, source: sources.pairs[draw.sourceIndex],
+        spacing: $0
+      ).json()
+    }
   }
 
   /// Every generation parameter, as the manifest records them (and as
   /// `--resume` and `unet manifest merge` compare them).
   public func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue {
-    .object(try commonManifestParameters(
-      config: config, seed: seed, keepLabels: keepLabels, samples: samples, perShard: perShard, name: name
-    ).merging([
-      "weightMap": try JSONValue(encoding: weightMapper.parameters),
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var parameters: [String: JSONValue] = [
+      "seed": .uint(seed),
+      "samples": .int(Int64(samples)),
+      "perShard": .int(Int64(perShard)),
+      "name": .string(name),
+      "labels": .bool(keepLabels),
+      "augment": try JSONValue.parse(Array(try encoder.encode(config))),
       "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
-      "sources": manifestSources(sources.items.map(\.pair)),
-    ]) { $1 })
+      "sources": .array(sources.pairs.map { .object(["name": .string($0.name), "image": .string($0.image), "labels": .string($0.labels)]) }),
+    ]
+    parameters.merge(try sources.manifestEntries(weightMap: weightMapper.parameters)) { $1 }
+    return .object(parameters)
   }
 }
 
-/// The parameters every dataset records, 2-D or 3-D.
-func commonManifestParameters(
-  config: some Encodable, seed: UInt64, keepLabels: Bool, samples: Int, perShard: Int, name: String
-) throws -> [String: JSONValue] {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.sortedKeys]
-  return [
-    "seed": .uint(seed),
-    "samples": .int(Int64(samples)),
-    "perShard": .int(Int64(perShard)),
-    "name": .string(name),
-    "labels": .bool(keepLabels),
-    "augment": try JSONValue.parse(Array(try encoder.encode(config))),
-  ]
+/// What an ``AugmentedDataset`` needs of its sources: how a sample is
+/// drawn, augmented and stored, in 2-D (``SourceSet``) or 3-D
+/// (``VolumeSourceSet``).
+public protocol DatasetSources: Sendable {
+  associatedtype Config: DatasetConfig
+  associatedtype Sample: Sendable
+  var count: Int { get }
+  /// The class weights `w_c` over all sources.
+  var classWeights: ClassWeights { get }
+  /// The files of each source.
+  var pairs: [SourcePair] { get }
+  /// The augmented sample of `draw`'s source.
+  func augment(_ draw: Config.Draw, with augmenter: SampleAugmenter) -> Sample
+  /// The shard sample of `sample`; `record(spacing)` is its `json` field.
+  func encode(_ sample: Sample, key: String, labels: Bool, record: (VoxelSpacing?) throws -> [UInt8]) throws
+    -> ShardSample
+  /// The manifest parameters that depend on the dimensionality: the
+  /// weight map's, and a volume's `dimensions` and spacing.
+  func manifestEntries(weightMap: WeightMapParameters) throws -> [String: JSONValue]
 }
 
-/// A dataset of augmented samples that writes itself as shards:
-/// ``AugmentedDataset`` (2-D) and ``VolumeAugmentedDataset`` (3-D).
+/// The augmentation settings of a dataset, 2-D or 3-D.
+public protocol DatasetConfig: Sendable, Encodable {
+  associatedtype Draw: DatasetDraw
+  /// The defaults.
+  static var standard: Self { get }
+  /// The settings shared with 2-D.
+  var base: AugmentConfig { get }
+  /// The draw for output sample `index` of a run with `seed`.
+  func draw(seed: UInt64, index: UInt64, sourceCount: Int) -> Draw
+}
+
+/// One sample's draw: its index, its source and its parameters.
+public protocol DatasetDraw: Sendable {
+  associatedtype Parameters: Encodable & Sendable
+  var index: UInt64 { get }
+  var sourceIndex: Int { get }
+  var parameters: Parameters { get }
+}
+
+extension AugmentConfig: DatasetConfig {
+  public var base: AugmentConfig { self }
+}
+
+extension SampleDraw: DatasetDraw {}
+
+/// A dataset of augmented samples that writes itself as shards, such as
+/// ``AugmentedDataset``.
 public protocol ShardedDataset: Sendable {
   /// Sample `k` as the entries of one WebDataset sample.
   func shardSample(_ k: Int) throws -> ShardSample
@@ -131,21 +169,6 @@ extension ShardedDataset {
   }
 }
 
-extension SampleAugmenter {
-  /// The augmenter of a dataset: the class weights of the whole set, or
-  /// each sample's own when the parameters balance per image.
-  init(config: AugmentConfig, weightMapper: WeightMapper, datasetClassWeights: ClassWeights) {
-    self.init(
-      config: config, weightMapper: weightMapper,
-      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : datasetClassWeights)
-  }
-}
-
-/// The source files of a dataset, as its manifest lists them.
-func manifestSources(_ pairs: [SourcePair]) -> JSONValue {
-  .array(pairs.map { .object(["name": .string($0.name), "image": .string($0.image), "labels": .string($0.labels)]) })
-}
-
 /// A sample's `json` field: its index, the run's seed, its source, the
 /// drawn parameters and, for a volume, the voxel spacing (z, y, x, unit).
 struct SampleRecord<Parameters: Encodable>: Encodable {
@@ -166,12 +189,6 @@ struct SampleRecord<Parameters: Encodable>: Encodable {
     self.parameters = parameters
     self.spacing = spacing
   }
-
-}
-
-enum SampleKey {
-  /// The sample key of index `k`: eight digits or more.
-  static func key(_ k: Int) -> String { String(format: "%08llu", UInt64(k)) }
 }
 
 extension SampleRecord {

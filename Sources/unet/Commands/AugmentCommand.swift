@@ -157,7 +157,7 @@ struct AugmentCommand: ParsableCommand {
         throw ValidationError("\(error)")
       }
       report = try write(
-        VolumeAugmentedDataset(sources: sources, config: volumeConfig, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+        AugmentedDataset(sources: sources, config: volumeConfig, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
       ) { try writePreview(count: count, dataset: $0) }
     } else {
       let sources = try StackHint.adding(StackHint.volume) {
@@ -192,7 +192,7 @@ struct AugmentCommand: ParsableCommand {
     }
   }
 
-  func writePreview(count: Int, dataset: AugmentedDataset) throws {
+  func writePreview(count: Int, dataset: AugmentedDataset<SourceSet>) throws {
     var rows: [[Image<UInt8>]] = []
     for k in 0..<count {
       let (draw, sample) = dataset.sample(k)
@@ -207,7 +207,7 @@ struct AugmentCommand: ParsableCommand {
 
   /// The 3-D preview: per sample, source | augmented | mask as the middle
   /// xy slice, then the weights' orthogonal slices.
-  func writePreview(count: Int, dataset: VolumeAugmentedDataset) throws {
+  func writePreview(count: Int, dataset: AugmentedDataset<VolumeSourceSet>) throws {
     var rows: [[Image<UInt8>]] = []
     for k in 0..<count {
       let (draw, sample) = dataset.sample(k)
