@@ -74,7 +74,8 @@ echo "## (c) 3-D: a 64x256x256 volume (unet synth --size 256x256x64) of touching
 "$unet" synth --out "$work/vol" --size 256x256x64 --seed 1 >/dev/null
 vol="$work/vol/labels/cells_000.tif"
 "$unet" info "$vol" | cut -d';' -f1,2
-/usr/bin/time -f '%M' -o "$work/lib-vol.rss" "$lib" --reps 5 --volume "$vol" | head -1 > "$work/lib-vol.json"
+/usr/bin/time -f '%M' -o "$work/lib-vol.rss" "$lib" --reps 5 --volume "$vol" > "$work/lib-vol.jsonl"
+head -1 "$work/lib-vol.jsonl" > "$work/lib-vol.json"
 ours_s=$(field s < "$work/lib-vol.json")
 echo "unetkit library: median $(seconds "$ours_s") s ($(field ns_per_pixel < "$work/lib-vol.json") ns/voxel), peak RSS $(( $(cat "$work/lib-vol.rss") / 1024 )) MiB (process, incl. the decoded labels)"
 t=$( { /usr/bin/time -f '%e %M' "$unet" weights --volume "$vol" --out "$work/volw" --jobs 1 >/dev/null; } 2>&1 | tail -1)

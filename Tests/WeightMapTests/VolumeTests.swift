@@ -210,10 +210,22 @@ struct VolumeWeightMapTests {
       let (w0, sigma) = WeightMapperTests.borderCases[trial % WeightMapperTests.borderCases.count]
       var mapper = WeightMapper(try WeightMapParameters(w0: w0, sigmaPixels: sigma, borderOn: region, labelInterpretation: .instances))
       mapper.minimumBandRows = [16, 64, 2048][trial % 3]  // bands of 1, 4 or 128 slices at least
+      mapper.jobs = trial % 4 + 1  // slabs computed apart
       let separated = VolumeReference.separate(labels)
       let fast = mapper.borderTerm(instances: separated).samples
       let exact = VolumeReference.borderTerm(separated, w0: w0, sigma: sigma, everywhere: region == .all)
       WeightMapperTests().expectBorderTerm(fast, exact, mapper: mapper, "trial \(trial) \(w)x\(h)x\(d) \(spacing)")
+    }
+  }
+
+  @Test func slabsDoNotChangeTheResult() throws {
+    var rng = SplitMix64(seed: 14)
+    let labels = VolumeReference.blobs(30, 26, 17, count: 12, spacing: VoxelSpacing(z: 1.5, y: 1, x: 1), using: &rng)
+    var mapper = WeightMapper(.paper)
+    let one = mapper.compute(labels)
+    for jobs in [2, 3, 17, 40] {
+      mapper.jobs = jobs
+      #expect(mapper.compute(labels) == one, "jobs \(jobs)")
     }
   }
 

@@ -16,10 +16,13 @@ struct ColumnSweep {
   /// Rows per band, ≥ 1.
   let bandRows: Int
 
-  /// Calls `body(row, under, above, hasBackground)` for every row in order;
-  /// `hasBackground` tells whether the row has a pixel of label 0.
+  /// Calls `body(row, under, above, hasBackground)` for every row of
+  /// `range` (default: all) in order; `hasBackground` tells whether the row
+  /// has a pixel of label 0. The tracks of a row do not depend on the range
+  /// (the downward scan starts `reach` rows above it), so ranges can run
+  /// apart, on separate threads.
   func run(
-    _ labels: UnsafeBufferPointer<UInt32>,
+    _ labels: UnsafeBufferPointer<UInt32>, rows range: Range<Int>? = nil,
     _ body: (_ row: Int, _ under: UnsafeBufferPointer<ColumnTrack>, _ above: UnsafeBufferPointer<ColumnTrack>,
       _ hasBackground: Bool) -> Void
   ) {
@@ -34,9 +37,15 @@ struct ColumnSweep {
       above.deallocate()
       below.deallocate()
     }
-    var y0 = 0
-    while y0 < rows {
-      let y1 = Swift.min(rows, y0 + bandRows)
+    let range = range ?? 0..<rows
+    // Above the range, within reach: the downward scan's start.
+    for y in Swift.max(0, range.lowerBound - reach)..<range.lowerBound {
+      let row = y * width
+      for x in 0..<width where labels[row + x] != 0 { above[x].see(labels[row + x], row: Int32(y)) }
+    }
+    var y0 = range.lowerBound
+    while y0 < range.upperBound {
+      let y1 = Swift.min(range.upperBound, y0 + bandRows)
       // Upward: for every row of the band, the two nearest distinct
       // instances at or below, within `reach` rows past the band.
       below.initialize(repeating: ColumnTrack())
@@ -107,9 +116,10 @@ struct ColumnNearest {
 /// The two smallest values of distinct labels seen so far, `v1 ≤ v2`;
 /// `none` (`Int.max`, `+∞`) and label 0 while absent.
 struct TopTwo<V: Comparable> {
+  // Values first: 24 bytes for Double and Int values, not 32.
   var v1: V
-  var l1: UInt32 = 0
   var v2: V
+  var l1: UInt32 = 0
   var l2: UInt32 = 0
 
   @inline(__always) init(none: V) {

@@ -63,7 +63,7 @@ extension WeightMapper {
       weights.withUnsafeMutableBufferPointer { w in
         VolumeBorderTermKernel(
           w0: parameters.w0, sigma: parameters.sigmaPixels, radius: windowRadius, region: parameters.borderOn,
-          spacing: instances.spacing, minimumBandSlices: minimumBandRows / 16
+          spacing: instances.spacing, minimumBandSlices: minimumBandRows / 16, jobs: jobs
         ).run(
           labels: lab, width: instances.width, height: instances.height, depth: instances.depth,
           background: classWeights.background, foreground: classWeights.foreground, into: w)

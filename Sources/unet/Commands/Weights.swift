@@ -84,6 +84,10 @@ struct Weights: ParsableCommand {
     let limits = self.limits.readLimits
     let summary: (pixels: Int, instances: Int)
     if volume.volume {
+      // Cores the files leave over go to each volume's slabs.
+      var slabs = mapper
+      slabs.jobs = max(1, (self.jobs ?? availableCores) / max(1, files.count))
+      let mapper = slabs
       summary = try weigh(
         files, mapper: mapper,
         prepare: { path in mapper.prepare(try volume.read(path, limits: limits).labels(path: path)) },
