@@ -218,6 +218,22 @@ struct VolumeWeightMapTests {
     }
   }
 
+  /// Lines crossing many instances: the y pass's window scans (more than
+  /// 12 nearest instances on a line) against the definition.
+  @Test func manyInstancesPerLine() throws {
+    var rng = SplitMix64(seed: 15)
+    for spacing in [VoxelSpacing.unit, VoxelSpacing(z: 2, y: 0.7, x: 1)] {
+      let (w, h, d) = (9, 40, 4)
+      let labels = LabelVolume(
+        width: w, height: h, depth: d, spacing: spacing,
+        samples: (0..<(w * h * d)).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? UInt32.random(in: 1...60, using: &rng) : 0 })
+      let mapper = WeightMapper(try WeightMapParameters(w0: 10, sigmaPixels: 2, labelInterpretation: .instances))
+      let fast = mapper.borderTerm(instances: labels).samples
+      let exact = VolumeReference.borderTerm(labels, w0: 10, sigma: 2, everywhere: false)
+      WeightMapperTests().expectBorderTerm(fast, exact, mapper: mapper, "noise \(spacing)")
+    }
+  }
+
   @Test func slabsDoNotChangeTheResult() throws {
     var rng = SplitMix64(seed: 14)
     let labels = VolumeReference.blobs(30, 26, 17, count: 12, spacing: VoxelSpacing(z: 1.5, y: 1, x: 1), using: &rng)

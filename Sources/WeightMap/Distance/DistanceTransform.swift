@@ -249,8 +249,16 @@ struct LowerEnvelope {
             let p = v[k]
             // First integer position where parabola q is strictly below p.
             let cut = (fq - (f[p] + s2 * Double(p * p))) / (2 * s2 * Double(q - p))
-            // Clamped to [−1, n] (a NaN, from spacings too small to square, to n).
-            let start = cut < Double(n) ? Int(Swift.max(cut, -1).rounded(.down)) + 1 : n
+            // ⌊cut⌋ + 1, cut clamped to [−1, n] (a NaN, from spacings too
+            // small to square, to n); the floor by truncation, no libm call.
+            let start: Int
+            if cut < Double(n) {
+              let c = Swift.max(cut, -1)
+              let truncated = Int(c)
+              start = (Double(truncated) > c ? truncated - 1 : truncated) + 1
+            } else {
+              start = n
+            }
             if start <= z[k] {
               k -= 1  // parabola p is never the lowest
               continue

@@ -15,17 +15,18 @@ import Raster
 /// Per slice z, in the order of the ``ColumnSweep`` over z:
 /// 1. z: the two nearest distinct instances along each voxel's z line, at
 ///    or above and at or below (the sweep), merged;
-/// 2. y: for a voxel, the two nearest distinct over its plane's column,
-///    candidates `(sy·dy)² + z-value` from rows `y ± dy` — computed when
-///    step 3 first asks for it, like the 2-D kernel's merged columns;
+/// 2. y: for each voxel, the two nearest distinct over its plane's column,
+///    candidates `(sy·dy)² + z-value` from rows `y'`: Felzenszwalb and
+///    Huttenlocher's lower envelope once for the nearest, and once per
+///    nearest instance of the column for the nearest other one
+///    (``TwoNearestAlongLine``);
 /// 3. x: the same along the row from the y values, then the weight.
-/// The y scan stops where nothing unseen can be nearer than the second
-/// value (`(sy·dy)² ≥ v2`) or farther than `R`; candidates beyond `R` are
-/// dropped. Both keep the two nearest exact wherever `d1 + d2 ≤ R`: a
-/// dropped or unseen candidate is farther than `R` from the voxel, and the
-/// values kept are distances of real instances, so a sum ≤ `R` is that of
-/// the two nearest. The x scan, which gives the final values, also stops
-/// by the 2-D kernel's rule `min(d1, sx·dx) + sx·dx > R`. Keeping two
+/// Candidates beyond `R` are dropped, which keeps the two nearest exact
+/// wherever `d1 + d2 ≤ R`: a dropped candidate is farther than `R` from the
+/// voxel, and the values kept are distances of real instances, so a sum
+/// ≤ `R` is that of the two nearest. The x scan, which gives the final
+/// values, stops where nothing unseen can be nearer than the second value
+/// (`(sx·dx)² ≥ v2`) and by the 2-D kernel's rule `min(d1, sx·dx) + sx·dx > R`. Keeping two
 /// distinct instances per stage suffices by the 2-D argument, stage by stage.
 ///
 /// Memory: the sweep's `width × height × (band + 2)` tracks and two
@@ -78,13 +79,10 @@ struct VolumeBorderTermKernel {
     let plane = width * height
     let zPlane = UnsafeMutableBufferPointer<TopTwo<Double>>.allocate(capacity: plane)
     let yPlane = UnsafeMutableBufferPointer<TopTwo<Double>>.allocate(capacity: plane)
-    // The slice whose y values `yPlane[i]` holds (computed on first use).
-    let ySlice = UnsafeMutableBufferPointer<Int32>.allocate(capacity: plane)
-    ySlice.initialize(repeating: -1)
+    var yStage = TwoNearestAlongLine(count: height, step: spacing.y, radius: radius)
     defer {
       zPlane.deallocate()
       yPlane.deallocate()
-      ySlice.deallocate()
     }
     let r2 = radius * radius
     let sz2 = spacing.z * spacing.z
@@ -110,11 +108,12 @@ struct VolumeBorderTermKernel {
           zPlane[x * height + y] = t
         }
       }
-      // 2. y, on first use by step 3 (voxels farther than their scans
-      // reach from any voxel to weigh are never computed).
-      let yValues = LazyYPlane(
-        scan: AxisScan(count: height, stride: 1, step: spacing.y, radius: radius, final: false),
-        width: width, stamp: Int32(z), zPlane: zPlane, yPlane: yPlane, ySlice: ySlice)
+      // 2. y, column by column.
+      for x in 0..<width {
+        yStage.transform(UnsafeBufferPointer(rebasing: zPlane[(x * height)..<((x + 1) * height)])) { y, t in
+          yPlane[y * width + x] = t
+        }
+      }
       // 3. x, and the weights.
       let scanX = AxisScan(count: width, stride: 1, step: spacing.x, radius: radius, final: true)
       let twoSigma2 = 2 * sigma * sigma
@@ -124,7 +123,7 @@ struct VolumeBorderTermKernel {
         for x in 0..<width {
           let label = labels[slice + row + x]
           if region == .background && label != 0 { continue }
-          let t = scanX.nearest(at: x, base: row, in: yValues)
+          let t = scanX.nearest(at: x, base: row, in: yPlane)
           guard t.l2 != 0 else { continue }
           let sum = t.v1.squareRoot() + t.v2.squareRoot()
           guard sum <= radius else { continue }
@@ -139,28 +138,13 @@ struct VolumeBorderTermKernel {
 /// One scan of the volume kernel along an axis: for position `p` of a line
 /// (`count` positions `stride` apart from `base`), the two nearest distinct
 /// instances among the line's candidates at `p ± d`, each plus `(step·d)²`.
-private struct AxisScan {
+struct AxisScan {
   let count: Int
   let stride: Int
-  /// `(step·d)²` for every offset `d` within `R` (`step·d ≤ R`).
-  let squares: [Double]
-  /// The final axis: also stop once `min(d1, step·d) + step·d > R`, i.e.
-  /// where `d1 ≥ step·d`, once `2·step·d > R` (`stopIfFar[d]`), else once
-  /// `d1² > (R − step·d)²` (`stopIfNear[d]`).
+  let step: Double
+  let radius: Double
+  /// The final axis: also stop once `min(d1, step·d) + step·d > R`.
   let final: Bool
-  let stopIfNear: [Double]
-  let stopIfFar: [Bool]
-
-  init(count: Int, stride: Int, step: Double, radius: Double, final: Bool) {
-    self.count = count
-    self.stride = stride
-    self.final = final
-    let last = Int((radius / step).rounded(.down))
-    let offsets = (0...Swift.max(0, Swift.min(last, count))).map { step * Double($0) }.filter { $0 <= radius }
-    squares = offsets.map { $0 * $0 }
-    stopIfNear = offsets.map { (radius - $0) * (radius - $0) }
-    stopIfFar = offsets.map { 2 * $0 > radius }
-  }
 
   @inline(__always)
   func nearest<Plane: CandidatePlane>(at p: Int, base: Int, in plane: Plane) -> TopTwo<Double> {
@@ -172,49 +156,126 @@ private struct AxisScan {
       t.offer(c1, c.l1)
       if c.l2 != 0 { t.offer(d2 + c.v2, c.l2) }
     }
-    consider(plane[base + p * stride], 0)
-    squares.withUnsafeBufferPointer { squares in
-      for d in 1..<squares.count {
-        let d2 = squares[d]
-        // Nothing unseen is nearer than the second value (nor within R,
-        // past the last offset).
-        if d2 >= t.v2 { break }
-        // Anything unseen makes d1 + d2 > R (see the 2-D kernel).
-        if final && (t.v1 >= d2 ? stopIfFar[d] : t.v1 > stopIfNear[d]) { break }
-        let below = p - d, above = p + d
-        if below < 0 && above >= count { break }
-        if below >= 0 { consider(plane[base + below * stride], d2) }
-        if above < count { consider(plane[base + above * stride], d2) }
+    consider(plane[base &+ p &* stride], 0)
+    var d = 1
+    while true {
+      let offset = step * Double(d)
+      let d2 = offset * offset
+      // Nothing unseen is nearer than the second value, or within R.
+      if d2 >= t.v2 || offset > radius { break }
+      if final {
+        // Anything unseen makes d1 + d2 > R (see the 2-D kernel): where
+        // d1 ≥ step·d once 2·step·d > R, else once d1 > R − step·d.
+        let rest = radius - offset
+        if t.v1 >= d2 ? 2 * offset > radius : t.v1 > rest * rest { break }
       }
+      let below = p &- d, above = p &+ d
+      if below < 0 && above >= count { break }
+      if below >= 0 { consider(plane[base &+ below &* stride], d2) }
+      if above < count { consider(plane[base &+ above &* stride], d2) }
+      d &+= 1
     }
     return t
   }
 }
 
 /// The candidates an ``AxisScan`` reads, by index in the slice.
-private protocol CandidatePlane {
+protocol CandidatePlane {
   subscript(_ i: Int) -> TopTwo<Double> { get }
 }
 
 extension UnsafeMutableBufferPointer: CandidatePlane where Element == TopTwo<Double> {}
 
-/// The y values of a slice, each computed from the z values on first use.
-private struct LazyYPlane: CandidatePlane {
-  let scan: AxisScan
-  let width: Int
-  let stamp: Int32
-  let zPlane: UnsafeMutableBufferPointer<TopTwo<Double>>
-  let yPlane: UnsafeMutableBufferPointer<TopTwo<Double>>
-  /// The slice whose values `yPlane[i]` holds.
-  let ySlice: UnsafeMutableBufferPointer<Int32>
 
-  subscript(_ i: Int) -> TopTwo<Double> {
-    @inline(__always) get {
-      if ySlice[i] == stamp { return yPlane[i] }
-      let t = scan.nearest(at: i / width, base: (i % width) * scan.count, in: zPlane)
-      yPlane[i] = t
-      ySlice[i] = stamp
-      return t
+/// For every position `q` of a line of candidate pairs (two nearest
+/// distinct instances with their values), the two nearest distinct over
+/// the line: `min over p of s²·(q − p)² + value`, twice.
+///
+/// The nearest is the lower envelope of the first candidates `v1(p)`
+/// (``LowerEnvelope``, Felzenszwalb–Huttenlocher), with its instance `L(q)`.
+/// The nearest other instance is `min over p of s²·(q − p)² + g_L(p)`, `g_L(p)`
+/// the best of `p`'s two candidates whose instance is not `L`: `v1(p)`
+/// unless `p`'s first instance is `L`, then `v2(p)` — one more envelope per
+/// instance that is some position's nearest, over the positions within `R`
+/// of those it is nearest to. Values beyond `R²` are dropped.
+///
+/// - Complexity: O(count + Σ (span + 2R/s)) over the nearest instances;
+///   a line with more than ``maxEnvelopes`` of them takes O(count × R)
+///   window scans instead.
+struct TwoNearestAlongLine {
+  let count: Int
+  let s2: Double
+  let r2: Double
+  /// The most instance envelopes a line takes before the window scan.
+  static let maxEnvelopes = 12
+  private var envelope: LowerEnvelope
+  private var f: [Double]
+  private var first: [(value: Double, label: UInt32)]
+  private var out: [TopTwo<Double>]
+  private var labels: [UInt32] = []
+  private var spans: [Range<Int>] = []
+
+  init(count: Int, step: Double, radius: Double) {
+    self.count = count
+    s2 = step * step
+    r2 = radius * radius
+    envelope = LowerEnvelope(capacity: count)
+    f = [Double](repeating: .infinity, count: count)
+    first = [(Double, UInt32)](repeating: (.infinity, 0), count: count)
+    out = [TopTwo<Double>](repeating: TopTwo(), count: count)
+  }
+
+  /// Calls `body(q, twoNearest)` for every position of `line`.
+  mutating func transform(_ line: UnsafeBufferPointer<TopTwo<Double>>, _ body: (Int, TopTwo<Double>) -> Void) {
+    let n = count
+    let (s2, r2) = (self.s2, self.r2)
+    // The nearest: the envelope of the first candidates.
+    for p in 0..<n { f[p] = line[p].l1 != 0 ? line[p].v1 : .infinity }
+    for q in 0..<n { first[q] = (.infinity, 0) }
+    f.withUnsafeBufferPointer { f in
+      envelope.transform(f, s2: s2) { q, value, p in
+        if value <= r2 { first[q] = (value, line[p].l1) }
+      }
     }
+    // The nearest instances of the line and the span of positions each is nearest to.
+    labels.removeAll(keepingCapacity: true)
+    spans.removeAll(keepingCapacity: true)
+    for q in 0..<n where first[q].label != 0 {
+      if let k = labels.firstIndex(of: first[q].label) {
+        spans[k] = spans[k].lowerBound..<(q + 1)
+      } else {
+        labels.append(first[q].label)
+        spans.append(q..<(q + 1))
+        if labels.count > Self.maxEnvelopes { break }
+      }
+    }
+    if labels.count > Self.maxEnvelopes {
+      let scan = AxisScan(count: n, stride: 1, step: s2.squareRoot(), radius: r2.squareRoot(), final: false)
+      let plane = UnsafeMutableBufferPointer(mutating: line)
+      for q in 0..<n { body(q, scan.nearest(at: q, base: 0, in: plane)) }
+      return
+    }
+    // The nearest other instance, one envelope per nearest instance L, over
+    // its span widened by R (positions farther are beyond R of it).
+    for q in 0..<n {
+      out[q] = TopTwo()
+      if first[q].label != 0 { out[q].offer(first[q].value, first[q].label) }
+    }
+    let reach = Int((r2.squareRoot() / s2.squareRoot()).rounded(.up))
+    for (label, span) in zip(labels, spans) {
+      let lo = Swift.max(0, span.lowerBound - reach), hi = Swift.min(n, span.upperBound + reach)
+      for p in lo..<hi {
+        let c = line[p]
+        f[p] = c.l1 == 0 ? .infinity : c.l1 != label ? c.v1 : c.l2 != 0 ? c.v2 : .infinity
+      }
+      f.withUnsafeBufferPointer { f in
+        envelope.transform(UnsafeBufferPointer(rebasing: f[lo..<hi]), s2: s2) { q, value, p in
+          guard first[lo + q].label == label, value <= r2 else { return }
+          let c = line[lo + p]
+          out[lo + q].offer(value, c.l1 != label ? c.l1 : c.l2)
+        }
+      }
+    }
+    for q in 0..<n { body(q, out[q]) }
   }
 }
