@@ -50,10 +50,11 @@ extension WeightMapper {
 
   /// The weight map of prepared labels with the given class weights.
   ///
-  /// - Complexity: O(voxels) for the z sweep; the y and x scans cost
-  ///   O(d2 / spacing) per voxel, at most O(R / spacing). Memory: the
-  ///   outputs plus O(width × height × max(R / sz, 8)), whatever the
-  ///   number of instances.
+  /// - Complexity: O(voxels) for the z sweep; along y O(voxels) per
+  ///   instance that is nearest somewhere on a line, over the positions
+  ///   within R of where it is; the x scan O(d2 / sx) per weighted voxel, at
+  ///   most O(R / sx). Memory: the outputs plus O(width × height ×
+  ///   max(R / sz, 8)) per slab (``jobs``), whatever the number of instances.
   public func weights(for prepared: PreparedLabelVolume, classWeights: ClassWeights) -> VolumeWeightMap {
     let instances = prepared.instances
     let n = instances.voxelCount
