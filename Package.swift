@@ -21,10 +21,10 @@ let package = Package(
   targets: [
     .target(name: "Raster", dependencies: ["_Support", "CImageSupport"]),
     .target(name: "WeightMap", dependencies: ["Raster"]),
-    .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap"]),
+    .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap", "Shards"]),
     .target(
       name: "Shards",
-      dependencies: ["_Support", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["_Support", "Raster", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
     .executableTarget(
       name: "unet",
@@ -56,7 +56,7 @@ let package = Package(
     .testTarget(name: "SupportTests", dependencies: ["_Support"]),
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
-    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap"]),
+    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap", "Shards"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
     .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards"]),
     .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet"]),

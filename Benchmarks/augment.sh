@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Augmentation benchmark: one 512x512 ISBI sample through UNetKit's Augment
 # library against elasticdeform and albumentations (one thread each,
-# measured in the same run), then `unet augment` on all cores.
+# measured in the same run), then `unet augment` on all cores; then the
+# same in 3-D: a 64x256x256 volume of touching nuclei (`unet synth`)
+# against elasticdeform's 3-D deform_random_grid.
 #
 #   Benchmarks/augment.sh            # from the package root
 #
@@ -66,3 +68,22 @@ for weights in recompute warp; do
   "$unet" augment --images "$datasets/isbi2012/image" --labels "$datasets/isbi2012/label" \
     --out "$work/ds-$weights" --samples 200 --per-shard 50 --seed 1 --weights "$weights" | tail -1
 done
+
+echo "## 3-D: one 64x256x256 volume (unet synth --size 256x256x64) and its labels, one thread (median seconds)"
+"$unet" synth --out "$work/vol" --size 256x256x64 --seed 1 >/dev/null
+vimage="$work/vol/images/cells_000.tif"
+vlabels="$work/vol/labels/cells_000.tif"
+MALLOC_MMAP_THRESHOLD_=67108864 MALLOC_TRIM_THRESHOLD_=268435456 \
+  "$bench" --reps 10 --volume "$vimage" "$vlabels" | tee "$work/ours-vol.jsonl"
+"$peers/bin/python" Benchmarks/peer_augment.py --volume "$vlabels" "$vimage" 3 | tee "$work/peers-vol.jsonl"
+python3 - "$work/ours-vol.jsonl" "$work/peers-vol.jsonl" <<'PY'
+import json, sys
+ours = {d["task"]: d["s"] for d in map(json.loads, open(sys.argv[1]))}
+ed = next(d["s"] for d in map(json.loads, open(sys.argv[2])))
+geo = ours["3-D geometry+resample image(cubic)+labels(nearest)"]
+print(f"3-D geometry + resampling: unetkit {geo:.3f} s vs elasticdeform {ed:.2f} s: "
+      f"ratio {geo / ed:.4f} ({ed / geo:.0f}x faster; target <= 0.05)")
+PY
+rm -rf "$work/ds-vol"
+"$unet" augment --volume --images "$work/vol/images" --labels "$work/vol/labels" \
+  --out "$work/ds-vol" --samples 8 --per-shard 4 --seed 1 | tail -1

@@ -4,7 +4,11 @@ one thread, as ../shared/bench/peers_preproc.py does: elasticdeform
 albumentations ElasticTransform and GridDistortion. One JSON line each:
 the median seconds per call.
 
-Usage: peer_augment.py LABEL.png IMAGE.png [REPS]
+With --volume LABEL and IMAGE are TIFF z-stacks and the peer is
+elasticdeform's 3-D deform_random_grid (points=3, sigma 10, order [3, 0],
+mirror) on the (D, H, W) image + labels.
+
+Usage: peer_augment.py [--volume] LABEL IMAGE [REPS]
 """
 import json, statistics, sys, time
 
@@ -20,6 +24,18 @@ def timeit(fn, reps):
         t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
     return statistics.median(ts)
 
+
+from peer_volume import read_volume as volume
+
+
+args = sys.argv[1:]
+if args and args[0] == "--volume":
+    import elasticdeform
+    lab, img = volume(args[1]).astype(np.float32), volume(args[2]).astype(np.float32)
+    reps = int(args[3]) if len(args) > 3 else 5
+    t = timeit(lambda: elasticdeform.deform_random_grid([img, lab], sigma=10, points=3, order=[3, 0], mode="mirror"), reps)
+    print(json.dumps(dict(peer="elasticdeform", task="3-D elastic3x3x3 image(cubic)+labels(nearest)", shape=list(img.shape), s=t)), flush=True)
+    sys.exit(0)
 
 lab = np.array(Image.open(sys.argv[1]))
 inst, n = ndimage.label(lab > 127) if lab.max() == 255 else (lab, int(lab.max()))

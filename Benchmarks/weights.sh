@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Weight-map benchmark: UNetKit's library and `unet weights` against the
 # common scipy recipe (one distance transform per instance,
-# ../shared/bench/peers_preproc.py), measured in the same run.
+# ../shared/bench/peers_preproc.py), measured in the same run; in 2-D, and
+# in 3-D on a 64 x 256 x 256 volume of about 150 touching nuclei.
 #
 #   Benchmarks/weights.sh            # from the package root
 #
@@ -68,3 +69,18 @@ t=$( { /usr/bin/time -f '%e %M' "$unet" weights "$big" --out "$work/bigw" --jobs
 echo "unet weights --jobs 1: $(echo "$t" | cut -d' ' -f1) s wall, peak RSS $(( $(echo "$t" | cut -d' ' -f2) / 1024 )) MiB"
 inst=$(field instances < "$work/lib-big.json")
 python3 -c "import sys; n = int(sys.argv[1]); print(f'scipy recipe: not run; its distance stack alone needs 4096*4096*{n}*8 bytes = {4096*4096*n*8/2**30:.0f} GiB')" "$inst"
+
+echo "## (c) 3-D: a 64x256x256 volume (unet synth --size 256x256x64) of touching nuclei, one thread"
+"$unet" synth --out "$work/vol" --size 256x256x64 --seed 1 >/dev/null
+vol="$work/vol/labels/cells_000.tif"
+"$unet" info "$vol" | cut -d';' -f1,2
+/usr/bin/time -f '%M' -o "$work/lib-vol.rss" "$lib" --reps 5 --volume "$vol" > "$work/lib-vol.jsonl"
+head -1 "$work/lib-vol.jsonl" > "$work/lib-vol.json"
+ours_s=$(field s < "$work/lib-vol.json")
+echo "unetkit library: median $(seconds "$ours_s") s ($(field ns_per_pixel < "$work/lib-vol.json") ns/voxel), peak RSS $(( $(cat "$work/lib-vol.rss") / 1024 )) MiB (process, incl. the decoded labels)"
+t=$( { /usr/bin/time -f '%e %M' "$unet" weights --volume "$vol" --out "$work/volw" --jobs 1 >/dev/null; } 2>&1 | tail -1)
+echo "unet weights --volume --jobs 1: $(echo "$t" | cut -d' ' -f1) s wall (read, compute, write TIFF stacks), peak RSS $(( $(echo "$t" | cut -d' ' -f2) / 1024 )) MiB"
+t=$( { /usr/bin/time -f '%M' "$peers/bin/python" Benchmarks/peer_weights.py "$bench" --volume "$vol" | tail -1 > "$work/peer-vol.json"; } 2>&1 | tail -1)
+peer_s=$(field median_s < "$work/peer-vol.json")
+echo "scipy recipe (one 3-D transform per instance, 1 run): $(seconds "$peer_s") s, peak RSS $(( t / 1024 )) MiB"
+python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'ratio: unetkit is {b / a:.0f}x faster (time ratio {a / b:.5f}; target <= 0.01)')" "$ours_s" "$peer_s"

@@ -45,6 +45,28 @@ h = json.dumps({'__metadata__': {'format': 'pt'}, 'x': {'dtype': 'F32', 'shape':
 open('other.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + bytes(4))"
 "$unet" eval --pred s/labels --truth s/labels --json > scores.json
 echo '{"images": [], "overall": {"pixel_error": 0.1, "rand_error": 0.3, "iou": 0.9}}' > old-scores.json
+# Volumes: z-stacks of touching nuclei, a smaller one, a 3-D dataset, and
+# hand-made TIFFs of one page and of pages of two sizes.
+"$unet" synth --out v --count 1 --size 24x20x6 --seed 1 >/dev/null
+"$unet" synth --out v2 --count 1 --size 24x20x5 --seed 1 >/dev/null
+"$unet" augment --volume --images v/images --labels v/labels --out vds --samples 2 >/dev/null
+python3 -c "
+import struct
+def tiff(path, pages):
+    out = bytearray(b'II*\\x00\\x00\\x00\\x00\\x00')
+    link = 4
+    for w, h in pages:
+        data = len(out); out += bytes(w * h)
+        if len(out) % 2: out += b'\\x00'
+        struct.pack_into('<I', out, link, len(out))
+        tags = [(256, 3, w), (257, 3, h), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, data), (277, 3, 1), (278, 3, h), (279, 4, w * h)]
+        out += struct.pack('<H', len(tags))
+        for tag, kind, value in tags:
+            out += struct.pack('<HHIHH', tag, kind, 1, value, 0) if kind == 3 else struct.pack('<HHII', tag, kind, 1, value)
+        link = len(out); out += bytes(4)
+    open(path, 'wb').write(out)
+tiff('mixed.tif', [(16, 16), (16, 16), (20, 16)])
+tiff('one.tif', [(16, 16)])"
 cp -r run damaged-run && echo '{"step":2,"accuracy":0.9}' >> damaged-run/metrics.jsonl
 
 echo "| command | bad input | answer (standard error) | exit |"
@@ -70,7 +92,14 @@ row "size 0x64" synth --out x --size 0x64
 row "label image that is truncated" weights truncated.png --out w
 row "sigma 0" weights s/labels --out w --sigma 0
 row "--weight-sigma and its earlier name --sigma" weights s/labels --out w --weight-sigma 2 --sigma 2
+row "a z-stack without --volume" weights v/labels --out w
+row "--volume: pages of different sizes" weights --volume mixed.tif --out w
+row "--volume with a single page" weights --volume one.tif --out w
+row "--volume with a non-positive spacing" weights --volume v/labels --out w --spacing 0,1,1
+row "--volume larger than --max-pixels (voxels)" weights --volume v/labels --out w --max-pixels 2000
 row "labels of another size" augment --images s/images --labels small/labels --out a --samples 2
+row "a z-stack without --volume" augment --images v/images --labels v/labels --out a --samples 2
+row "--volume: labels of another shape than their image" augment --volume --images v/images --labels v2/labels --out a --samples 2
 row "output folder that already holds a dataset" augment --images s/images --labels s/labels --out shards --samples 4
 row "--elastic-sigma -1" augment --images s/images --labels s/labels --out a --samples 2 --elastic-sigma=-1
 row "a shard with one changed byte" manifest verify corrupt
@@ -93,15 +122,18 @@ row "--resume with another optimiser" train --shards shards --out run --resume -
 row "--resume with a recipe the run differs from" train --shards shards --out run --resume --recipe paper
 row "--init with another depth" train --shards shards --out t6 --init run --depth 2
 row "--init and --resume together" train --shards shards --out run --init run --resume
+row "a 3-D dataset" train --shards vds --out t7 --base-channels 2 --depth 1 --tile 36
 row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p
 row "a safetensors file that is no model" predict --model other.safetensors s/images --out p
 row "an RGB image for a gray model" predict --model run rgb/cells_000.png --out p
 row "tile 37 for a depth-1 model" predict --model run s/images --out p --tile 37
 row "--threshold 1.5" predict --model run s/images --out p --threshold 1.5
 row "--seed-height without the watershed" predict --model run s/images --out p --seed-height 2
+row "a z-stack" predict --model run v/images --out p
 row "truth of another size" eval --pred small/labels/cells_000.png --truth s/labels/cells_000.png
 row "a prediction without truth" eval --pred s/labels --truth lonely
 row "--thresholds 0" eval --pred s/labels --truth s/labels --thresholds 0
+row "a z-stack as truth" eval --pred v/labels --truth v/labels
 row "a PNG as the model" export --model s/images/cells_000.png --out m.safetensors
 row "a score file that is not eval's" report --out r --eval s/images/cells_000.png --images s/images --truth s/labels --pred p
 row "scores of an older unet eval" report --out r --eval old-scores.json --images s/images --truth s/labels --pred p

@@ -270,6 +270,46 @@ CISStatus cis_tiff_page(cis_tiff *t, cis_tiff_page_info *info, char *message, si
   info->photometric = photometric;
   info->compression = compression;
   info->tiled = TIFFIsTiled(tif) ? 1 : 0;
+  float xres = 0, yres = 0;
+  uint16_t unit = RESUNIT_INCH;
+  if (TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xres)) info->x_resolution = xres;
+  if (TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yres)) info->y_resolution = yres;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
+  info->resolution_unit = unit;
+  return CISStatusSuccess;
+}
+
+CISStatus cis_tiff_description(cis_tiff *t, char *text, size_t text_capacity, size_t *length,
+                               char *message, size_t capacity) {
+  begin(t, message, capacity);
+  *length = 0;
+  if (text != NULL && text_capacity > 0) text[0] = '\0';
+  const char *description = NULL;
+  if (!TIFFGetField(t->tif, TIFFTAG_IMAGEDESCRIPTION, &description) || description == NULL) {
+    return CISStatusSuccess;
+  }
+  size_t n = strlen(description);
+  *length = n;
+  if (text != NULL && text_capacity > 0) {
+    size_t copied = n < text_capacity - 1 ? n : text_capacity - 1;
+    memcpy(text, description, copied);
+    text[copied] = '\0';
+  }
+  return CISStatusSuccess;
+}
+
+CISStatus cis_tiff_page_count(cis_tiff *t, uint32_t limit, uint32_t *count,
+                              char *message, size_t capacity) {
+  begin(t, message, capacity);
+  /* Walk the chain from the current (first) directory without decoding it
+     twice: TIFFNumberOfDirectories follows the offsets only, and guards
+     against loops. */
+  tdir_t n = TIFFNumberOfDirectories(t->tif);
+  if (t->has_message) {
+    return fail(t, sounds_truncated(t) ? CISStatusTruncated : CISStatusCorrupt, message, capacity,
+                "cannot count the pages");
+  }
+  *count = (uint32_t)n > limit ? limit + 1 : (uint32_t)n;
   return CISStatusSuccess;
 }
 
@@ -524,6 +564,14 @@ CISStatus cis_tiff_write_page(cis_tiff *t, const cis_tiff_page_spec *spec,
   if (ok && (spp == 2 || spp == 4)) {
     uint16_t extra = EXTRASAMPLE_UNASSALPHA;
     ok = TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, (uint16_t)1, &extra);
+  }
+  if (ok && spec->description != NULL) {
+    ok = TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, spec->description);
+  }
+  if (ok && spec->x_resolution > 0 && spec->y_resolution > 0) {
+    ok = TIFFSetField(tif, TIFFTAG_XRESOLUTION, (float)spec->x_resolution) &&
+         TIFFSetField(tif, TIFFTAG_YRESOLUTION, (float)spec->y_resolution) &&
+         TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, (uint16_t)RESUNIT_NONE);
   }
   if (ok && spec->page_count > 1) {
     /* Fiji / ImageJ read a file of same-sized full-resolution pages as a stack. */

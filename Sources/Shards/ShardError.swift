@@ -42,6 +42,9 @@ public struct ShardError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A plan or partition value is out of range, or the environment gives
     /// no usable partition.
     case invalidPlan
+    /// A sample lacks a field of the dataset layout, or a field is not the
+    /// type or shape the layout says (see `SampleLayout`).
+    case invalidSample
   }
 
   /// The kind of failure.

@@ -125,3 +125,92 @@ import Testing
     #expect(try ImageFile.decoded(ImageFile.encoded(gray, as: .npy), as: .npy) == gray)
   }
 }
+
+/// Rank-3 arrays: the caller says whether the first axis is channels
+/// `(C, H, W)` or depth `(D, H, W)`.
+@Suite struct NPYRankThreeTests {
+  /// Header plus payload of a C-order array, as `numpy.save` writes it.
+  func npy(_ descr: String, _ shape: [Int], _ payload: [UInt8]) -> [UInt8] {
+    let text = "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(text), }"
+    header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8) + payload
+  }
+
+  @Test func channelsFirstReadsPlanes() throws {
+    // (C, H, W) = (3, 1, 2): planes r0 r1 | g0 g1 | b0 b1.
+    let bytes = npy("|u1", [3, 1, 2], [1, 4, 2, 5, 3, 6])
+    let image = try ImageFile.decoded(bytes, as: .npy, channelsFirst: true)
+    #expect(image == .uint8(Image(width: 2, height: 1, channels: 3, samples: [1, 2, 3, 4, 5, 6])))
+    // The same bytes read as (H, W, C) are 3 rows of 1 pixel of 2 channels.
+    #expect(try ImageFile.decoded(bytes, as: .npy) == .uint8(Image(width: 1, height: 3, channels: 2, samples: [1, 4, 2, 5, 3, 6])))
+  }
+
+  @Test func channelsFirstRoundTrip() throws {
+    var rng = SplitMix64(seed: 8)
+    for channels in 1...4 {
+      let image = Image<Float>(
+        width: 5, height: 3, channels: channels, samples: (0..<(15 * channels)).map { _ in Float(rng.unit()) })
+      let bytes = try ImageFile.encoded(AnyImage(image), as: .npy, channelsFirst: true)
+      #expect(try ImageFile.decoded(bytes, as: .npy, channelsFirst: true) == .float32(image))
+      #expect(Image(width: 5, height: 3, channels: channels, planarSamples: image.planarSamples) == image)
+    }
+  }
+
+  @Test func volumeReadsDepthHeightWidth() throws {
+    // (D, H, W) = (2, 2, 3), values 0..<12 in C order: voxel (x, y, z) = 6z + 3y + x.
+    let bytes = npy("<u2", [2, 2, 3], (0..<12).flatMap { [UInt8($0), 0] })
+    let volume = try ImageFile.decodedVolume(bytes, as: .npy)
+    #expect(volume.width == 3 && volume.height == 2 && volume.depth == 2)
+    let typed = try #require(volume.typed(UInt16.self))
+    for z in 0..<2 { for y in 0..<2 { for x in 0..<3 { #expect(typed[x, y, z] == UInt16(6 * z + 3 * y + x)) } } }
+    #expect(ImageFile.encodedVolumeBytes(typed) == bytes)
+  }
+
+  @Test func volumeRoundTripEveryType() throws {
+    var rng = SplitMix64(seed: 3)
+    let volumes: [AnyVolume] = [
+      AnyVolume(Volume<UInt8>(width: 4, height: 3, depth: 5, samples: (0..<60).map { _ in UInt8(truncatingIfNeeded: rng.next()) })),
+      AnyVolume(Volume<UInt16>(width: 4, height: 3, depth: 5, samples: (0..<60).map { _ in UInt16(truncatingIfNeeded: rng.next()) })),
+      AnyVolume(Volume<UInt32>(width: 4, height: 3, depth: 5, samples: (0..<60).map { _ in UInt32(truncatingIfNeeded: rng.next()) })),
+      AnyVolume(Volume<Int32>(width: 4, height: 3, depth: 5, samples: (0..<60).map { _ in Int32(truncatingIfNeeded: rng.next()) })),
+      AnyVolume(Volume<Float>(width: 4, height: 3, depth: 5, samples: (0..<60).map { _ in Float(rng.unit()) })),
+    ]
+    for volume in volumes {
+      let back = try ImageFile.decodedVolume(try ImageFile.encoded(volume, as: .npy), as: .npy)
+      #expect(back == volume, "\(volume.sampleType)")
+    }
+  }
+
+  @Test func wrongRankAndLimits() throws {
+    func reason(_ body: () throws -> Any) -> String {
+      do {
+        _ = try body()
+        return ""
+      } catch let error as RasterError {
+        return error.reason
+      } catch {
+        return "\(error)"
+      }
+    }
+    // A 2-D array is no volume; a (D, H, W) array with W > 4 is no image.
+    #expect(reason { try ImageFile.decodedVolume(npy("|u1", [2, 2], [0, 0, 0, 0]), as: .npy) }.contains("(H, W) image"))
+    #expect(reason { try ImageFile.decoded(npy("|u1", [5, 2, 2], [UInt8](repeating: 0, count: 20)), as: .npy, channelsFirst: true) }
+      .contains("(C, H, W)"))
+    #expect(reason { try ImageFile.decoded(npy("|u1", [2, 3, 5], [UInt8](repeating: 0, count: 30)), as: .npy) }
+      .contains("volume"))
+    // The limit counts voxels.
+    let bytes = npy("|u1", [3, 4, 5], [UInt8](repeating: 0, count: 60))
+    #expect(reason { try ImageFile.decodedVolume(bytes, as: .npy, limits: ReadLimits(maxPixels: 59)) }.contains("voxels"))
+    #expect(try ImageFile.decodedVolume(bytes, as: .npy, limits: ReadLimits(maxPixels: 60)).voxelCount == 60)
+    // PNG holds no volume.
+    #expect(reason { try ImageFile.encoded(AnyVolume(Volume<UInt8>(width: 1, height: 1, depth: 2)), as: .png) }.contains("NPY"))
+  }
+}
+
+extension ImageFile {
+  /// The NPY bytes of a typed volume (test shorthand).
+  static func encodedVolumeBytes<S: PixelSample>(_ v: Volume<S>) -> [UInt8] {
+    (try? encoded(AnyVolume(v), as: .npy)) ?? []
+  }
+}

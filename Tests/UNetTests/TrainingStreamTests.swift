@@ -173,14 +173,19 @@ import Testing
   @Test func channelsFirstNPY() throws {
     // Width 3 on purpose: read as (H, W, C), (2, 5, 3) would pass for an image.
     let sample = SyntheticSample(index: 1, height: 5, width: 3)
-    let planes = try PlanarNPY.decode(try #require(try sample.fields()["image.npy"]), name: "x.npy")
+    let decoded = try ImageFile.decoded(
+      try #require(try sample.fields()["image.npy"]), as: .npy, name: "x.npy", channelsFirst: true)
+    guard case .float32(let planes) = decoded else {
+      Issue.record("expected float32, got \(decoded.sampleType)")
+      return
+    }
     #expect(planes.channels == 2 && planes.height == 5 && planes.width == 3)
     var expected: [Float] = []
     for c in 0..<2 { for y in 0..<5 { for x in 0..<3 { expected.append(sample.image(c, y, x)) } } }
-    #expect(planes.planes == expected)
+    #expect(planes.planarSamples == expected)
     let gray = Image<Float>(width: 3, height: 2, samples: [1, 2, 3, 4, 5, 6])
-    let decoded = try PlanarNPY.decode(try ImageFile.encoded(AnyImage(gray), as: .npy), name: "g.npy")
-    #expect(decoded.channels == 1 && decoded.height == 2 && decoded.planes == gray.samples)
+    let back = try ImageFile.decoded(try ImageFile.encoded(AnyImage(gray), as: .npy), as: .npy, channelsFirst: true)
+    #expect(back == .float32(gray))
   }
 
   // MARK: - Order and content

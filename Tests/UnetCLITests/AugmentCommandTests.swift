@@ -204,3 +204,32 @@ import WeightMap
     }
   }
 }
+
+/// A Swift program writes the dataset `unet augment` writes, from the
+/// library alone (the README's example).
+@Suite struct AugmentedDatasetLibraryTests {
+  let dir = makeTemporaryDirectory()
+
+  @Test func libraryEqualsTheCommand() throws {
+    #expect(try unet(["synth", "--out", dir + "/src", "--count", "3", "--size", "36x28", "--seed", "2", "--cells", "6"]).status == 0)
+    let r = try unet([
+      "augment", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/cli",
+      "--samples", "5", "--per-shard", "2", "--seed", "4", "--weights", "warp",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+
+    let config = try AugmentConfig(weights: .warp)
+    let pairs = try SourcePair.pair(images: dir + "/src/images", labels: dir + "/src/labels")
+    let sources = try SourceSet.load(pairs, normalization: config.normalization, warp: true, jobs: 2)
+    let dataset = AugmentedDataset(sources: sources, config: config, seed: 4)
+    let report = try dataset.write(to: dir + "/lib", samples: 5, perShard: 2, jobs: 1)
+    #expect(report.written == [0, 1, 2])
+
+    let cli = try Manifest.read(from: dir + "/cli/manifest.json")
+    let lib = try Manifest.read(from: dir + "/lib/manifest.json")
+    try lib.verifyShards(in: dir + "/lib")
+    #expect(lib.shards == cli.shards)
+    #expect(lib.parameters == cli.parameters)
+    #expect(lib.tool == .library && cli.tool.name == "unet")
+  }
+}

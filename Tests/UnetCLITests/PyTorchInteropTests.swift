@@ -169,4 +169,35 @@ struct PyTorchInteropTests {
     #expect(Set(read.keys).count == read.keys.count)
     #expect(Set(read.keys) == Set(keys))
   }
+
+  /// A 3-D dataset through the example's `volume_samples`: every sample
+  /// once, whole and split between 2 ranks with 2 workers each, the arrays
+  /// (D, H, W) and equal to the shards' bytes; `samples` refuses it.
+  @Test func loaderReadsVolumes() throws {
+    try checkImports()
+    #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "24x20x6", "--seed", "4", "--cells", "4"]).status == 0)
+    let augment = try unet([
+      "augment", "--volume", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
+      "--samples", "5", "--per-shard", "2", "--seed", "1", "--jobs", "1",
+    ])
+    try #require(augment.status == 0, "\(augment.stderr)")
+    let py = try TorchPython.python([Self.scripts + "/torch_read_volumes.py", Self.examples, dir + "/ds"])
+    try #require(py.status == 0, "\(py.stderr)")
+    struct Read: Decodable {
+      var keys: [String]
+      var sha256: [String: [String: String]]
+    }
+    let read = try JSONDecoder().decode(Read.self, from: Data(py.stdout.utf8))
+    let manifest = try Manifest.read(from: dir + "/ds/manifest.json")
+    let samples = try manifest.shards.flatMap { try ShardReader.readAll(path: dir + "/ds/" + $0.file) }
+    #expect(Set(read.keys) == Set(samples.map(\.key)) && read.keys.count == samples.count)
+    for sample in samples {
+      let v = try SampleLayout.decodeVolume(sample, shard: "")
+      func sha<S>(_ a: [S]) -> String { a.withUnsafeBytes { sha256Hex(Array($0)) } }
+      #expect(read.sha256[sample.key]?["image"] == sha(v.image.samples))
+      #expect(read.sha256[sample.key]?["weight"] == sha(v.weights.samples))
+      #expect(read.sha256[sample.key]?["mask"] == sha(v.mask.samples))
+      #expect(read.sha256[sample.key]?["labels"] == sha(v.labels!.samples))
+    }
+  }
 }

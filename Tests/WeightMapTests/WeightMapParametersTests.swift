@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WeightMap
 
@@ -38,5 +39,46 @@ struct WeightMapParametersTests {
   @Test func acceptsBoundaryValues() throws {
     _ = try WeightMapParameters(w0: 0, sigmaPixels: 1e-3)
     _ = try WeightMapParameters(classWeights: .explicit(background: 0, foreground: 0))
+  }
+}
+
+@Suite("WeightMapParameters as JSON")
+struct WeightMapParametersCodingTests {
+  static let all: [WeightMapParameters] = [
+    .paper,
+    try! WeightMapParameters(classWeights: .balanced(.image)),
+    try! WeightMapParameters(w0: 12, sigmaPixels: 3.5, classWeights: .uniform, borderOn: .all, separation: false),
+    try! WeightMapParameters(
+      classWeights: .explicit(background: 1, foreground: 2.5), labelInterpretation: .instances, connectivity: .eight),
+  ]
+
+  @Test func roundTrip() throws {
+    for p in Self.all {
+      let back = try JSONDecoder().decode(WeightMapParameters.self, from: try JSONEncoder().encode(p))
+      #expect(back == p)
+    }
+  }
+
+  /// The keys and values a manifest's `weightMap` holds (the manifest's
+  /// bytes are pinned by UnetCLITests' ManifestBytesTests).
+  @Test func manifestForm() throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    func text(_ p: WeightMapParameters) throws -> String { String(decoding: try encoder.encode(p), as: UTF8.self) }
+    #expect(
+      try text(.paper)
+        == #"{"borderOn":"background","classWeights":{"balanced":"dataset"},"connectivity":"four","separation":true,"sigmaPixels":5,"w0":10}"#)
+    #expect(try text(Self.all[2]).contains(#""classWeights":"none""#))
+    #expect(try text(Self.all[3]).contains(#""classWeights":[1,2.5]"#))
+    #expect(try text(Self.all[3]).contains(#""labelInterpretation":"instances""#))
+  }
+
+  @Test func badValuesAreRefused() throws {
+    for json in [#"{"w0": -1}"#, #"{"sigmaPixels": 0}"#, #"{"classWeights": [1, -2]}"#, #"{"classWeights": "sometimes"}"#] {
+      #expect(throws: DecodingError.self, "\(json)") {
+        try JSONDecoder().decode(WeightMapParameters.self, from: Data(json.utf8))
+      }
+    }
+    #expect(try JSONDecoder().decode(WeightMapParameters.self, from: Data("{}".utf8)) == .paper)
   }
 }

@@ -5,21 +5,14 @@ compare.
 
 Usage: read_shards.py DATASET_DIR
 """
-import hashlib, json, sys
+import json, sys
 
 import numpy as np
 import webdataset as wds
 
-root = sys.argv[1]
-with open(f"{root}/manifest.json") as f:
-    manifest = json.load(f)
-for shard in manifest["shards"]:
-    with open(f"{root}/{shard['file']}", "rb") as f:
-        data = f.read()
-    assert len(data) == shard["bytes"], shard
-    assert hashlib.sha256(data).hexdigest() == shard["sha256"], shard
+from unetkit_shards import verified
 
-urls = [f"{root}/{s['file']}" for s in manifest["shards"]]
+manifest, urls = verified(sys.argv[1])
 dataset = wds.WebDataset(urls, shardshuffle=False).decode("l8")
 count = 0
 for sample in dataset:

@@ -16,6 +16,12 @@ Shards are split between the processes of a distributed run
 (`wds.split_by_node`) and the DataLoader workers of each
 (`wds.split_by_worker`): in each epoch every shard is read by one worker
 of one rank.
+
+A 3-D dataset (`unet augment --volume`; its manifest has "dimensions": 3
+and the voxel spacing) holds KEY.image.npy, KEY.mask.npy (uint8),
+KEY.weight.npy and KEY.labels.npy, all (D, H, W); `volume_samples()` yields
+them decoded, for a 3-D network of your own. `samples()` refuses such a
+dataset, so that no (D, H, W) image is taken for (C, H, W) channels.
 """
 import functools
 import io
@@ -29,14 +35,19 @@ import webdataset as wds
 from torch.utils.data import IterableDataset
 
 
-def read_manifest(root):
-    """The dataset's manifest.json, checked to list every shard of its plan."""
+def read_manifest(root, dimensions=None):
+    """The dataset's manifest.json, checked to list every shard of its plan
+    (and, given `dimensions`, to hold 2-D or 3-D samples)."""
     with open(os.path.join(root, "manifest.json")) as f:
         manifest = json.load(f)
     listed, planned = len(manifest["shards"]), manifest["plan"]["shardCount"]
     if listed != planned:
         raise ValueError(f"{root}/manifest.json lists {listed} of {planned} shards; "
                          "finish the dataset (unet augment --resume, unet manifest merge)")
+    found = manifest["parameters"].get("dimensions", 2)
+    if dimensions is not None and found != dimensions:
+        other = "volume_samples()" if found == 3 else "samples()"
+        raise ValueError(f"{root}/manifest.json: the dataset holds {found}-D samples; read it with {other}")
     return manifest
 
 
@@ -143,7 +154,31 @@ def tiles_from(src, tile, output, seed):
 def samples(root, seed=0, epochs=1, shuffle=False, buffer=0):
     """The dataset's samples as (key, image, mask, weight), this rank's and
     worker's share of the shards, for `epochs` passes (None: forever)."""
-    manifest = read_manifest(root)
+    return _pipeline(root, 2, as_sample, seed, epochs, shuffle, buffer)
+
+
+def as_volume_sample(raw):
+    """A decoded 3-D shard sample as (key, image, mask, weight, labels), each
+    (D, H, W): float32, uint8, float32 and uint32 (None without labels)."""
+    image, mask, weight = (np.require(raw[k], requirements=["C", "W"]) for k in ("image.npy", "mask.npy", "weight.npy"))
+    labels = raw.get("labels.npy")
+    if image.ndim != 3 or image.dtype != np.float32 or weight.dtype != np.float32 or mask.dtype != np.uint8:
+        raise ValueError(f"{raw['__key__']}: expected float32 image and weight and a uint8 mask, (D, H, W)")
+    if not (image.shape == mask.shape == weight.shape) or (labels is not None and labels.shape != image.shape):
+        raise ValueError(f"{raw['__key__']}: image {image.shape}, mask {mask.shape}, weight {weight.shape} differ")
+    return raw["__key__"], image, mask, weight, labels
+
+
+def volume_samples(root, seed=0, epochs=1, shuffle=False, buffer=0):
+    """The samples of a 3-D dataset as (key, image, mask, weight, labels),
+    (D, H, W) each, this rank's and worker's share of the shards, for
+    `epochs` passes (None: forever). The voxel spacing (z, y, x) is the
+    manifest's: `read_manifest(root)["parameters"]["spacing"]`."""
+    return _pipeline(root, 3, as_volume_sample, seed, epochs, shuffle, buffer)
+
+
+def _pipeline(root, dimensions, as_item, seed, epochs, shuffle, buffer):
+    manifest = read_manifest(root, dimensions)
     urls = [os.path.join(root, s["file"]) for s in manifest["shards"]]
     stages = [
         EpochShards(urls, seed=seed, epochs=epochs, shuffle=shuffle),
@@ -151,7 +186,7 @@ def samples(root, seed=0, epochs=1, shuffle=False, buffer=0):
         wds.split_by_worker,
         wds.tarfile_to_samples(),
         wds.decode("l8"),
-        wds.map(as_sample),
+        wds.map(as_item),
     ]
     if buffer > 1:
         stages.append(functools.partial(shuffle_buffer, size=buffer, seed=seed))
@@ -169,7 +204,7 @@ def tiles(root, tile, output, seed=0, buffer=16):
 def input_channels(root):
     """The image channels of the dataset's first sample (read directly, the
     same on every rank)."""
-    first = read_manifest(root)["shards"][0]["file"]
+    first = read_manifest(root, 2)["shards"][0]["file"]
     with tarfile.open(os.path.join(root, first)) as tar:
         for member in tar:
             if member.name.endswith(".image.npy"):

@@ -3,7 +3,12 @@
 // affine + gray values) with the weight map warped or recomputed. Prints
 // one JSON line per measurement: the median over --reps draws.
 //
-// Usage: augment-bench [--reps N] IMAGE LABELS
+// With --volume IMAGE and LABELS are volumes (TIFF z-stacks or NPY
+// (D, H, W)) and the tasks are their 3-D counterparts: geometry (3 x 3 x 3
+// grid, rotation about z, flips) + tricubic image + nearest labels, and the
+// whole sample.
+//
+// Usage: augment-bench [--reps N] [--volume] IMAGE LABELS
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -15,9 +20,67 @@ import WeightMap
 
 var args = Array(CommandLine.arguments.dropFirst())
 let reps = takeReps(&args, default: 50)
+let volumes = args.contains("--volume")
+args.removeAll { $0 == "--volume" }
 guard args.count == 2 else {
-  FileHandle.standardError.write(Data("usage: augment-bench [--reps N] IMAGE LABELS\n".utf8))
+  FileHandle.standardError.write(Data("usage: augment-bench [--reps N] [--volume] IMAGE LABELS\n".utf8))
   exit(2)
+}
+
+/// Median seconds of `body` over `reps` draws of `draw` (draw k uses index k), after one warm-up.
+@MainActor func time<P>(_ name: String, _ draw: (UInt64) -> P, _ body: (P) -> Int) {
+  var sink = body(draw(0))
+  var times: [Double] = []
+  for k in 0..<reps {
+    let p = draw(UInt64(k))
+    let t0 = now()
+    sink &+= body(p)
+    times.append(now() - t0)
+  }
+  print(#"{"impl": "unetkit", "task": "\#(name)", "s": \#(median(times)), "reps": \#(reps), "sink": \#(sink % 7)}"#)
+  fflush(nil)
+}
+
+if volumes {
+  let config = VolumeAugmentConfig.standard
+  let image = config.base.normalization.apply(to: try ImageFile.readVolume(args[0]))
+  let labels = InstanceLabels.normalize(try ImageFile.readVolume(args[1]).labels(path: args[1]))
+  let mapper = WeightMapper(.paper)
+  let prepared = mapper.prepare(labels)
+  let classWeights = prepared.counts.balancedWeights()
+  let source = mapper.weights(for: prepared, classWeights: classWeights)
+  let draw = { (k: UInt64) in config.draw(seed: 1, index: k, sourceCount: 1).parameters }
+  let resampler = Resampler(border: config.base.border)
+  time("3-D geometry+resample image(cubic)+labels(nearest)", draw) { p in
+    let map = VolumeSamplingMap(parameters: p, width: image.width, height: image.height, depth: image.depth)
+    let i = resampler.resample(image, along: map, interpolation: .cubic)
+    let l = resampler.nearest(labels, along: map)
+    return Int(l.samples[0]) &+ Int(i.samples[0].bitPattern & 1)
+  }
+  time("3-D sampling map", draw) { p in
+    Int(VolumeSamplingMap(parameters: p, width: image.width, height: image.height, depth: image.depth).x[0].bitPattern & 1)
+  }
+  let maps = { (k: UInt64) in VolumeSamplingMap(parameters: draw(k), width: image.width, height: image.height, depth: image.depth) }
+  time("3-D cubic image along a drawn map", maps) { map in
+    Int(resampler.resample(image, along: map, interpolation: .cubic).samples[0].bitPattern & 1)
+  }
+  let identity = VolumeSamplingMap.identity(width: image.width, height: image.height, depth: image.depth)
+  time("3-D cubic image along the identity map", { _ in identity }) { map in
+    Int(resampler.resample(image, along: map, interpolation: .cubic).samples[0].bitPattern & 1)
+  }
+  time("3-D nearest labels along a drawn map", maps) { map in
+    Int(resampler.nearest(labels, along: map).samples[0])
+  }
+  for weights in [WeightSource.warp, .recompute] {
+    let augmenter = SampleAugmenter(
+      config: try AugmentConfig(weights: weights), weightMapper: mapper, classWeights: classWeights)
+    time("3-D whole sample, weights \(weights.rawValue)", draw) { p in
+      let s = augmenter.augment(
+        volume: image, labels: labels, weights: source.weights, mask: source.mask, parameters: p)
+      return Int(s.labels.samples[0]) &+ Int(s.mask.samples[1])
+    }
+  }
+  exit(0)
 }
 
 let config = AugmentConfig.standard
@@ -28,18 +91,9 @@ let prepared = mapper.prepare(labels)
 let classWeights = prepared.counts.balancedWeights()
 let source = mapper.weights(for: prepared, classWeights: classWeights)
 
-/// Median seconds of `body` over `reps` draws (draw k uses index k), after one warm-up.
+/// The 2-D draws of the default configuration.
 @MainActor func time(_ name: String, _ body: (DrawnParameters) -> Int) {
-  var sink = body(config.draw(seed: 1, index: 0, sourceCount: 1).parameters)
-  var times: [Double] = []
-  for k in 0..<reps {
-    let p = config.draw(seed: 1, index: UInt64(k), sourceCount: 1).parameters
-    let t0 = now()
-    sink &+= body(p)
-    times.append(now() - t0)
-  }
-  print(#"{"impl": "unetkit", "task": "\#(name)", "s": \#(median(times)), "reps": \#(reps), "sink": \#(sink % 7)}"#)
-  fflush(nil)
+  time(name, { config.draw(seed: 1, index: $0, sourceCount: 1).parameters }, body)
 }
 
 let resampler = Resampler(border: config.border)

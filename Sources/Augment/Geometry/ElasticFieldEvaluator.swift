@@ -6,55 +6,57 @@
 struct ElasticFieldEvaluator {
   let size: Int
   let width: Int
-  let gridX: [Double]
-  let gridY: [Double]
+  /// The grid's components (x, y, and z in a volume), each `size²` values
+  /// row-major.
+  let components: [[Double]]
   let rows: GridAxisWeights
   let columnRuns: [(first: Int, pixels: Range<Int>)]
   /// Column weights in Float: `columnWeights[m][x]`, m = 0..<4.
   let columnWeights: [[Float]]
 
   init(grid: DisplacementGrid, width: Int, height: Int) {
-    size = grid.size
+    self.init(size: grid.size, components: [grid.x, grid.y], width: width, height: height)
+  }
+
+  /// An evaluator of `size × size` node values per component.
+  init(size: Int, components: [[Double]], width: Int, height: Int) {
+    self.size = size
     self.width = width
-    gridX = grid.x
-    gridY = grid.y
-    rows = GridAxisWeights(nodes: grid.size, length: height)
-    let columns = GridAxisWeights(nodes: grid.size, length: width)
+    self.components = components
+    rows = GridAxisWeights(nodes: size, length: height)
+    let columns = GridAxisWeights(nodes: size, length: width)
     columnRuns = columns.runs
     columnWeights = (0..<4).map { m in (0..<width).map { Float(columns.weights[$0 * 4 + m]) } }
   }
 
   /// Writes row `y`'s displacements into `dx`, `dy` (`width` values each).
   func row(_ y: Int, dx: UnsafeMutableBufferPointer<Float>, dy: UnsafeMutableBufferPointer<Float>) {
+    row(y, component: 0, into: dx)
+    row(y, component: 1, into: dy)
+  }
+
+  /// Writes row `y` of component `c` into `out` (`width` values).
+  func row(_ y: Int, component c: Int, into out: UnsafeMutableBufferPointer<Float>) {
     let g = size
+    let grid = components[c]
     // R_i for the nodes i of this row's columns: the grid interpolated to y.
-    var rx = (Float(0), Float(0), Float(0), Float(0))
-    var ry = (Float(0), Float(0), Float(0), Float(0))
     let firstRow = rows.first[y]
     let w = rows.weights
+    func interpolated(_ i: Int) -> Float {
+      guard i < g else { return 0 }
+      var v = 0.0
+      for m in 0..<min(4, g - firstRow) { v += w[y * 4 + m] * grid[(firstRow + m) * g + i] }
+      return Float(v)
+    }
     for run in columnRuns {
-      func interpolated(_ grid: [Double], _ i: Int) -> Float {
-        guard i < g else { return 0 }
-        var v = 0.0
-        for m in 0..<min(4, g - firstRow) { v += w[y * 4 + m] * grid[(firstRow + m) * g + i] }
-        return Float(v)
-      }
       let i = run.first
-      rx = (
-        interpolated(gridX, i), interpolated(gridX, i + 1), interpolated(gridX, i + 2),
-        interpolated(gridX, i + 3)
-      )
-      ry = (
-        interpolated(gridY, i), interpolated(gridY, i + 1), interpolated(gridY, i + 2),
-        interpolated(gridY, i + 3)
-      )
+      let r = (interpolated(i), interpolated(i + 1), interpolated(i + 2), interpolated(i + 3))
       columnWeights[0].withUnsafeBufferPointer { w0 in
         columnWeights[1].withUnsafeBufferPointer { w1 in
           columnWeights[2].withUnsafeBufferPointer { w2 in
             columnWeights[3].withUnsafeBufferPointer { w3 in
               for x in run.pixels {
-                dx[x] = w0[x] * rx.0 + w1[x] * rx.1 + w2[x] * rx.2 + w3[x] * rx.3
-                dy[x] = w0[x] * ry.0 + w1[x] * ry.1 + w2[x] * ry.2 + w3[x] * ry.3
+                out[x] = w0[x] * r.0 + w1[x] * r.1 + w2[x] * r.2 + w3[x] * r.3
               }
             }
           }

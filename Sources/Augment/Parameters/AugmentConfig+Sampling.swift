@@ -43,32 +43,53 @@ extension AugmentConfig {
         gy[k] = b * sigmaPixels
       }
     }
-    func uniform(_ range: ClosedRange<Double>?, _ u: Double, off: Double) -> Double {
-      guard let range else { return off }
-      return range.lowerBound + (range.upperBound - range.lowerBound) * u
-    }
     let uAngle = rng.unit()
     let angle = rotateDegrees > 0 ? -rotateDegrees + 2 * rotateDegrees * uAngle : 0
-    let uShiftX = rng.unit()
-    let uShiftY = rng.unit()
-    let shiftX = shiftPixels > 0 ? -shiftPixels + 2 * shiftPixels * uShiftX : 0
-    let shiftY = shiftPixels > 0 ? -shiftPixels + 2 * shiftPixels * uShiftY : 0
+    let shiftX = drawShift(using: &rng)
+    let shiftY = drawShift(using: &rng)
     let flips = rng.next()
-    let scale = uniform(self.scale, rng.unit(), off: 1)
-    let brightness = uniform(intensity.brightness, rng.unit(), off: 0)
-    let contrast = uniform(intensity.contrast, rng.unit(), off: 1)
-    let gamma = uniform(intensity.gamma, rng.unit(), off: 1)
-    let noiseSigma = uniform(intensity.noiseSigma, rng.unit(), off: 0)
-    let noiseSeed = rng.next()
+    let scale = Self.uniform(self.scale, rng.unit(), off: 1)
     return DrawnParameters(
       grid: DisplacementGrid(size: gridSize, x: gx, y: gy),
       rotationDegrees: angle, shiftX: shiftX, shiftY: shiftY,
       flipHorizontal: flipHorizontal && flips & 1 != 0,
       flipVertical: flipVertical && flips & 2 != 0,
       scale: scale,
-      intensity: IntensityValues(
-        brightness: brightness, contrast: contrast, gamma: gamma, noiseSigma: noiseSigma,
-        noiseSeed: noiseSigma > 0 ? noiseSeed : 0))
+      intensity: drawIntensity(using: &rng))
+  }
+
+  /// `a + (b − a)·u` for a range `a…b`, or `off` without one.
+  static func uniform(_ range: ClosedRange<Double>?, _ u: Double, off: Double) -> Double {
+    guard let range else { return off }
+    return range.lowerBound + (range.upperBound - range.lowerBound) * u
+  }
+
+  /// One shift component from `[−shiftPixels, shiftPixels)` (one unit drawn).
+  func drawShift(using rng: inout SplitMix64) -> Double {
+    let u = rng.unit()
+    return shiftPixels > 0 ? -shiftPixels + 2 * shiftPixels * u : 0
+  }
+
+  /// The gray-value draws: units for brightness, contrast, gamma and noise
+  /// σ, one word for the noise seed.
+  func drawIntensity(using rng: inout SplitMix64) -> IntensityValues {
+    let brightness = Self.uniform(intensity.brightness, rng.unit(), off: 0)
+    let contrast = Self.uniform(intensity.contrast, rng.unit(), off: 1)
+    let gamma = Self.uniform(intensity.gamma, rng.unit(), off: 1)
+    let noiseSigma = Self.uniform(intensity.noiseSigma, rng.unit(), off: 0)
+    let noiseSeed = rng.next()
+    return IntensityValues(
+      brightness: brightness, contrast: contrast, gamma: gamma, noiseSigma: noiseSigma,
+      noiseSeed: noiseSigma > 0 ? noiseSeed : 0)
+  }
+
+  /// The first word of stream `index` of `seed` picks the source,
+  /// `⌊word · sourceCount / 2⁶⁴⌋`; the generator continues for the rest.
+  static func sourceStream(seed: UInt64, index: UInt64, sourceCount: Int) -> (source: Int, rng: SplitMix64) {
+    precondition(sourceCount > 0, "AugmentConfig.draw: sourceCount must be > 0, got \(sourceCount)")
+    var rng = SplitMix64(seed: seed, stream: index)
+    let source = Int(rng.next().multipliedFullWidth(by: UInt64(sourceCount)).high)
+    return (source, rng)
   }
 
   /// The draw for output sample `index` of a run with `seed`: a function of
@@ -79,9 +100,7 @@ extension AugmentConfig {
   /// word picks the source, `⌊word · sourceCount / 2⁶⁴⌋` (uniform up to
   /// 2⁻⁶⁴·sourceCount bias), then ``sample(using:)`` continues on it.
   public func draw(seed: UInt64, index: UInt64, sourceCount: Int) -> SampleDraw {
-    precondition(sourceCount > 0, "AugmentConfig.draw: sourceCount must be > 0, got \(sourceCount)")
-    var rng = SplitMix64(seed: seed, stream: index)
-    let source = Int(rng.next().multipliedFullWidth(by: UInt64(sourceCount)).high)
+    var (source, rng) = Self.sourceStream(seed: seed, index: index, sourceCount: sourceCount)
     return SampleDraw(index: index, sourceIndex: source, parameters: sample(using: &rng))
   }
 }

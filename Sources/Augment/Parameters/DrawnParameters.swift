@@ -69,12 +69,19 @@ public struct DrawnParameters: Sendable, Equatable, Hashable, Codable {
       flipVertical: try c.decode(Bool.self, forKey: .flipVertical),
       scale: try c.decode(Double.self, forKey: .scale),
       intensity: try c.decode(IntensityValues.self, forKey: .intensity))
-    let i = intensity
-    let finite = [rotationDegrees, shiftX, shiftY, scale, i.brightness, i.contrast, i.gamma, i.noiseSigma]
-      .allSatisfy(\.isFinite)
+    try Self.check([rotationDegrees, shiftX, shiftY], scale: scale, intensity: intensity, in: c, key: .scale)
+  }
+
+  /// Throws unless the values are finite, `scale > 0`, `gamma > 0`,
+  /// `contrast ≥ 0` and `noiseSigma ≥ 0` (the decoded drawn parameters of
+  /// images and volumes).
+  static func check<K: CodingKey>(
+    _ values: [Double], scale: Double, intensity i: IntensityValues, in c: KeyedDecodingContainer<K>, key: K
+  ) throws {
+    let finite = (values + [scale, i.brightness, i.contrast, i.gamma, i.noiseSigma]).allSatisfy(\.isFinite)
     guard finite, scale > 0, i.gamma > 0, i.contrast >= 0, i.noiseSigma >= 0 else {
       throw DecodingError.dataCorruptedError(
-        forKey: .scale, in: c,
+        forKey: key, in: c,
         debugDescription:
           "drawn parameters need finite values, scale > 0, gamma > 0, contrast >= 0, noiseSigma >= 0")
     }

@@ -143,17 +143,7 @@ enum Kernels {
         // Interior, one channel: per lane, four 4-wide row loads, transposed
         // so that tap vectors line up with the weight vectors.
         let o = (iy &- 1) &* SIMD4<Int32>(repeating: w32) &+ (ix &- 1)
-        let o0 = Int(o[0])
-        let o1 = Int(o[1])
-        let o2 = Int(o[2])
-        let o3 = Int(o[3])
-        let h0 = rowSums(src, o0, o1, o2, o3, ax0, ax1, ax2, ax3)
-        let h1 = rowSums(src, o0 &+ w, o1 &+ w, o2 &+ w, o3 &+ w, ax0, ax1, ax2, ax3)
-        let w2 = w &+ w
-        let h2 = rowSums(src, o0 &+ w2, o1 &+ w2, o2 &+ w2, o3 &+ w2, ax0, ax1, ax2, ax3)
-        let w3 = w2 &+ w
-        let h3 = rowSums(src, o0 &+ w3, o1 &+ w3, o2 &+ w3, o3 &+ w3, ax0, ax1, ax2, ax3)
-        let v = combine(ay0, ay1, ay2, ay3, h0, h1, h2, h3)
+        let v = interiorSums(src, o, rowStride: w, ax0, ax1, ax2, ax3, ay0, ay1, ay2, ay3)
         UnsafeMutableRawPointer(dst + p).storeBytes(of: v, as: SIMD4<Float>.self)
         p &+= 4
         continue
@@ -163,6 +153,29 @@ enum Kernels {
         s, p, lanes, ix, iy, ax0, ax1, ax2, ax3, ay0, ay1, ay2, ay3, dst, border)
       p &+= 4
     }
+  }
+
+  /// The bicubic sums of four lanes whose 4 × 4 taps all lie inside one
+  /// plane: lane `l`'s top-left tap at `src + o[l]`, rows `rowStride`
+  /// apart. Four 4-wide row loads per lane, transposed so that tap vectors
+  /// line up with the weight vectors.
+  @inline(__always)
+  static func interiorSums(
+    _ src: UnsafePointer<Float>, _ o: SIMD4<Int32>, rowStride w: Int,
+    _ ax0: SIMD4<Float>, _ ax1: SIMD4<Float>, _ ax2: SIMD4<Float>, _ ax3: SIMD4<Float>,
+    _ ay0: SIMD4<Float>, _ ay1: SIMD4<Float>, _ ay2: SIMD4<Float>, _ ay3: SIMD4<Float>
+  ) -> SIMD4<Float> {
+    let o0 = Int(o[0])
+    let o1 = Int(o[1])
+    let o2 = Int(o[2])
+    let o3 = Int(o[3])
+    let h0 = rowSums(src, o0, o1, o2, o3, ax0, ax1, ax2, ax3)
+    let h1 = rowSums(src, o0 &+ w, o1 &+ w, o2 &+ w, o3 &+ w, ax0, ax1, ax2, ax3)
+    let w2 = w &+ w
+    let h2 = rowSums(src, o0 &+ w2, o1 &+ w2, o2 &+ w2, o3 &+ w2, ax0, ax1, ax2, ax3)
+    let w3 = w2 &+ w
+    let h3 = rowSums(src, o0 &+ w3, o1 &+ w3, o2 &+ w3, o3 &+ w3, ax0, ax1, ax2, ax3)
+    return combine(ay0, ay1, ay2, ay3, h0, h1, h2, h3)
   }
 
   /// One group of four pixels anywhere (the interior fast path excluded):

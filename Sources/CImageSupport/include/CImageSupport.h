@@ -167,6 +167,11 @@ typedef struct cis_tiff_page_info {
   uint32_t compression;
   /** 1 if the page is stored in tiles, 0 for strips. */
   uint32_t tiled;
+  /** XResolution and YResolution (pixels per unit), 0 where absent. */
+  double x_resolution;
+  double y_resolution;
+  /** The TIFF ResolutionUnit value (1 none, 2 inch, 3 centimeter). */
+  uint32_t resolution_unit;
 } cis_tiff_page_info;
 
 /**
@@ -192,6 +197,22 @@ CISStatus cis_tiff_page(cis_tiff *tiff, cis_tiff_page_info *info,
  */
 CISStatus cis_tiff_read_page(cis_tiff *tiff, void *pixels, size_t byte_count,
                              char *message, size_t capacity);
+
+/**
+ * The current page's ImageDescription (tag 270), NUL-terminated and cut to
+ * `capacity` - 1 bytes, in `text`; an empty string when the page has none.
+ * `*length` is the description's full length (without the NUL).
+ */
+CISStatus cis_tiff_description(cis_tiff *tiff, char *text, size_t text_capacity, size_t *length,
+                               char *message, size_t capacity);
+
+/**
+ * The number of pages (directories) of the file, counted without reading
+ * any pixels; stops counting past `limit` (then `*count` is `limit` + 1).
+ * The current page stays where it was.
+ */
+CISStatus cis_tiff_page_count(cis_tiff *tiff, uint32_t limit, uint32_t *count,
+                              char *message, size_t capacity);
 
 /**
  * Moves to the next page: CISStatusSuccess, or CISStatusEndOfPages when
@@ -221,13 +242,19 @@ typedef struct cis_tiff_page_spec {
   /** This page's index and the stack's page count (PageNumber tag). */
   uint32_t page_index;
   uint32_t page_count;
+  /** ImageDescription (NUL-terminated ASCII), or NULL for none. */
+  const char *description;
+  /** XResolution and YResolution (pixels per unit) with ResolutionUnit
+      none, or 0 to write no resolution. */
+  double x_resolution;
+  double y_resolution;
 } cis_tiff_page_spec;
 
 /**
  * Appends one page: strips of about 64 KiB, no predictor,
  * MinIsBlack (RGB for 3 and 4 samples, unassociated alpha as extra sample
- * for 2 and 4), SampleFormat set, and for stacks NewSubfileType 0 with
- * PageNumber. `pixels` holds `byte_count` bytes, as the spec says; it is
+ * for 2 and 4), SampleFormat set, for stacks NewSubfileType 0 with
+ * PageNumber, and the spec's description and resolution where given. `pixels` holds `byte_count` bytes, as the spec says; it is
  * not modified.
  */
 CISStatus cis_tiff_write_page(cis_tiff *tiff, const cis_tiff_page_spec *spec,

@@ -1,12 +1,24 @@
 /// NumPy's `.npy` format, versions 1.0, 2.0 and 3.0: little-endian, C order,
-/// dtypes `u1 u2 u4 i4 f4`, shape `(H, W)` or `(H, W, C)` with C in 1...4.
+/// dtypes `u1 u2 u4 i4 f4`. Images have shape `(H, W)`, `(H, W, C)` or
+/// (the caller says so) `(C, H, W)`, with C in 1...4; volumes `(D, H, W)`.
+/// A rank-3 array is read as the caller asks: its first axis is rows,
+/// channels or depth.
 ///
 /// Reference: numpy.lib.format (NEP 1). Hand-written: no maintained C library
 /// reads NPY.
 enum NPYCodec {
   static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
-  static func decode(_ bytes: [UInt8], path: String, limits: ReadLimits) throws -> AnyImage {
+  /// What the header says: the element type, the shape, and where the data starts.
+  struct Header {
+    var type: SampleType
+    var shape: [Int]
+    var dataStart: Int
+  }
+
+  /// Parses and checks the preamble and header (magic, version, dtype,
+  /// byte order, C order).
+  static func header(_ bytes: [UInt8], path: String) throws -> Header {
     guard bytes.count >= 10 else {
       if bytes.count >= 6 && Array(bytes[0..<6]) == magic || magic.starts(with: bytes) {
         throw RasterError(.truncated, path: path, "NPY file truncated in its preamble")
@@ -44,29 +56,70 @@ enum NPYCodec {
     if bigEndian {
       throw RasterError(.unsupported, path: path, "NPY array is big-endian ('\(descr)'); convert it with .astype('<\(descr.dropFirst())')")
     }
+    return Header(type: type, shape: shape, dataStart: headerStart + headerLength)
+  }
+
+  /// `(a, b, c)` as numpy prints a shape.
+  static func shapeText(_ shape: [Int]) -> String {
+    "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+  }
+
+  /// Decodes a 2-D image: shape `(H, W)`, or a rank-3 array as `(H, W, C)`
+  /// or, with `channelsFirst`, as `(C, H, W)` (PyTorch's layout), C in 1...4.
+  static func decode(_ bytes: [UInt8], path: String, limits: ReadLimits, channelsFirst: Bool = false) throws -> AnyImage {
+    let h = try header(bytes, path: path)
+    let shape = h.shape
     let (height, width, channels): (Int, Int, Int)
     switch shape.count {
     case 2: (height, width, channels) = (shape[0], shape[1], 1)
-    case 3 where (1...4).contains(shape[2]): (height, width, channels) = (shape[0], shape[1], shape[2])
+    case 3 where channelsFirst && (1...4).contains(shape[0]): (height, width, channels) = (shape[1], shape[2], shape[0])
+    case 3 where !channelsFirst && (1...4).contains(shape[2]): (height, width, channels) = (shape[0], shape[1], shape[2])
     default:
-      throw RasterError(.unsupported, path: path, "NPY shape (\(shape.map(String.init).joined(separator: ", "))) is not an image; expected (H, W) or (H, W, C) with C in 1...4")
+      let expected = channelsFirst ? "(H, W) or (C, H, W)" : "(H, W) or (H, W, C)"
+      let reason = "NPY shape \(shapeText(shape)) is not an image; expected \(expected) with C in 1...4"
+      // A rank-3 array that is no image is a stack of slices, (D, H, W).
+      throw RasterError(shape.count == 3 ? .multiplePages : .unsupported, path: path, shape.count == 3 ? reason + ", or a (D, H, W) volume" : reason)
     }
     try limits.check(width: width, height: height, path: path)
-    let count = width * height * channels
-    let dataStart = headerStart + headerLength
-    let needed = count * type.byteCount
-    guard bytes.count - dataStart >= needed else {
-      throw RasterError(.truncated, path: path, "NPY data truncated: \(bytes.count - dataStart) bytes for \(needed)")
+    return try payload(bytes, h, width: width, height: height, channels: channels, planar: channelsFirst, path: path)
+  }
+
+  /// Decodes a volume: shape `(D, H, W)`, the voxel count checked against
+  /// the limits.
+  static func decodeVolume(_ bytes: [UInt8], path: String, limits: ReadLimits) throws -> AnyVolume {
+    let h = try header(bytes, path: path)
+    guard h.shape.count == 3 else {
+      let why = h.shape.count == 2 ? "a single (H, W) image" : "not a volume"
+      throw RasterError(.unsupported, path: path, "NPY shape \(shapeText(h.shape)) is \(why); expected (D, H, W)")
     }
-    let payload = bytes[dataStart..<dataStart + needed]
+    let (depth, height, width) = (h.shape[0], h.shape[1], h.shape[2])
+    try limits.check(width: width, height: height, depth: depth, path: path)
+    guard depth > 0 else { throw RasterError(.unsupported, path: path, "NPY volume has no slices (D = 0)") }
+    let flat = try payload(bytes, h, width: width, height: height * depth, channels: 1, planar: false, path: path)
+    return AnyVolume(flat: flat, depth: depth)
+  }
+
+  /// The elements after the header as an image of the header's type,
+  /// channels interleaved (`planar`: stored plane after plane).
+  private static func payload(
+    _ bytes: [UInt8], _ h: Header, width: Int, height: Int, channels: Int, planar: Bool, path: String
+  ) throws -> AnyImage {
+    let count = width * height * channels
+    let needed = count * h.type.byteCount
+    guard bytes.count - h.dataStart >= needed else {
+      throw RasterError(.truncated, path: path, "NPY data truncated: \(bytes.count - h.dataStart) bytes for \(needed)")
+    }
+    let payload = bytes[h.dataStart..<h.dataStart + needed]
     func load<S: PixelSample>(_: S.Type) -> Image<S> {
       var samples = [S](repeating: .zero, count: count)
       samples.withUnsafeMutableBytes { dst in
         payload.withUnsafeBytes { src in dst.copyMemory(from: src) }
       }
-      return Image(width: width, height: height, channels: channels, samples: samples)
+      return planar
+        ? Image(width: width, height: height, channels: channels, planarSamples: samples)
+        : Image(width: width, height: height, channels: channels, samples: samples)
     }
-    switch type {
+    switch h.type {
     case .uint8: return .uint8(load(UInt8.self))
     case .uint16: return .uint16(load(UInt16.self))
     case .uint32: return .uint32(load(UInt32.self))
@@ -78,13 +131,30 @@ enum NPYCodec {
   /// The NPY bytes of `image`: shape `(H, W)` for one channel, `(H, W, C)`
   /// for several, or `(C, H, W)` with `channelsFirst` (PyTorch's layout).
   static func encode(_ image: AnyImage, channelsFirst: Bool = false) throws -> [UInt8] {
-    if channelsFirst && image.channels > 1 {
-      return try encodePlanar(image)
+    let (h, w, c) = (image.height, image.width, image.channels)
+    if c == 1 { return encode(image, shape: [h, w]) }
+    guard channelsFirst else { return encode(image, shape: [h, w, c]) }
+    func planar<S: PixelSample>(_ i: Image<S>) -> AnyImage {
+      AnyImage(Image(width: w, height: h * c, samples: i.planarSamples))
     }
-    return try encode(image, shapeOverride: nil)
+    let stacked: AnyImage
+    switch image {
+    case .uint8(let i): stacked = planar(i)
+    case .uint16(let i): stacked = planar(i)
+    case .uint32(let i): stacked = planar(i)
+    case .int32(let i): stacked = planar(i)
+    case .float32(let i): stacked = planar(i)
+    }
+    return encode(stacked, shape: [c, h, w])
   }
 
-  private static func encode(_ image: AnyImage, shapeOverride: String?) throws -> [UInt8] {
+  /// The NPY bytes of a volume: shape `(D, H, W)`.
+  static func encode(_ volume: AnyVolume) -> [UInt8] {
+    encode(volume.flat, shape: [volume.depth, volume.height, volume.width])
+  }
+
+  /// The header for `shape` and the samples of `image` in their stored order.
+  private static func encode(_ image: AnyImage, shape: [Int]) -> [UInt8] {
     let descr: String
     switch image.sampleType {
     case .uint8: descr = "|u1"
@@ -93,8 +163,7 @@ enum NPYCodec {
     case .int32: descr = "<i4"
     case .float32: descr = "<f4"
     }
-    let shape = shapeOverride ?? (image.channels == 1 ? "(\(image.height), \(image.width)), " : "(\(image.height), \(image.width), \(image.channels)), ")
-    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape)}"
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText(shape)), }"
     // Pad with spaces so that preamble + header + "\n" is a multiple of 64.
     let small = 10 + header.utf8.count + 1 <= 65535
     let preamble = small ? 10 : 12
@@ -113,25 +182,6 @@ enum NPYCodec {
     case .float32(let i): append(i)
     }
     return out
-  }
-
-  private static func encodePlanar(_ image: AnyImage) throws -> [UInt8] {
-    func planar<S: PixelSample>(_ i: Image<S>) -> (Image<S>, String) {
-      var out = [S](repeating: .zero, count: i.samples.count)
-      let n = i.pixelCount
-      for p in 0..<n { for c in 0..<i.channels { out[c * n + p] = i.samples[p * i.channels + c] } }
-      // Stored as a one-channel image of C stacked planes; the header says (C, H, W).
-      return (Image(width: i.width, height: i.height * i.channels, samples: out), "(\(i.channels), \(i.height), \(i.width)), ")
-    }
-    let (stacked, shape): (AnyImage, String)
-    switch image {
-    case .uint8(let i): let r = planar(i); (stacked, shape) = (.uint8(r.0), r.1)
-    case .uint16(let i): let r = planar(i); (stacked, shape) = (.uint16(r.0), r.1)
-    case .uint32(let i): let r = planar(i); (stacked, shape) = (.uint32(r.0), r.1)
-    case .int32(let i): let r = planar(i); (stacked, shape) = (.int32(r.0), r.1)
-    case .float32(let i): let r = planar(i); (stacked, shape) = (.float32(r.0), r.1)
-    }
-    return try encode(stacked, shapeOverride: shape)
   }
 
   /// Parses the Python dict literal of the header: `descr`, `fortran_order`, `shape`.

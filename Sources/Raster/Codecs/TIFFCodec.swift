@@ -23,26 +23,146 @@ import CImageSupport
 enum TIFFCodec {
   // MARK: Reading
 
-  /// Reads the first page (`firstOnly`) or every page of `path`.
-  static func read(path: String, limits: ReadLimits, firstOnly: Bool) throws -> [AnyImage] {
+  /// Which pages a read returns.
+  enum Pages {
+    /// The first page, whatever follows.
+    case first
+    /// Every page.
+    case all
+    /// The only page: a file of several pages is refused (`.multiplePages`).
+    case single
+  }
+
+  /// Reads the pages of `path` that `pages` asks for.
+  static func read(path: String, limits: ReadLimits, pages selection: Pages) throws -> [AnyImage] {
     var handle: OpaquePointer?
     try call(path) { cis_tiff_open_read(path, maxAllocation(limits), &handle, $0, $1) }
     defer { cis_tiff_close(handle) }
+    if selection == .single {
+      let count = try pageCount(handle, limits: limits, path: path)
+      if count > 1 {
+        var info = cis_tiff_page_info()
+        try call(path) { cis_tiff_page(handle, &info, $0, $1) }
+        throw RasterError(
+          .multiplePages, path: path,
+          "TIFF has \(count) pages of \(info.width) x \(info.height), a stack rather than one image")
+      }
+    }
     var pages: [AnyImage] = []
     while true {
       pages.append(try readPage(handle, number: pages.count + 1, path: path, limits: limits))
-      if firstOnly { break }
-      var status = CISStatus.success
-      try call(path, page: pages.count + 1) {
-        status = cis_tiff_next_page(handle, $0, $1)
-        return status
-      }
-      if status == .endOfPages { break }
+      if selection != .all { break }
+      guard try nextPage(handle, path: path, after: pages.count) else { break }
       guard pages.count < limits.maxPages else {
         throw RasterError(.tooLarge, path: path, "TIFF has more than \(limits.maxPages) pages, the limit")
       }
     }
     return pages
+  }
+
+  /// Reads every page of `path` as the slices of one volume, z = 0 first:
+  /// pages of one size, one channel and one sample type, at least two.
+  /// The spacing comes from ImageJ's metadata where present (`spacing=`
+  /// for z, XResolution and YResolution for x and y, `unit=`), else the
+  /// unit spacing. The voxel count is checked against the limits before
+  /// any pixel is read.
+  static func readVolume(path: String, limits: ReadLimits, spacing given: VoxelSpacing? = nil) throws -> AnyVolume {
+    var handle: OpaquePointer?
+    try call(path) { cis_tiff_open_read(path, maxAllocation(limits), &handle, $0, $1) }
+    defer { cis_tiff_close(handle) }
+    let depth = try pageCount(handle, limits: limits, path: path)
+    var info = cis_tiff_page_info()
+    try call(path) { cis_tiff_page(handle, &info, $0, $1) }
+    guard depth >= 2 else {
+      throw RasterError(
+        .unsupported, path: path,
+        "TIFF has a single page of \(info.width) x \(info.height), not a stack; a volume needs two pages or more")
+    }
+    let (width, height) = (Int(info.width), Int(info.height))
+    try limits.check(width: width, height: height, depth: depth, path: path)
+    let spacing = try volumeSpacing(handle, info: info, given: given, path: path)
+    var slices: [AnyImage] = []
+    slices.reserveCapacity(depth)
+    while true {
+      let number = slices.count + 1
+      if number > 1 {
+        try call(path, page: number) { cis_tiff_page(handle, &info, $0, $1) }
+        guard Int(info.width) == width, Int(info.height) == height else {
+          throw RasterError(
+            .unsupported, path: path,
+            "TIFF page \(number) is \(info.width) x \(info.height) but page 1 is \(width) x \(height); a volume's pages must be one size")
+        }
+      }
+      let page = try readPage(handle, number: number, path: path, limits: limits)
+      guard page.channels == 1 else {
+        throw RasterError(
+          .unsupported, path: path, "TIFF page \(number) has \(page.channels) channels; a volume has one sample per voxel")
+      }
+      if let first = slices.first, page.sampleType != first.sampleType {
+        throw RasterError(
+          .unsupported, path: path,
+          "TIFF page \(number) holds \(page.sampleType.rawValue) but page 1 \(first.sampleType.rawValue); a volume has one sample type")
+      }
+      slices.append(page)
+      guard slices.count < depth, try nextPage(handle, path: path, after: slices.count) else { break }
+    }
+    return try AnyVolume(slices: slices, spacing: spacing, path: path)
+  }
+
+  /// Moves to the page after page `number`; false after the last.
+  private static func nextPage(_ handle: OpaquePointer?, path: String, after number: Int) throws -> Bool {
+    var status = CISStatus.success
+    try call(path, page: number + 1) {
+      status = cis_tiff_next_page(handle, $0, $1)
+      return status
+    }
+    return status != .endOfPages
+  }
+
+  /// The file's page count, refused above ``ReadLimits/maxPages``.
+  private static func pageCount(_ handle: OpaquePointer?, limits: ReadLimits, path: String) throws -> Int {
+    var count: UInt32 = 0
+    let limit = UInt32(clamping: limits.maxPages)
+    try call(path) { cis_tiff_page_count(handle, limit, &count, $0, $1) }
+    guard count <= limit else {
+      throw RasterError(.tooLarge, path: path, "TIFF has more than \(limits.maxPages) pages, the limit")
+    }
+    return Int(count)
+  }
+
+  /// The voxel spacing ImageJ's metadata gives a stack (or `given`, which
+  /// replaces it); a hyperstack of several channels or time points is refused.
+  private static func volumeSpacing(
+    _ handle: OpaquePointer?, info: cis_tiff_page_info, given: VoxelSpacing?, path: String
+  ) throws -> VoxelSpacing {
+    var text = [CChar](repeating: 0, count: 4096)
+    var length = 0
+    try call(path) { cis_tiff_description(handle, &text, text.count, &length, $0, $1) }
+    let description = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let imagej = ImageJMetadata(description: description) else { return given ?? .unit }
+    for (name, value) in [("channels", imagej.channels), ("frames", imagej.frames)] {
+      if let value, value > 1, (imagej.slices ?? 1) > 1 || name == "channels" {
+        throw RasterError(
+          .unsupported, path: path,
+          "ImageJ hyperstack of \(value) \(name); a volume has one channel and one time point (save the z-stack alone)")
+      }
+    }
+    if let given { return given }
+    func size(_ resolution: Double, _ axis: String) throws -> Double {
+      guard resolution > 0 else { return 1 }
+      let v = 1 / resolution
+      guard v.isFinite else {
+        throw RasterError(.unsupported, path: path, "ImageJ \(axis) resolution \(resolution) gives no pixel size; give --spacing")
+      }
+      return v
+    }
+    let z = imagej.spacing ?? 1
+    guard z.isFinite, z > 0 else {
+      throw RasterError(.unsupported, path: path, "ImageJ spacing=\(z) is not positive; give --spacing Z,Y,X")
+    }
+    let unit = imagej.unit.flatMap { ["pixel", "pixels", ""].contains($0) ? nil : $0 } ?? "voxel"
+    return VoxelSpacing(
+      z: z, y: try size(info.y_resolution, "y"), x: try size(info.x_resolution, "x"), unit: unit)
   }
 
   /// Reads the current page of an open file.
@@ -128,7 +248,13 @@ enum TIFFCodec {
   // MARK: Writing
 
   /// Writes `pages` as one TIFF file at `tmpPath`; errors name `path`.
-  static func write(_ pages: [AnyImage], to tmpPath: String, path: String, compression: TIFFCompression) throws {
+  /// With `spacing`, the pages are a z-stack and the first carries ImageJ's
+  /// metadata for it (slices, `spacing=`, `unit=`, X/YResolution), so that
+  /// Fiji opens it calibrated and ``readVolume(path:limits:)`` reads the
+  /// spacing back.
+  static func write(
+    _ pages: [AnyImage], to tmpPath: String, path: String, compression: TIFFCompression, spacing: VoxelSpacing? = nil
+  ) throws {
     var totalBytes = 0
     for (index, page) in pages.enumerated() {
       let which = pages.count > 1 ? "page \(index + 1) is " : ""
@@ -145,8 +271,15 @@ enum TIFFCodec {
     var handle: OpaquePointer?
     try call(path, replacing: tmpPath) { cis_tiff_open_write(tmpPath, big ? 1 : 0, &handle, $0, $1) }
     do {
+      let description = spacing.map {
+        ImageJMetadata(
+          images: pages.count, slices: pages.count, unit: $0.unit == "voxel" ? nil : $0.unit, spacing: $0.z
+        ).description
+      }
       for (index, page) in pages.enumerated() {
-        try writePage(page, index: index, count: pages.count, handle, path: path, tmpPath: tmpPath, compression: compression)
+        try writePage(
+          page, index: index, count: pages.count, handle, path: path, tmpPath: tmpPath, compression: compression,
+          description: index == 0 ? description : nil, resolution: index == 0 ? spacing.map { (1 / $0.x, 1 / $0.y) } : nil)
       }
     } catch {
       cis_tiff_close(handle)
@@ -157,7 +290,7 @@ enum TIFFCodec {
 
   private static func writePage(
     _ page: AnyImage, index: Int, count: Int, _ handle: OpaquePointer?,
-    path: String, tmpPath: String, compression: TIFFCompression
+    path: String, tmpPath: String, compression: TIFFCompression, description: String?, resolution: (x: Double, y: Double)?
   ) throws {
     var spec = cis_tiff_page_spec()
     spec.width = UInt32(page.width)
@@ -180,9 +313,16 @@ enum TIFFCodec {
     spec.page_index = UInt32(index)
     spec.page_count = UInt32(clamping: count)
 
+    if let resolution {
+      spec.x_resolution = resolution.x
+      spec.y_resolution = resolution.y
+    }
     func write<S: PixelSample>(_ image: Image<S>) throws {
       try image.samples.withUnsafeBytes { raw in
-        try call(path, replacing: tmpPath) { cis_tiff_write_page(handle, &spec, raw.baseAddress, raw.count, $0, $1) }
+        try (description ?? "").withCString { text in
+          spec.description = description == nil ? nil : text
+          try call(path, replacing: tmpPath) { cis_tiff_write_page(handle, &spec, raw.baseAddress, raw.count, $0, $1) }
+        }
       }
     }
     switch page {

@@ -42,6 +42,30 @@ public struct Image<Sample: PixelSample>: Sendable, Equatable {
     set { samples[(y * width + x) * channels + c] = newValue }
   }
 
+  /// An image from samples stored plane after plane (`(C, H, W)` order,
+  /// PyTorch's layout): sample `(x, y, c)` at `planar[(c * height + y) * width + x]`.
+  public init(width: Int, height: Int, channels: Int, planarSamples planar: [Sample]) {
+    precondition(planar.count == width * height * channels, "Image: \(planar.count) samples for \(width)x\(height)x\(channels)")
+    guard channels > 1 else {
+      self.init(width: width, height: height, channels: channels, samples: planar)
+      return
+    }
+    let n = width * height
+    var samples = [Sample](repeating: .zero, count: planar.count)
+    for c in 0..<channels { for p in 0..<n { samples[p * channels + c] = planar[c * n + p] } }
+    self.init(width: width, height: height, channels: channels, samples: samples)
+  }
+
+  /// The samples plane after plane, `(C, H, W)` order (the inverse of
+  /// ``init(width:height:channels:planarSamples:)``).
+  public var planarSamples: [Sample] {
+    guard channels > 1 else { return samples }
+    let n = pixelCount
+    var out = [Sample](repeating: .zero, count: samples.count)
+    for p in 0..<n { for c in 0..<channels { out[c * n + p] = samples[p * channels + c] } }
+    return out
+  }
+
   /// Channel `c` as a single-channel image.
   public func channel(_ c: Int) -> Image<Sample> {
     precondition(c >= 0 && c < channels, "Image: no channel \(c) in a \(channels)-channel image")

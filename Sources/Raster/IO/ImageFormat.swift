@@ -23,7 +23,8 @@ public enum ImageFormat: String, Sendable, CaseIterable {
 
 /// Limits checked against a file's header before any pixel memory is allocated.
 public struct ReadLimits: Sendable, Equatable {
-  /// The most pixels (width × height, per page) a file may claim.
+  /// The most pixels (width × height, per page) a file may claim; for a
+  /// file read as a volume, the most voxels (width × height × depth).
   public var maxPixels: Int
   /// The most pages a TIFF stack may hold.
   public var maxPages: Int
@@ -43,6 +44,18 @@ public struct ReadLimits: Sendable, Equatable {
       throw RasterError(
         .tooLarge, path: path,
         "header claims \(width) x \(height) pixels, more than the limit of \(maxPixels)")
+    }
+  }
+
+  /// Throws `.tooLarge` when the voxels `width × height × depth` exceed
+  /// ``maxPixels``.
+  public func check(width: Int, height: Int, depth: Int, path: String) throws {
+    let (slice, o1) = width.multipliedReportingOverflow(by: height)
+    let (voxels, o2) = slice.multipliedReportingOverflow(by: depth)
+    if o1 || o2 || voxels > maxPixels {
+      throw RasterError(
+        .tooLarge, path: path,
+        "header claims \(width) x \(height) x \(depth) voxels, more than the limit of \(maxPixels) (counted in voxels for a volume)")
     }
   }
 }

@@ -19,56 +19,33 @@ struct TrainingSample: Sendable {
   /// H×W pixel weights, row-major.
   var weight: [Float]
 
-  /// Decodes the fields `image.npy`, `mask.png` and `weight.npy` of `sample`
-  /// (other fields are ignored) and checks them.
+  /// Decodes the 2-D fields of `sample` as ``SampleLayout`` defines them
+  /// (`image.npy`, `mask.png`, `weight.npy`; the others are ignored) and
+  /// checks them for training.
   /// - Parameters:
   ///   - shard: the shard's path, named in errors.
   ///   - classes: the class count K; mask values must be in 0..<K.
-  /// - Throws: `TrainingError` naming the shard and sample when a field is
-  ///   missing or empty, the sizes differ, a mask value is ≥ K or a weight is negative
-  ///   or not finite; `RasterError` for a field that does not decode.
+  /// - Throws: `ShardError` naming the shard and entry when a field is
+  ///   missing, of another type or the sizes differ; `TrainingError` when a
+  ///   mask value is ≥ K or a weight is negative or not finite; `RasterError`
+  ///   for a field that does not decode.
   init(_ sample: ShardSample, ref: TrainingStream.State.SampleRef, shard: String, classes: Int) throws {
     let prefix = "\(shard): sample \(sample.key)"
-    func field(_ name: String) throws -> (bytes: [UInt8], name: String) {
-      guard let bytes = sample[field: name] else {
-        throw TrainingError("\(prefix) has no \(name); write the dataset with unet augment, which stores it")
-      }
-      return (bytes, "\(shard): entry \"\(sample.key).\(name)\"")
+    let decoded = try SampleLayout.decodeImage(sample, shard: shard, labels: false)
+    let mask = SampleLayout.image.maskField
+    if let bad = decoded.mask.samples.first(where: { Int($0) >= classes }) {
+      throw TrainingError("\(prefix): \(mask) has class \(bad), outside the \(classes) classes 0 to \(classes - 1)")
     }
-
-    let imageField = try field("image.npy")
-    let planes = try PlanarNPY.decode(imageField.bytes, name: imageField.name)
-
-    let maskField = try field("mask.png")
-    guard case .uint8(let mask) = try ImageFile.decoded(maskField.bytes, as: .png, name: maskField.name),
-      mask.channels == 1
-    else { throw TrainingError("\(maskField.name): expected an 8-bit gray PNG of class indices") }
-
-    let weightField = try field("weight.npy")
-    guard case .float32(let weight) = try ImageFile.decoded(weightField.bytes, as: .npy, name: weightField.name),
-      weight.channels == 1
-    else { throw TrainingError("\(weightField.name): expected float32 of shape (H, W)") }
-
-    let size = (planes.height, planes.width)
-    guard planes.height > 0, planes.width > 0 else { throw TrainingError("\(imageField.name): the image is empty") }
-    for (name, other) in [("mask.png", (mask.height, mask.width)), ("weight.npy", (weight.height, weight.width))]
-    where other != size {
+    if let bad = decoded.weights.samples.first(where: { !($0 >= 0 && $0.isFinite) }) {
       throw TrainingError(
-        "\(prefix): \(name) is \(other.1) x \(other.0) but image.npy is \(size.1) x \(size.0) (width x height)")
+        "\(prefix): \(SampleLayout.weightField) has the value \(bad); weights must be finite and non-negative")
     }
-    if let bad = mask.samples.first(where: { Int($0) >= classes }) {
-      throw TrainingError("\(prefix): mask.png has class \(bad), outside the \(classes) classes 0 to \(classes - 1)")
-    }
-    if let bad = weight.samples.first(where: { !($0 >= 0 && $0.isFinite) }) {
-      throw TrainingError("\(prefix): weight.npy has the value \(bad); weights must be finite and non-negative")
-    }
-
     self.ref = ref
     key = sample.key
-    channels = planes.channels
-    (height, width) = size
-    image = planes.planes
-    self.mask = mask.samples
-    self.weight = weight.samples
+    channels = decoded.image.channels
+    (height, width) = (decoded.image.height, decoded.image.width)
+    image = decoded.image.planarSamples
+    self.mask = decoded.mask.samples
+    self.weight = decoded.weights.samples
   }
 }

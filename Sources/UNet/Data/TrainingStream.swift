@@ -63,6 +63,10 @@ public final class TrainingStream {
           + "finish it with unet augment")
     }
     guard manifest.totalSamples > 0 else { throw TrainingError("\(path): the dataset has no samples") }
+    guard try SampleLayout(parameters: manifest.parameters, path: path) == .image else {
+      throw TrainingError(
+        "\(path): the dataset holds 3-D volumes (D, H, W); training takes 2-D images until a 3-D network exists")
+    }
     for shard in manifest.shards {
       let shardPath = configuration.directory + "/" + shard.file
       guard FileManager.default.fileExists(atPath: shardPath) else {

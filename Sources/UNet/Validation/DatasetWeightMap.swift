@@ -1,12 +1,13 @@
+import Foundation
 import Raster
 import Shards
 import WeightMap
 
 /// How a dataset's masks and weight maps were made, read back from the
-/// parameters `unet augment` writes into its manifest (`weightMap`: w0, σ,
-/// class weights, border region, separation, connectivity; and
-/// `datasetClassWeights`, the class weights it applied), so that held-out
-/// images get their masks and weights the same way.
+/// parameters `unet augment` writes into its manifest (`weightMap`, the
+/// `Codable` form of ``WeightMapParameters``; and `datasetClassWeights`,
+/// the class weights it applied), so that held-out images get their masks
+/// and weights the same way.
 public struct DatasetWeightMap: Sendable, Equatable {
   /// The weight-map parameters of the dataset.
   public var parameters: WeightMapParameters
@@ -29,62 +30,48 @@ public struct DatasetWeightMap: Sendable, Equatable {
   ///
   /// - Parameter path: the manifest's path, named in errors.
   /// - Throws: `TrainingError` naming the manifest and the field when a
-  ///   parameter is missing or out of range.
+  ///   parameter is of the wrong type or out of range (a missing one takes
+  ///   its default), or `datasetClassWeights` is missing or not valid.
   public init(manifestParameters json: JSONValue, path: String) throws {
     guard let map = json["weightMap"] else {
       self = .paper
       return
     }
-    func fail(_ field: String) -> TrainingError {
-      TrainingError("\(path): parameters.\(field) is missing or not valid")
-    }
-    func number(_ value: JSONValue?, _ field: String) throws -> Double {
-      switch value {
-      case .double(let x)?: return x
-      case .int(let x)?: return Double(x)
-      case .uint(let x)?: return Double(x)
-      default: throw fail(field)
-      }
-    }
-    func text(_ field: String) throws -> String {
-      guard case .string(let s)? = map[field] else { throw fail("weightMap." + field) }
-      return s
-    }
-    let weighting: ClassWeighting
-    switch map["classWeights"] {
-    case .string("none")?: weighting = .uniform
-    case .object(let o)? where o.count == 1:
-      guard case .string(let scope)? = o["balanced"], let s = BalanceScope(rawValue: scope) else {
-        throw fail("weightMap.classWeights")
-      }
-      weighting = .balanced(s)
-    case .array(let pair)? where pair.count == 2:
-      weighting = .explicit(
-        background: try number(pair[0], "weightMap.classWeights"), foreground: try number(pair[1], "weightMap.classWeights"))
-    default: throw fail("weightMap.classWeights")
-    }
-    guard let borderOn = BorderRegion(rawValue: try text("borderOn")) else { throw fail("weightMap.borderOn") }
-    guard let connectivity = Connectivity(rawValue: try text("connectivity")) else { throw fail("weightMap.connectivity") }
-    guard case .bool(let separation)? = map["separation"] else { throw fail("weightMap.separation") }
     do {
-      parameters = try WeightMapParameters(
-        w0: try number(map["w0"], "weightMap.w0"), sigmaPixels: try number(map["sigmaPixels"], "weightMap.sigmaPixels"),
-        classWeights: weighting, borderOn: borderOn, separation: separation, connectivity: connectivity)
-    } catch let error as WeightMapParameterError {
-      throw TrainingError("\(path): parameters.weightMap: \(error)")
+      parameters = try JSONDecoder().decode(WeightMapParameters.self, from: Data(map.serialized(indent: 0).utf8))
+    } catch let error as DecodingError {
+      throw TrainingError("\(path): parameters.weightMap\(Self.describe(error))")
     }
-    if weighting == .balanced(.image) {
+    func number(_ value: JSONValue) -> Double? {
+      switch value {
+      case .double(let x): return x
+      case .int(let x): return Double(x)
+      case .uint(let x): return Double(x)
+      default: return nil
+      }
+    }
+    if parameters.classWeights == .balanced(.image) {
       classWeights = nil
     } else {
       guard case .array(let pair)? = json["datasetClassWeights"], pair.count == 2 else {
         throw TrainingError("\(path): parameters.datasetClassWeights is missing or not valid")
       }
-      let (b, f) = (try number(pair[0], "datasetClassWeights"), try number(pair[1], "datasetClassWeights"))
-      guard b.isFinite, f.isFinite, b >= 0, f >= 0 else {
+      guard let b = number(pair[0]), let f = number(pair[1]), b.isFinite, f.isFinite, b >= 0, f >= 0 else {
         throw TrainingError("\(path): parameters.datasetClassWeights is missing or not valid")
       }
       classWeights = ClassWeights(background: b, foreground: f)
     }
+  }
+
+  /// `.KEY: why` of a decoding error, one line.
+  static func describe(_ error: DecodingError) -> String {
+    let (path, why): ([any CodingKey], String)
+    switch error {
+    case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c):
+      (path, why) = (c.codingPath, c.debugDescription)
+    @unknown default: (path, why) = ([], "\(error)")
+    }
+    return path.map { "." + $0.stringValue }.joined() + ": " + why.replacingOccurrences(of: "\n", with: " ")
   }
 
   /// The mask (class per pixel) and weight map of one label image, as

@@ -1,23 +1,27 @@
 import Raster
 
-/// The exact Euclidean distance transform of a 2-D grid of sites.
+/// The exact Euclidean distance transform of a 2-D grid of sites, or of a
+/// 3-D grid with anisotropic voxels.
 ///
 /// For every pixel `x` it gives the squared Euclidean distance between pixel
 /// centres to the nearest site, `min over sites p of |x − p|²`, and on request
-/// the nearest site itself (the feature transform).
+/// the nearest site itself (the feature transform). In a volume each axis
+/// is scaled by the voxel spacing, `(sz·Δz)² + (sy·Δy)² + (sx·Δx)²`.
 ///
 /// Method: Felzenszwalb and Huttenlocher's separable algorithm — one
-/// 1-D pass down every column, then the lower envelope of parabolas along
-/// every row (P. F. Felzenszwalb, D. P. Huttenlocher, "Distance Transforms of
-/// Sampled Functions", Theory of Computing 8, 2012, doi:10.4086/toc.2012.v008a019).
-/// The parabola intersections are computed with integer floor division, so
-/// every result is exact (no floating-point ties).
+/// 1-D pass along the outermost axis (down every column of an image), then
+/// the lower envelope of parabolas `s²·(q − p)² + f(p)` along each further
+/// axis, `s` its spacing (P. F. Felzenszwalb, D. P. Huttenlocher, "Distance
+/// Transforms of Sampled Functions", Theory of Computing 8, 2012,
+/// doi:10.4086/toc.2012.v008a019). In 2-D (and with unit spacing) every
+/// quantity is an integer held exactly in a `Double` (up to 2⁵³) and the
+/// parabola intersections are exact (see ``LowerEnvelope``), so every result
+/// is exact; with other spacings exact up to Double rounding.
 ///
 /// Pixels with no site at all (an image without sites) get `+∞`.
-/// Squared distances are integers held exactly in a `Double` (up to 2⁵³).
 ///
-/// - Complexity: O(width × height) time; memory: the result plus one `Int`
-///   per pixel (the column pass) and O(width) for the envelope.
+/// - Complexity: O(width × height × depth) time; memory: the result, the
+///   nearest-site indices when asked for, and O(longest axis) per pass.
 public enum DistanceTransform {
   /// The value of ``nearestSites(width:height:isSite:)``'s `nearest` for a
   /// pixel when there are no sites.
@@ -32,7 +36,7 @@ public enum DistanceTransform {
   /// - Returns: `width × height` squared distances, row-major; `+∞` everywhere
   ///   when there is no site.
   public static func squaredEuclidean(width: Int, height: Int, isSite: [Bool]) -> [Double] {
-    transform(width: width, height: height, isSite: isSite, wantNearest: false).squared
+    transform(width: width, height: height, depth: 1, spacing: .unit, isSite: isSite, wantNearest: false).squared
   }
 
   /// Squared Euclidean distances to the nearest non-zero pixel of a
@@ -60,87 +64,161 @@ public enum DistanceTransform {
   public static func nearestSites(
     width: Int, height: Int, isSite: [Bool]
   ) -> (squaredDistances: [Double], nearest: [Int]) {
-    let r = transform(width: width, height: height, isSite: isSite, wantNearest: true)
+    let r = transform(width: width, height: height, depth: 1, spacing: .unit, isSite: isSite, wantNearest: true)
     return (r.squared, r.nearest)
+  }
+
+  // MARK: - Volumes
+
+  /// Squared Euclidean distances in a volume with anisotropic voxels:
+  /// `min over sites p of (sz·Δz)² + (sy·Δy)² + (sx·Δx)²`, in the
+  /// spacing's unit squared.
+  ///
+  /// - Parameters:
+  ///   - isSite: `width × height × depth` flags, slice after slice, each row-major.
+  ///   - spacing: the voxel's size along z, y, x.
+  /// - Returns: the squared distances in the same order; `+∞` everywhere
+  ///   when there is no site.
+  /// - Complexity: O(width × height × depth); one pass per axis.
+  public static func squaredEuclidean(
+    width: Int, height: Int, depth: Int, spacing: VoxelSpacing, isSite: [Bool]
+  ) -> [Double] {
+    transform(width: width, height: height, depth: depth, spacing: spacing, isSite: isSite, wantNearest: false).squared
+  }
+
+  /// The feature transform of a volume: squared distances (as
+  /// ``squaredEuclidean(width:height:depth:spacing:isSite:)``) and the
+  /// index `(z * height + y) * width + x` of one nearest site per voxel.
+  public static func nearestSites(
+    width: Int, height: Int, depth: Int, spacing: VoxelSpacing, isSite: [Bool]
+  ) -> (squaredDistances: [Double], nearest: [Int]) {
+    let r = transform(width: width, height: height, depth: depth, spacing: spacing, isSite: isSite, wantNearest: true)
+    return (r.squared, r.nearest)
+  }
+
+  /// Euclidean distances (not squared, in the volume's spacing unit) to the
+  /// nearest non-zero voxel; `+∞` everywhere when there is none.
+  public static func euclidean<S: PixelSample>(toNonZeroOf volume: Volume<S>) -> Volume<Float> {
+    let sq = squaredEuclidean(
+      width: volume.width, height: volume.height, depth: volume.depth, spacing: volume.spacing,
+      isSite: volume.samples.map { $0 != .zero })
+    return Volume(
+      width: volume.width, height: volume.height, depth: volume.depth, spacing: volume.spacing,
+      samples: sq.map { Float($0.squareRoot()) })
   }
 
   // MARK: - Implementation
 
+  /// One pass per axis, outermost first: along the first axis longer than
+  /// one sample, one scan each way (the nearest site at or before, at or
+  /// after); along each further axis the lower envelope of the parabolas
+  /// `s²·(q − p)² + f(p)` of the previous pass's values `f`.
   private static func transform(
-    width: Int, height: Int, isSite: [Bool], wantNearest: Bool
+    width: Int, height: Int, depth: Int, spacing: VoxelSpacing, isSite: [Bool], wantNearest: Bool
   ) -> (squared: [Double], nearest: [Int]) {
-    precondition(width >= 0 && height >= 0, "DistanceTransform: negative size \(width)x\(height)")
+    precondition(width >= 0 && height >= 0 && depth >= 0, "DistanceTransform: negative size \(width)x\(height)x\(depth)")
     precondition(
-      isSite.count == width * height,
-      "DistanceTransform: \(isSite.count) flags for \(width)x\(height)")
-    let n = width * height
+      isSite.count == width * height * depth,
+      "DistanceTransform: \(isSite.count) flags for \(width)x\(height)x\(depth)")
+    let n = width * height * depth
     guard n > 0 else { return ([], []) }
+    // (count, stride, spacing²) of z, y, x; leading axes of one sample dropped.
+    var axes = [(depth, width * height, spacing.z * spacing.z), (height, width, spacing.y * spacing.y), (width, 1, spacing.x * spacing.x)]
+    while axes.count > 1 && axes[0].0 == 1 { axes.removeFirst() }
     var squared = [Double](repeating: .infinity, count: n)
     var nearest = [Int](repeating: noSite, count: wantNearest ? n : 0)
-    // Column pass: vertical squared distance g², "infinite" without a site
-    // in the column, and the row of that nearest site.
-    var g2 = [Int](repeating: LowerEnvelope.infinite, count: n)
-    var siteRow = [Int32](repeating: -1, count: wantNearest ? n : 0)
-    var envelope = LowerEnvelope(capacity: width)
-    isSite.withUnsafeBufferPointer { site in
-      g2.withUnsafeMutableBufferPointer { g2 in
-        siteRow.withUnsafeMutableBufferPointer { siteRow in
-          // One scan down (nearest site at or above), one up (at or below).
-          var last = [Int](repeating: -1, count: width)
-          for y in 0..<height {
-            let row = y * width
-            for x in 0..<width {
-              if site[row + x] { last[x] = y }
-              let l = last[x]
-              if l >= 0 {
-                g2[row + x] = (y - l) * (y - l)
-                if wantNearest { siteRow[row + x] = Int32(l) }
-              }
-            }
-          }
-          for x in 0..<width { last[x] = -1 }
-          for y in stride(from: height - 1, through: 0, by: -1) {
-            let row = y * width
-            for x in 0..<width {
-              if site[row + x] { last[x] = y }
-              let l = last[x]
-              if l >= 0 && (l - y) * (l - y) < g2[row + x] {
-                g2[row + x] = (l - y) * (l - y)
-                if wantNearest { siteRow[row + x] = Int32(l) }
-              }
-            }
-          }
-          // Row pass: lower envelope of the parabolas (x − p)² + g(p)².
-          squared.withUnsafeMutableBufferPointer { squared in
-            nearest.withUnsafeMutableBufferPointer { nearest in
-              for y in 0..<height {
-                let row = y * width
-                envelope.transform(
-                  UnsafeBufferPointer(rebasing: g2[row..<(row + width)])
-                ) { x, value, p in
-                  squared[row + x] = Double(value)
-                  if wantNearest { nearest[row + x] = Int(siteRow[row + p]) * width + p }
-                }
-              }
-            }
-          }
+    squared.withUnsafeMutableBufferPointer { sq in
+      nearest.withUnsafeMutableBufferPointer { near in
+        isSite.withUnsafeBufferPointer { site in
+          firstAxis(site, count: axes[0].0, stride: axes[0].1, s2: axes[0].2, into: sq, nearest: wantNearest ? near : nil)
+        }
+        for (count, stride, s2) in axes.dropFirst() {
+          envelopeAxis(count: count, stride: stride, s2: s2, total: n, values: sq, nearest: wantNearest ? near : nil)
         }
       }
     }
     return (squared, nearest)
   }
+
+  /// Along the outermost axis (`count` positions `stride` apart, every line
+  /// starting in `0..<stride`): `(s·Δ)²` to the nearest site of the line,
+  /// and its index.
+  private static func firstAxis(
+    _ site: UnsafeBufferPointer<Bool>, count: Int, stride: Int, s2: Double,
+    into sq: UnsafeMutableBufferPointer<Double>, nearest: UnsafeMutableBufferPointer<Int>?
+  ) {
+    // One scan down (nearest site at or before), one up (at or after).
+    var last = [Int](repeating: -1, count: stride)
+    var found = [Int](repeating: -1, count: nearest == nil ? 0 : count * stride)
+    for k in 0..<count {
+      let row = k * stride
+      for i in 0..<stride {
+        if site[row + i] { last[i] = k }
+        let l = last[i]
+        if l >= 0 {
+          sq[row + i] = Double((k - l) * (k - l)) * s2
+          if nearest != nil { found[row + i] = l }
+        }
+      }
+    }
+    for i in 0..<stride { last[i] = -1 }
+    for k in Swift.stride(from: count - 1, through: 0, by: -1) {
+      let row = k * stride
+      for i in 0..<stride {
+        if site[row + i] { last[i] = k }
+        let l = last[i]
+        if l >= 0 && Double((l - k) * (l - k)) * s2 < sq[row + i] {
+          sq[row + i] = Double((l - k) * (l - k)) * s2
+          if nearest != nil { found[row + i] = l }
+        }
+      }
+    }
+    if let nearest {
+      for k in 0..<count {
+        for i in 0..<stride where found[k * stride + i] >= 0 { nearest[k * stride + i] = found[k * stride + i] * stride + i }
+      }
+    }
+  }
+
+  /// The lower envelope along one further axis, line by line (gathered
+  /// into a buffer when the axis is not the innermost).
+  private static func envelopeAxis(
+    count: Int, stride: Int, s2: Double, total: Int,
+    values: UnsafeMutableBufferPointer<Double>, nearest: UnsafeMutableBufferPointer<Int>?
+  ) {
+    var envelope = LowerEnvelope(capacity: count)
+    var f = [Double](repeating: .infinity, count: count)
+    var g = [Int](repeating: DistanceTransform.noSite, count: nearest == nil ? 0 : count)
+    let block = count * stride
+    f.withUnsafeMutableBufferPointer { f in
+      g.withUnsafeMutableBufferPointer { g in
+        for outer in Swift.stride(from: 0, to: total, by: block) {
+          for inner in 0..<stride {
+            let base = outer + inner
+            for k in 0..<count { f[k] = values[base + k * stride] }
+            if let nearest { for k in 0..<count { g[k] = nearest[base + k * stride] } }
+            envelope.transform(UnsafeBufferPointer(f), s2: s2) { q, value, p in
+              values[base + q * stride] = value
+              if let nearest { nearest[base + q * stride] = g[p] }
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
-/// Felzenszwalb–Huttenlocher 1-D distance transform of a sampled function
-/// with integer values: `min over p of (q − p)² + f[p]` for every `q`, and
-/// the minimising `p`.
+/// Felzenszwalb–Huttenlocher 1-D distance transform of a sampled function:
+/// `min over p of s²·(q − p)² + f[p]` for every `q`, and the minimising `p`.
 ///
 /// The boundary between two parabolas is the first integer position where
-/// the newer one is strictly lower, found by integer floor division, so the
-/// envelope is exact; on a tie the parabola of the smaller `p` wins.
+/// the newer one is strictly lower, `⌊(f[q] + s²q² − f[p] − s²p²) / (2s²(q − p))⌋ + 1`;
+/// on a tie the parabola of the smaller `p` wins. With `s = 1` and integer
+/// `f` (squared pixel distances below 2⁵³) every quantity is an integer held
+/// exactly in a Double and the quotient is never within rounding of an
+/// integer it does not equal (its denominator is below 2²⁰), so the
+/// envelope is exact; with other spacings it is exact up to rounding.
 struct LowerEnvelope {
-  /// A value of `f` that marks "no parabola here".
-  static let infinite = Int.max
   /// Abscissae of the parabolas in the envelope.
   private var v: [Int]
   /// `z[k]`: first integer position where parabola `v[k]` is the lowest.
@@ -152,10 +230,10 @@ struct LowerEnvelope {
   }
 
   /// Calls `body(q, value, p)` for every `q` where some `f[p]` is finite
-  /// (nothing when all are ``infinite``).
+  /// (nothing when all are infinite).
   @inline(__always)
   mutating func transform(
-    _ f: UnsafeBufferPointer<Int>, _ body: (_ q: Int, _ value: Int, _ p: Int) -> Void
+    _ f: UnsafeBufferPointer<Double>, s2: Double, _ body: (_ q: Int, _ value: Double, _ p: Int) -> Void
   ) {
     let n = f.count
     if v.count < n {
@@ -165,12 +243,22 @@ struct LowerEnvelope {
     v.withUnsafeMutableBufferPointer { v in
       z.withUnsafeMutableBufferPointer { z in
         var k = -1
-        for q in 0..<n where f[q] != Self.infinite {
-          let fq = f[q] + q * q
+        for q in 0..<n where f[q] != .infinity {
+          let fq = f[q] + s2 * Double(q * q)
           while k >= 0 {
             let p = v[k]
             // First integer position where parabola q is strictly below p.
-            let start = floorDiv(fq - (f[p] + p * p), 2 * (q - p)) + 1
+            let cut = (fq - (f[p] + s2 * Double(p * p))) / (2 * s2 * Double(q - p))
+            // ⌊cut⌋ + 1, cut clamped to [−1, n] (a NaN, from spacings too
+            // small to square, to n); the floor by truncation, no libm call.
+            let start: Int
+            if cut < Double(n) {
+              let c = Swift.max(cut, -1)
+              let truncated = Int(c)
+              start = (Double(truncated) > c ? truncated - 1 : truncated) + 1
+            } else {
+              start = n
+            }
             if start <= z[k] {
               k -= 1  // parabola p is never the lowest
               continue
@@ -193,15 +281,10 @@ struct LowerEnvelope {
         for q in 0..<n {
           while j < k && z[j + 1] <= q { j += 1 }
           let p = v[j]
-          body(q, (q - p) * (q - p) + f[p], p)
+          body(q, s2 * Double((q - p) * (q - p)) + f[p], p)
         }
       }
     }
   }
 }
 
-/// ⌊a / b⌋ for b > 0.
-@inline(__always)
-func floorDiv(_ a: Int, _ b: Int) -> Int {
-  a >= 0 ? a / b : -((-a + b - 1) / b)
-}

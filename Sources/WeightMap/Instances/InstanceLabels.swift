@@ -15,10 +15,12 @@ public enum LabelInterpretation: String, Sendable, CaseIterable, Codable {
 public enum InstanceLabels {
   /// True when the values are ⊆ {0, 1} or ⊆ {0, 255} (an empty or all-zero
   /// image counts as binary).
-  public static func isBinaryMask(_ labels: LabelImage) -> Bool {
+  public static func isBinaryMask(_ labels: LabelImage) -> Bool { isBinary(labels.samples) }
+
+  private static func isBinary(_ samples: [UInt32]) -> Bool {
     var seen1 = false
     var seen255 = false
-    for v in labels.samples {
+    for v in samples {
       switch v {
       case 0: continue
       case 1: seen1 = true
@@ -48,14 +50,30 @@ public enum InstanceLabels {
     connectivity: Connectivity = .four
   ) -> LabelImage {
     precondition(labels.channels == 1, "InstanceLabels: expected 1 channel, got \(labels.channels)")
+    return normalized(labels, labels.samples, interpretation) { ConnectedComponents.label($0, connectivity: connectivity) }
+  }
+
+  /// `labels` as they are, or their `components`, as `interpretation` says.
+  private static func normalized<L>(
+    _ labels: L, _ samples: [UInt32], _ interpretation: LabelInterpretation, components: (L) -> L
+  ) -> L {
     switch interpretation {
-    case .instances:
-      return labels
-    case .binaryMask:
-      return ConnectedComponents.label(labels, connectivity: connectivity)
-    case .automatic:
-      return isBinaryMask(labels)
-        ? ConnectedComponents.label(labels, connectivity: connectivity) : labels
+    case .instances: labels
+    case .binaryMask: components(labels)
+    case .automatic: isBinary(samples) ? components(labels) : labels
     }
+  }
+
+  /// Instance labels for a label volume, as ``normalize(_:interpretation:connectivity:)``
+  /// does for an image: a binary mask becomes its connected components
+  /// (`.four`: 6 face neighbours, `.eight`: 26 neighbours).
+  ///
+  /// - Complexity: O(width × height × depth).
+  public static func normalize(
+    _ labels: LabelVolume,
+    interpretation: LabelInterpretation = .automatic,
+    connectivity: Connectivity = .four
+  ) -> LabelVolume {
+    normalized(labels, labels.samples, interpretation) { ConnectedComponents.label($0, connectivity: connectivity) }
   }
 }

@@ -11,11 +11,16 @@ public enum WeightPreview {
   /// - Returns: an 8-bit RGB image of the same size.
   /// - Complexity: O(width × height).
   public static func render(weights: Image<Float>, instances: LabelImage) -> Image<UInt8> {
+    render(weights: weights, instances: instances, range: (weights.samples.min() ?? 0, weights.samples.max() ?? 1))
+  }
+
+  /// ``render(weights:instances:)`` with the colour map spanning `range`.
+  static func render(weights: Image<Float>, instances: LabelImage, range: (Float, Float)) -> Image<UInt8> {
     precondition(
       weights.width == instances.width && weights.height == instances.height,
       "WeightPreview: weights \(weights.width)x\(weights.height) vs instances \(instances.width)x\(instances.height)")
     let (w, h) = (weights.width, weights.height)
-    let lo = weights.samples.min() ?? 0, hi = weights.samples.max() ?? 1
+    let (lo, hi) = range
     let scale = hi > lo ? 1 / (hi - lo) : 0
     var rgb = [UInt8](repeating: 0, count: w * h * 3)
     let ids = instances.samples

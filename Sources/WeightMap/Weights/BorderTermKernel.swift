@@ -6,62 +6,6 @@
   import Darwin
 #endif
 
-/// The two nearest distinct instances seen in one column, going one way
-/// (down or up): their labels (0 = none) and the rows of their nearest
-/// pixels, nearest first.
-private struct ColumnTrack {
-  var label1: UInt32 = 0
-  var row1: Int32 = 0
-  var label2: UInt32 = 0
-  var row2: Int32 = 0
-
-  /// Takes a pixel of `label` (non-zero) at `row`, the newest so far.
-  @inline(__always) mutating func see(_ label: UInt32, row: Int32) {
-    if label == label1 {
-      row1 = row
-    } else {
-      label2 = label1
-      row2 = row1
-      label1 = label
-      row1 = row
-    }
-  }
-}
-
-/// For one pixel: the vertical distances to the two nearest distinct
-/// instances in its column, `g1 ≤ g2`, with their labels (0 = none, and
-/// then the distance is meaningless).
-private struct ColumnNearest {
-  var g1: Int32 = 0
-  var label1: UInt32 = 0
-  var g2: Int32 = 0
-  var label2: UInt32 = 0
-}
-
-/// The two smallest values of distinct labels seen so far, `v1 ≤ v2`;
-/// `Int.max` and label 0 while absent.
-private struct TopTwo {
-  var v1 = Int.max
-  var l1: UInt32 = 0
-  var v2 = Int.max
-  var l2: UInt32 = 0
-
-  @inline(__always) mutating func offer(_ v: Int, _ l: UInt32) {
-    if v >= v2 { return }
-    if l == l1 {
-      if v < v1 { v1 = v }
-    } else if v < v1 {
-      v2 = v1
-      l2 = l1
-      v1 = v
-      l1 = l
-    } else {
-      v2 = v
-      l2 = l
-    }
-  }
-}
-
 /// The row-band, two-pass computation of `d1`, `d2` and the weights; see
 /// ``WeightMapper`` for the method and its error bound.
 struct BorderTermKernel {
@@ -87,49 +31,17 @@ struct BorderTermKernel {
 
     // Offsets beyond the image never occur, so the window can be clipped.
     let r = Int(Swift.min(radius.rounded(.down), Double(Swift.max(width, height))))
-    let bandHeight = Swift.min(height, Swift.max(minimumBandRows, 2 * r, 1))
-    let s = Scratch(width: width, bandHeight: bandHeight, r: r, radius: radius)
+    let s = Scratch(width: width, r: r, radius: radius)
     defer { s.deallocate() }
-
-    var y0 = 0
-    while y0 < height {
-      let y1 = Swift.min(height, y0 + bandHeight)
-      // Column pass upward: for every row of the band, the two nearest
-      // distinct instances at or below, within R rows past the band
-      // (farther ones cannot matter).
-      for x in 0..<width { s.below[x] = ColumnTrack() }
-      var y = Swift.min(height - 1, y1 - 1 + r)
-      while y >= y0 {
-        let row = y * width
-        for x in 0..<width where labels[row + x] != 0 {
-          s.below[x].see(labels[row + x], row: Int32(y))
-        }
-        if y < y1 {
-          let b = (y - y0) * width
-          _ = UnsafeMutableBufferPointer(rebasing: s.band[b..<(b + width)]).update(fromContentsOf: s.below)
-        }
-        y -= 1
-      }
-      // Column pass downward (at or above), then the row pass of the row.
-      for y in y0..<y1 {
-        let row = y * width
-        var hasBackground = false
-        for x in 0..<width {
-          let l = labels[row + x]
-          if l != 0 {
-            s.above[x].see(l, row: Int32(y))
-          } else {
-            hasBackground = true
-          }
-        }
-        if region == .background && !hasBackground { continue }
-        rowPass(
-          y: y, width: width, labels: UnsafeBufferPointer(rebasing: labels[row..<(row + width)]),
-          under: UnsafeBufferPointer(rebasing: s.band[((y - y0) * width)..<((y - y0 + 1) * width)]),
-          scratch: s, background: background, foreground: foreground,
-          out: UnsafeMutableBufferPointer(rebasing: out[row..<(row + width)]))
-      }
-      y0 = y1
+    let sweep = ColumnSweep(
+      columns: width, rows: height, reach: r, bandRows: Swift.min(height, Swift.max(minimumBandRows, 2 * r, 1)))
+    sweep.run(labels) { y, under, above, hasBackground in
+      if region == .background && !hasBackground { return }
+      let row = y * width
+      rowPass(
+        y: y, width: width, labels: UnsafeBufferPointer(rebasing: labels[row..<(row + width)]),
+        under: under, above: above, scratch: s, background: background, foreground: foreground,
+        out: UnsafeMutableBufferPointer(rebasing: out[row..<(row + width)]))
     }
   }
 
@@ -138,7 +50,7 @@ struct BorderTermKernel {
   @inline(__always)
   private func rowPass(
     y: Int, width: Int, labels: UnsafeBufferPointer<UInt32>, under: UnsafeBufferPointer<ColumnTrack>,
-    scratch s: Scratch, background: Double, foreground: Double, out: UnsafeMutableBufferPointer<Float>
+    above: UnsafeBufferPointer<ColumnTrack>, scratch s: Scratch, background: Double, foreground: Double, out: UnsafeMutableBufferPointer<Float>
   ) {
     let r = s.stopIfFar.count - 1
     let twoSigma2 = 2 * sigmaPixels * sigmaPixels
@@ -149,8 +61,8 @@ struct BorderTermKernel {
     @inline(__always) func column(_ c: Int) -> ColumnNearest {
       if s.mergedRow[c] == y { return s.merged[c] }
       s.mergedRow[c] = y
-      var t = TopTwo()
-      let a = s.above[c]
+      var t = TopTwo<Int>()
+      let a = above[c]
       if a.label1 != 0 {
         t.offer(y - Int(a.row1), a.label1)
         if a.label2 != 0 { t.offer(y - Int(a.row2), a.label2) }
@@ -165,7 +77,7 @@ struct BorderTermKernel {
       s.merged[c] = e
       return e
     }
-    @inline(__always) func consider(_ e: ColumnNearest, _ dx2: Int, _ t: inout TopTwo) {
+    @inline(__always) func consider(_ e: ColumnNearest, _ dx2: Int, _ t: inout TopTwo<Int>) {
       guard e.label1 != 0 else { return }
       let g1 = Int(e.g1)
       let c1 = dx2 + g1 * g1
@@ -179,7 +91,7 @@ struct BorderTermKernel {
     for x in 0..<width {
       let label = labels[x]
       if onlyBackground && label != 0 { continue }
-      var t = TopTwo()
+      var t = TopTwo<Int>()
       consider(column(x), 0, &t)
       var dx = 1
       while dx <= r {
@@ -201,7 +113,7 @@ struct BorderTermKernel {
   }
 
   /// Whether at least two distinct non-zero labels occur.
-  private static func hasTwoInstances(_ labels: UnsafeBufferPointer<UInt32>) -> Bool {
+  static func hasTwoInstances(_ labels: UnsafeBufferPointer<UInt32>) -> Bool {
     var first: UInt32 = 0
     for l in labels where l != 0 {
       if first == 0 {
@@ -214,15 +126,8 @@ struct BorderTermKernel {
   }
 }
 
-/// The kernel's working memory: O(width × band height), never per instance.
+/// The row pass's working memory: O(width + R), never per instance.
 private struct Scratch {
-  /// For every row of the band and column: the two nearest distinct
-  /// instances at or below.
-  let band: UnsafeMutableBufferPointer<ColumnTrack>
-  /// Per column: the two nearest distinct instances at or above the current row.
-  let above: UnsafeMutableBufferPointer<ColumnTrack>
-  /// Per column: the upward scan's state.
-  let below: UnsafeMutableBufferPointer<ColumnTrack>
   /// Per column: the current row's merged candidates, valid where
   /// `mergedRow[x]` is the current row.
   let merged: UnsafeMutableBufferPointer<ColumnNearest>
@@ -233,13 +138,7 @@ private struct Scratch {
   /// `stopIfFar[dx]`: while `d1 ≥ dx`, the scan stops once `2·dx > R`.
   let stopIfFar: UnsafeMutableBufferPointer<Bool>
 
-  init(width: Int, bandHeight: Int, r: Int, radius: Double) {
-    band = .allocate(capacity: width * bandHeight)
-    band.initialize(repeating: ColumnTrack())
-    above = .allocate(capacity: width)
-    above.initialize(repeating: ColumnTrack())
-    below = .allocate(capacity: width)
-    below.initialize(repeating: ColumnTrack())
+  init(width: Int, r: Int, radius: Double) {
     merged = .allocate(capacity: width)
     merged.initialize(repeating: ColumnNearest())
     mergedRow = .allocate(capacity: width)
@@ -254,9 +153,6 @@ private struct Scratch {
   }
 
   func deallocate() {
-    band.deallocate()
-    above.deallocate()
-    below.deallocate()
     merged.deallocate()
     mergedRow.deallocate()
     stopIfNear.deallocate()

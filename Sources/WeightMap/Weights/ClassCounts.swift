@@ -18,10 +18,15 @@ public struct ClassCounts: Sendable, Equatable, Hashable, Codable {
   }
 
   /// Counts the zero and non-zero pixels of a label image.
-  public init(labels: LabelImage) {
+  public init(labels: LabelImage) { self.init(samples: labels.samples) }
+
+  /// Counts the zero and non-zero voxels of a label volume.
+  public init(labels: LabelVolume) { self.init(samples: labels.samples) }
+
+  private init(samples: [UInt32]) {
     var fg = 0
-    for v in labels.samples where v != 0 { fg += 1 }
-    self.init(background: labels.samples.count - fg, foreground: fg)
+    for v in samples where v != 0 { fg += 1 }
+    self.init(background: samples.count - fg, foreground: fg)
   }
 
   /// All pixels, `N`.

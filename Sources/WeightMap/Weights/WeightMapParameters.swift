@@ -124,3 +124,67 @@ public struct WeightMapParameters: Sendable, Equatable, Hashable {
     }
   }
 }
+
+/// The parameters as a dataset manifest records them (`unet augment`'s
+/// `weightMap`): `w0`, `sigmaPixels`, `classWeights` (`{"balanced":
+/// "dataset"}`, `{"balanced": "image"}`, `"none"` or `[w_background,
+/// w_foreground]`), `borderOn`, `separation`, `connectivity`, and
+/// `labelInterpretation` only when it is not `automatic`. Decoding checks
+/// the values as the initializer does; a missing key takes its default, and
+/// `sigma` (a volume dataset's σ in its spacing unit) stands for `sigmaPixels`.
+extension WeightMapParameters: Codable {
+  private enum CodingKeys: String, CodingKey {
+    case w0, sigmaPixels, classWeights, borderOn, separation, labelInterpretation, connectivity
+    /// σ as a 3-D dataset's manifest names it, in the spacing's unit.
+    case sigma
+  }
+
+  private enum BalancedKey: String, CodingKey { case balanced }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = WeightMapParameters.paper
+    var weighting = d.classWeights
+    if c.contains(.classWeights) {
+      if let text = try? c.decode(String.self, forKey: .classWeights), text == "none" {
+        weighting = .uniform
+      } else if let pair = try? c.decode([Double].self, forKey: .classWeights), pair.count == 2 {
+        weighting = .explicit(background: pair[0], foreground: pair[1])
+      } else {
+        let balanced = try c.nestedContainer(keyedBy: BalancedKey.self, forKey: .classWeights)
+        weighting = .balanced(try balanced.decode(BalanceScope.self, forKey: .balanced))
+      }
+    }
+    do {
+      try self.init(
+        w0: c.decodeIfPresent(Double.self, forKey: .w0) ?? d.w0,
+        sigmaPixels: c.decodeIfPresent(Double.self, forKey: .sigmaPixels)
+          ?? c.decodeIfPresent(Double.self, forKey: .sigma) ?? d.sigmaPixels,
+        classWeights: weighting,
+        borderOn: c.decodeIfPresent(BorderRegion.self, forKey: .borderOn) ?? d.borderOn,
+        separation: c.decodeIfPresent(Bool.self, forKey: .separation) ?? d.separation,
+        labelInterpretation: c.decodeIfPresent(LabelInterpretation.self, forKey: .labelInterpretation)
+          ?? d.labelInterpretation,
+        connectivity: c.decodeIfPresent(Connectivity.self, forKey: .connectivity) ?? d.connectivity)
+    } catch let error as WeightMapParameterError {
+      throw DecodingError.dataCorruptedError(forKey: .w0, in: c, debugDescription: error.description)
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(w0, forKey: .w0)
+    try c.encode(sigmaPixels, forKey: .sigmaPixels)
+    switch classWeights {
+    case .balanced(let scope):
+      var balanced = c.nestedContainer(keyedBy: BalancedKey.self, forKey: .classWeights)
+      try balanced.encode(scope, forKey: .balanced)
+    case .uniform: try c.encode("none", forKey: .classWeights)
+    case .explicit(let background, let foreground): try c.encode([background, foreground], forKey: .classWeights)
+    }
+    try c.encode(borderOn, forKey: .borderOn)
+    try c.encode(separation, forKey: .separation)
+    if labelInterpretation != .automatic { try c.encode(labelInterpretation, forKey: .labelInterpretation) }
+    try c.encode(connectivity, forKey: .connectivity)
+  }
+}

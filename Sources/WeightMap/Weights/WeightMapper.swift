@@ -92,6 +92,10 @@ public struct WeightMapper: Sendable {
   /// Rows per band of the column pass, at least (tests lower it to cross
   /// band boundaries on small images). Results do not depend on it.
   var minimumBandRows = 128
+  /// Threads for one volume's border term (slabs of slices); 1 by default,
+  /// for callers that run volumes or samples in parallel already. Results
+  /// do not depend on it.
+  public var jobs = 1
 
   public init(_ parameters: WeightMapParameters = .paper) {
     self.parameters = parameters

@@ -27,6 +27,9 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownFormat
     /// The operating system refused an open, read, write or rename.
     case io
+    /// A file of several pages (an image stack) where one image is
+    /// expected; it is read as a volume or page by page instead.
+    case multiplePages
   }
 
   /// The kind of failure.

@@ -23,6 +23,17 @@ struct AugmentCommand: ToolCommand {
       Partitioned runs (--shard-index/--num-shards, or SLURM_ARRAY_TASK_ID,
       or JOB_COMPLETION_INDEX with --num-shards) write their share of the
       shards under the same names; `unet manifest merge OUT` joins them.
+
+      With --volume every image and label file is one volume (a multi-page
+      TIFF z-stack or an NPY (D, H, W)): a 3 x 3 x 3 grid (--grid) of
+      displacements with --elastic-sigma voxels along x and y and
+      --elastic-sigma-z along z,
+      tricubic interpolation, rotation about z, flips of x, y and z, scale,
+      shift on each axis, gray values; labels and mask nearest. Samples hold
+      KEY.image.npy, KEY.mask.npy (uint8), KEY.labels.npy (uint32) and
+      KEY.weight.npy, all (D, H, W); the manifest records "dimensions": 3,
+      the spacing (Z,Y,X and unit) and the weight map's σ in that unit. All
+      sources must share one spacing. unet train does not take 3-D datasets.
       """)
 
   @Option(help: "Source images: a file, a folder or a quoted glob pattern.")
@@ -68,6 +79,11 @@ struct AugmentCommand: ToolCommand {
   @Flag(help: "Keep complete, verified shards already in OUT and write the rest.")
   var resume = false
 
+  @OptionGroup(title: "Volumes") var volume: VolumeOptions
+
+  @Option(help: "With --volume: σ of the z displacements, in voxels (default: --elastic-sigma's physical length, σ·x-spacing/z-spacing).")
+  var elasticSigmaZ: Double?
+
   @OptionGroup var limits: LimitOptions
 
   func config() throws -> AugmentConfig {
@@ -90,6 +106,12 @@ struct AugmentCommand: ToolCommand {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     if let preview, preview < 1 { throw ValidationError("--preview must be at least 1, got \(preview)") }
     if let problem = ShardPlan.nameProblem(name) { throw ValidationError("--name '\(name)': \(problem)") }
+    if let sigmaZ = elasticSigmaZ {
+      guard volume.volume else { throw ValidationError("--elastic-sigma-z applies to volumes; add --volume") }
+      guard sigmaZ.isFinite, sigmaZ >= 0 else {
+        throw ValidationError("--elastic-sigma-z \(sigmaZ): must be finite and >= 0")
+      }
+    }
   }
 
   func execute() throws {
@@ -104,36 +126,46 @@ struct AugmentCommand: ToolCommand {
     let partition = try Partition.resolve(
       shardIndex: shardIndex, numShards: numShards, environment: ProcessInfo.processInfo.environment)
     let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
-
-    // Every source is read and checked before anything is written.
-    let pairs = try pairSources(images: images, labels: labels)
-    let sources = try SourceSet.load(
-      pairs, normalization: config.normalization, mapper: mapper, warp: config.weights == .warp,
-      limits: limits.readLimits, jobs: jobs)
-    try checkOutputFolder(partition: partition)
-
-    let augmenter = SampleAugmenter(
-      config: config, weightMapper: mapper,
-      classWeights: mapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
-    let parameters = try manifestParameters(config: config, mapper: mapper, sources: sources)
-    let writer = DatasetWriter(
-      directory: out, plan: plan, partition: partition, parameters: parameters,
-      tool: ToolInfo(name: "unet", version: Unet.version))
     let owned = plan.shards(ownedBy: partition).reduce(0) { $0 + plan.sampleRange(ofShard: $1).count }
     let progress = ProgressBar(total: owned, label: "augment")
-    let encoder = SampleEncoder(seed: seed, keepLabels: !noLabels, sources: sources)
+    let tool = ToolInfo(name: "unet", version: Unet.version)
 
-    let report = try writer.run { _, range in
-      let slots = Slots<ShardSample?>(count: range.count, initial: nil)
-      try parallelFor(range.count, jobs: jobs) { i in
-        let (draw, sample) = Self.sample(range.lowerBound + i, seed: seed, config: config, augmenter: augmenter, sources: sources)
-        slots[i] = try encoder.encode(sample, draw: draw)
-        progress.advance()
-      }
-      return slots.values.map { $0! }
+    // Every source is read and checked before anything is written.
+    let pairs = try SourcePair.pair(images: images, labels: labels)
+    /// Writes `dataset` (after checking the output folder) and its preview.
+    func write<D: ShardedDataset>(_ dataset: D, preview writePreview: (D) throws -> Void) throws -> DatasetWriter.Report {
+      try checkOutputFolder(partition: partition)
+      let report = try dataset.write(
+        to: out, samples: samples, perShard: perShard, name: name, partition: partition, tool: tool, jobs: jobs,
+        progress: progress.advance)
+      if preview != nil, partition.index == 0 { try writePreview(dataset) }
+      return report
     }
-    if let preview, partition.index == 0 {
-      try writePreview(count: min(preview, samples), config: config, augmenter: augmenter, sources: sources)
+    let count = min(preview ?? 0, samples)
+    let report: DatasetWriter.Report
+    if volume.volume {
+      let sources = try VolumeSourceSet.load(
+        pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
+        limits: limits.readLimits, spacing: volume.override, jobs: jobs)
+      let s = sources.spacing
+      let volumeConfig: VolumeAugmentConfig
+      do {
+        volumeConfig = try VolumeAugmentConfig(config, sigmaZ: elasticSigmaZ ?? config.sigmaPixels * s.x / s.z)
+      } catch let error as AugmentConfigError {
+        throw ValidationError("\(error)")
+      }
+      report = try write(
+        AugmentedDataset(sources: sources, config: volumeConfig, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+      ) { try writePreview(count: count, dataset: $0) }
+    } else {
+      let sources = try StackHint.adding(StackHint.volume) {
+        try SourceSet.load(
+          pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
+          limits: limits.readLimits, jobs: jobs)
+      }
+      report = try write(
+        AugmentedDataset(sources: sources, config: config, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+      ) { try writePreview(count: count, dataset: $0) }
     }
 
     let seconds = Date().timeIntervalSince(start)
@@ -144,18 +176,6 @@ struct AugmentCommand: ToolCommand {
     line += ", \(bytes) bytes, \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", Double(made) / max(seconds, 1e-9))) samples/s -> \(out)"
     if partition.count > 1 { line += " (partition \(partition.index) of \(partition.count))" }
     print(line)
-  }
-
-  /// Sample `k` of the run: its draw, from `(seed, k)` alone, applied to its source.
-  static func sample(
-    _ k: Int, seed: UInt64, config: AugmentConfig, augmenter: SampleAugmenter, sources: SourceSet
-  ) -> (SampleDraw, AugmentedSample) {
-    let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
-    let source = sources.items[draw.sourceIndex]
-    let sample = augmenter.augment(
-      image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
-      parameters: draw.parameters)
-    return (draw, sample)
   }
 
   /// Refuses to mix with an existing dataset unless resuming.
@@ -170,42 +190,30 @@ struct AugmentCommand: ToolCommand {
     }
   }
 
-  func manifestParameters(config: AugmentConfig, mapper: WeightMapper, sources: SourceSet) throws -> JSONValue {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let augment = try JSONValue.parse(Array(try encoder.encode(config)))
-    let p = mapper.parameters
-    let classWeights: JSONValue
-    switch p.classWeights {
-    case .balanced(let scope): classWeights = .object(["balanced": .string(scope.rawValue)])
-    case .uniform: classWeights = .string("none")
-    case .explicit(let b, let f): classWeights = .array([.double(b), .double(f)])
-    }
-    return .object([
-      "seed": .uint(seed),
-      "samples": .int(Int64(samples)),
-      "perShard": .int(Int64(perShard)),
-      "name": .string(name),
-      "labels": .bool(!noLabels),
-      "augment": augment,
-      "weightMap": .object([
-        "w0": .double(p.w0), "sigmaPixels": .double(p.sigmaPixels), "classWeights": classWeights,
-        "borderOn": .string(p.borderOn.rawValue), "separation": .bool(p.separation),
-        "connectivity": .string(p.connectivity.rawValue),
-      ]),
-      "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
-      "sources": .array(sources.items.map { .object(["name": .string($0.name), "image": .string($0.imagePath), "labels": .string($0.labelsPath)]) }),
-    ])
-  }
-
-  func writePreview(count: Int, config: AugmentConfig, augmenter: SampleAugmenter, sources: SourceSet) throws {
+  func writePreview(count: Int, dataset: AugmentedDataset<SourceSet>) throws {
     var rows: [[Image<UInt8>]] = []
     for k in 0..<count {
-      let (draw, sample) = Self.sample(k, seed: seed, config: config, augmenter: augmenter, sources: sources)
-      let source = sources.items[draw.sourceIndex]
+      let (draw, sample) = dataset.sample(k)
+      let source = dataset.sources.items[draw.sourceIndex]
       rows.append([
         PreviewPanels.gray(source.image), PreviewPanels.gray(sample.image),
         PreviewPanels.mask(sample.mask), WeightPreview.render(weights: sample.weights, instances: sample.labels),
+      ])
+    }
+    try ImageFile.write(PreviewPanels.grid(rows), to: out + "/preview.png")
+  }
+
+  /// The 3-D preview: per sample, source | augmented | mask as the middle
+  /// xy slice, then the weights' orthogonal slices.
+  func writePreview(count: Int, dataset: AugmentedDataset<VolumeSourceSet>) throws {
+    var rows: [[Image<UInt8>]] = []
+    for k in 0..<count {
+      let (draw, sample) = dataset.sample(k)
+      let source = dataset.sources.items[draw.sourceIndex]
+      let middle = sample.image.depth / 2
+      rows.append([
+        PreviewPanels.gray(source.image.slice(middle)), PreviewPanels.gray(sample.image.slice(middle)),
+        PreviewPanels.mask(sample.mask.slice(middle)), WeightPreview.render(weights: sample.weights, instances: sample.labels),
       ])
     }
     try ImageFile.write(PreviewPanels.grid(rows), to: out + "/preview.png")

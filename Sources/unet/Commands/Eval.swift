@@ -198,7 +198,9 @@ struct Eval: ToolCommand {
   }
 
   static func score(_ pair: Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
-    let truth = SegmentationMetrics.instances(of: try ImageFile.read(pair.truth, limits: limits).labels(path: pair.truth))
+    let truth = SegmentationMetrics.instances(
+      of: try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
+        .labels(path: pair.truth))
     func sweep(_ path: String) throws -> ThresholdSweep {
       let prediction = try readPrediction(path, limits: limits)
       let size = prediction.size

@@ -116,7 +116,9 @@ struct Predict: ToolCommand {
     try checkDistinctNames(files)
     // Read and check every input before writing anything.
     let images = try files.map { file -> AnyImage in
-      let image = try ImageFile.read(file, limits: limits.readLimits)
+      let image = try StackHint.adding(StackHint.imagesOnly("predict")) {
+        try ImageFile.readImage(file, limits: limits.readLimits)
+      }
       guard image.channels == architecture.inputChannels else {
         throw RasterError(
           .unsupported, path: file,

@@ -127,10 +127,11 @@ struct Report: ToolCommand {
     }
 
     md += "\n## Images\n\nInput | true instances | foreground probability | predicted instances\n\n"
-    for (name, image, labels) in try pairSources(images: images, labels: truth) {
-      let raw = try ImageFile.read(image, limits: limits.readLimits)
+    for (name, image, labels) in try SourcePair.pair(images: images, labels: truth).map({ ($0.name, $0.image, $0.labels) }) {
+      let raw = try StackHint.adding(StackHint.imagesOnly("report")) { try ImageFile.readImage(image, limits: limits.readLimits) }
       let input = Normalization.standard.apply(to: raw)
-      let truthLabels = try ImageFile.read(labels, limits: limits.readLimits).labels(path: labels)
+      let truthLabels = try StackHint.adding(StackHint.imagesOnly("report")) { try ImageFile.readImage(labels, limits: limits.readLimits) }
+        .labels(path: labels)
       let probabilityPath = pred + "/" + name + ".prob.tiff"
       let instancesPath = pred + "/" + name + ".instances.png"
       let probability = Normalization.none.apply(to: try ImageFile.readPages(probabilityPath, limits: limits.readLimits)[0])

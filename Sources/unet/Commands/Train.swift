@@ -341,9 +341,13 @@ struct Train: ToolCommand {
     let manifestPath = configuration.shards + "/" + Manifest.fileName
     let weightMap = try DatasetWeightMap(
       manifestParameters: try Manifest.read(from: manifestPath).parameters, path: manifestPath)
-    return try pairSources(images: images, labels: labels).map { pair in
-      let raw = try ImageFile.read(pair.image, limits: limits.readLimits)
-      let labelImage = try ImageFile.read(pair.labels, limits: limits.readLimits).labels(path: pair.labels)
+    return try SourcePair.pair(images: images, labels: labels).map { pair in
+      let (raw, labelImage) = try StackHint.adding(StackHint.imagesOnly("train")) {
+        (
+          try ImageFile.readImage(pair.image, limits: limits.readLimits),
+          try ImageFile.readImage(pair.labels, limits: limits.readLimits).labels(path: pair.labels)
+        )
+      }
       guard raw.width == labelImage.width, raw.height == labelImage.height else {
         throw RasterError(.unsupported, path: pair.labels, "is \(labelImage.width) x \(labelImage.height) but its image is \(raw.width) x \(raw.height)")
       }

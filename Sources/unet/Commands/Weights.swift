@@ -14,6 +14,17 @@ struct Weights: ToolCommand {
       image whose values are all in {0,1} or {0,255} is a binary mask and
       becomes instances by connected components; any other is instance ids.
       All inputs are read and checked before anything is written.
+
+      With --volume each input is one volume (a multi-page TIFF z-stack or
+      an NPY (D, H, W)): distances and σ are physical, in the unit of the
+      voxel spacing (--spacing Z,Y,X, else the TIFF's ImageJ metadata, else
+      1,1,1 voxel, when σ is in voxels); separation uses the 26 neighbours,
+      a binary mask becomes 6-connected (--connectivity 4) or 26-connected
+      (8) components. It writes OUT/NAME.weight.tiff (a float32 z-stack
+      with ImageJ metadata naming the spacing and unit; .npy (D, H, W)
+      with --format npy), OUT/NAME.mask.tiff (or .npy; uint8) and with
+      --preview OUT/NAME.preview.png (orthogonal slices through the centre).
+      --max-pixels then counts voxels.
       """)
 
   @Argument(help: "Label images: files, folders (their image files) or quoted glob patterns.")
@@ -22,7 +33,7 @@ struct Weights: ToolCommand {
   @Option(help: "Output folder (created if missing).")
   var out: String
 
-  @Option(help: "Border width σ of the weight map, in pixels (default 5).")
+  @Option(help: "Border width σ of the weight map, in pixels (default 5; with --volume in the spacing's unit).")
   var weightSigma: Double?
   /// The earlier name of --weight-sigma, kept for scripts.
   @Option(name: .customLong("sigma"), help: .hidden)
@@ -41,6 +52,8 @@ struct Weights: ToolCommand {
 
   @Option(help: "Files processed at once (default: all cores).")
   var jobs: Int?
+
+  @OptionGroup(title: "Volumes") var volume: VolumeOptions
 
   @OptionGroup var limits: LimitOptions
 
@@ -71,48 +84,82 @@ struct Weights: ToolCommand {
     let mapper = WeightMapper(try parameters())
     let files = try expandInputs(labels)
     try checkDistinctNames(files)
-    let jobs = self.jobs ?? availableCores
     let limits = self.limits.readLimits
+    let summary: (pixels: Int, instances: Int)
+    if volume.volume {
+      // Cores the files leave over go to each volume's slabs.
+      var slabs = mapper
+      slabs.jobs = max(1, (self.jobs ?? availableCores) / max(1, files.count))
+      let mapper = slabs
+      summary = try weigh(
+        files, mapper: mapper,
+        prepare: { path in mapper.prepare(try volume.read(path, limits: limits).labels(path: path)) },
+        counts: \.counts, bytes: { $0.instances.voxelCount * 4 },
+        write: { prepared, classWeights, name in
+          let result = mapper.weights(for: prepared, classWeights: classWeights)
+          let ext = format == .npy ? "npy" : "tiff"
+          try ImageFile.writeVolume(result.weights, to: name + ".weight." + ext)
+          try ImageFile.writeVolume(result.mask, to: name + ".mask." + ext)
+          if preview {
+            try ImageFile.write(WeightPreview.render(weights: result.weights, instances: result.instances), to: name + ".preview.png")
+          }
+          return AnyVolume(result.instances).distinctNonZeroCount ?? 0
+        })
+    } else {
+      summary = try weigh(
+        files, mapper: mapper, prepare: { try Self.prepare($0, mapper: mapper, limits: limits) },
+        counts: \.counts, bytes: { $0.instances.pixelCount * 4 },
+        write: { prepared, classWeights, name in
+          let result = mapper.weights(for: prepared, classWeights: classWeights)
+          try ImageFile.write(result.weights, to: name + ".weight." + format.rawValue)
+          try ImageFile.write(result.mask, to: name + ".mask.png")
+          if preview {
+            try ImageFile.write(WeightPreview.render(weights: result.weights, instances: result.instances), to: name + ".preview.png")
+          }
+          return AnyImage(result.instances).distinctNonZeroCount ?? 0
+        })
+    }
+    let seconds = Date().timeIntervalSince(start)
+    let unit = volume.volume ? " voxels" : " pixels"
+    print("weights: \(files.count) file\(files.count == 1 ? "" : "s"), \(summary.pixels)\(unit), \(summary.instances) instances, \(String(format: "%.2f", seconds)) s -> \(out)")
+  }
 
-    // Pass 1: read, check and count every input before writing anything.
-    // Prepared labels are kept while they fit a memory budget, re-read otherwise.
-    let prepared = Slots<PreparedLabels?>(count: files.count, initial: nil)
-    let counts = Slots<ClassCounts>(count: files.count, initial: ClassCounts())
+  /// Both passes over `files`: read, check and count every input before
+  /// writing anything (prepared labels kept while they fit a memory budget,
+  /// re-read otherwise), then the weights of each with the class weights of
+  /// its scope, written atomically. Returns the pixels and instances.
+  func weigh<Prepared: Sendable>(
+    _ files: [String], mapper: WeightMapper, prepare: @Sendable (String) throws -> Prepared,
+    counts: @Sendable (Prepared) -> ClassCounts, bytes: @Sendable (Prepared) -> Int,
+    write: @Sendable (Prepared, ClassWeights, String) throws -> Int
+  ) throws -> (pixels: Int, instances: Int) {
+    let jobs = self.jobs ?? availableCores
+    let prepared = Slots<Prepared?>(count: files.count, initial: nil)
+    let tallies = Slots<ClassCounts>(count: files.count, initial: ClassCounts())
     let budget = Budget(bytes: 1 << 30)
     let progress = ProgressBar(total: 2 * files.count, label: "weights")
     try parallelFor(files.count, jobs: jobs) { i in
-      let p = try Self.prepare(files[i], mapper: mapper, limits: limits)
-      counts[i] = p.counts
-      if budget.take(p.instances.pixelCount * 4) { prepared[i] = p }
+      let p = try prepare(files[i])
+      tallies[i] = counts(p)
+      if budget.take(bytes(p)) { prepared[i] = p }
       progress.advance()
     }
-    let total = counts.values.reduce(ClassCounts(), +)
+    let total = tallies.values.reduce(ClassCounts(), +)
 
-    // Pass 2: weights, written atomically.
     try makeDirectory(out)
     let instances = Slots<Int>(count: files.count, initial: 0)
     try parallelFor(files.count, jobs: jobs) { i in
-      let p = try prepared[i] ?? Self.prepare(files[i], mapper: mapper, limits: limits)
+      let p = try prepared[i] ?? prepare(files[i])
       prepared[i] = nil
-      let scope = mapper.parameters.classWeights == .balanced(.image) ? p.counts : total
-      let result = mapper.weights(for: p, classWeights: mapper.parameters.resolvedClassWeights(for: scope))
-      let name = out + "/" + imageName(files[i])
-      try ImageFile.write(result.weights, to: name + ".weight." + format.rawValue)
-      try ImageFile.write(result.mask, to: name + ".mask.png")
-      if preview {
-        try ImageFile.write(WeightPreview.render(weights: result.weights, instances: result.instances), to: name + ".preview.png")
-      }
-      instances[i] = AnyImage(result.instances).distinctNonZeroCount ?? 0
+      let scope = mapper.parameters.classWeights == .balanced(.image) ? counts(p) : total
+      instances[i] = try write(p, mapper.parameters.resolvedClassWeights(for: scope), out + "/" + imageName(files[i]))
       progress.advance()
     }
-    let seconds = Date().timeIntervalSince(start)
-    let pixels = counts.values.reduce(0) { $0 + $1.total }
-    let n = instances.values.reduce(0, +)
-    print("weights: \(files.count) file\(files.count == 1 ? "" : "s"), \(pixels) pixels, \(n) instances, \(String(format: "%.2f", seconds)) s -> \(out)")
+    return (tallies.values.reduce(0) { $0 + $1.total }, instances.values.reduce(0, +))
   }
 
   static func prepare(_ path: String, mapper: WeightMapper, limits: ReadLimits) throws -> PreparedLabels {
-    let labels = try ImageFile.read(path, limits: limits).labels(path: path)
+    let labels = try StackHint.adding(StackHint.volume) { try ImageFile.readImage(path, limits: limits) }.labels(path: path)
     return mapper.prepare(labels)
   }
 }

@@ -1,67 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-import Foundation
 import Raster
 
-/// Expands command-line inputs into image files: a file stands for itself,
-/// a folder for the PNG/TIFF/NPY files directly inside it (sorted by name),
-/// and a pattern with `*`, `?` or `[` for its matches (glob(3), sorted).
-///
-/// - Throws: ``RasterError`` `.notFound` for a path or pattern that names
-///   nothing, or a folder with no image files.
-func expandInputs(_ inputs: [String]) throws -> [String] {
-  var files: [String] = []
-  for input in inputs {
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: input, isDirectory: &isDir) {
-      if isDir.boolValue {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []
-        let images = names.filter { !$0.hasPrefix(".") && (try? ImageFormat(path: $0)) != nil }.sorted()
-        guard !images.isEmpty else {
-          throw RasterError(.notFound, path: input, "folder holds no .png, .tif, .tiff or .npy files")
-        }
-        let base = input.hasSuffix("/") ? input : input + "/"
-        files += images.map { base + $0 }
-      } else {
-        files.append(input)
-      }
-    } else if input.contains(where: { "*?[".contains($0) }) {
-      let matches = glob(input)
-      guard !matches.isEmpty else { throw RasterError(.notFound, path: input, "pattern matches no file") }
-      files += matches
-    } else {
-      files.append(input)  // reported as missing when read
-    }
-  }
-  return files
-}
+/// Expands command-line inputs into image files (see `ImageInputs.expand`).
+func expandInputs(_ inputs: [String]) throws -> [String] { try ImageInputs.expand(inputs) }
 
-private func glob(_ pattern: String) -> [String] {
-  var result = glob_t()
-  defer { globfree(&result) }
-  guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
-  return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
-}
-
-/// A file's NAME: its file name without the extension (`12.png` → `12`,
-/// `a.labels.tif` → `a.labels`).
-func imageName(_ path: String) -> String {
-  let file = path.split(separator: "/").last.map(String.init) ?? path
-  guard let dot = file.lastIndex(of: "."), dot != file.startIndex else { return file }
-  return String(file[..<dot])
-}
+/// A file's NAME: its file name without the extension.
+func imageName(_ path: String) -> String { ImageInputs.name(of: path) }
 
 /// Throws when two inputs would write to the same NAME.
-func checkDistinctNames(_ files: [String]) throws {
-  var seen: [String: String] = [:]
-  for f in files {
-    let name = imageName(f)
-    if let other = seen[name] {
-      throw RasterError(.unsupported, path: f, "has the same name '\(name)' as \(other); outputs would collide")
-    }
-    seen[name] = f
-  }
-}
+func checkDistinctNames(_ files: [String]) throws { try ImageInputs.checkDistinctNames(files) }

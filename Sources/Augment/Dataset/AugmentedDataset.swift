@@ -1,0 +1,206 @@
+import Foundation
+import Raster
+import Shards
+import WeightMap
+
+/// An augmented dataset, written as WebDataset shards with a checksummed
+/// manifest: what `unet augment` writes, for Swift programs — of 2-D
+/// sources (``SourceSet``) or of volumes (``VolumeSourceSet``, as
+/// `--volume` does).
+///
+/// Sample `k` draws its source and every parameter from `(seed, k)` alone
+/// (``AugmentConfig/draw(seed:index:sourceCount:)``, or
+/// ``VolumeAugmentConfig/draw(seed:index:sourceCount:)``), is augmented by
+/// one ``SampleAugmenter`` and stored in the fields ``SampleLayout`` defines,
+/// with a `json` record of its source and drawn parameters. Output never
+/// depends on `jobs` or on how the shards are partitioned.
+///
+/// ```swift
+/// let pairs = try SourcePair.pair(images: "data/images", labels: "data/labels")
+/// let dataset = AugmentedDataset(sources: try SourceSet.load(pairs), seed: 1)
+/// try dataset.write(to: "out/dataset", samples: 1000)
+/// ```
+public struct AugmentedDataset<Sources: DatasetSources>: ShardedDataset {
+  public let sources: Sources
+  public let config: Sources.Config
+  public let weightMapper: WeightMapper
+  public let seed: UInt64
+  /// Whether samples store `labels.npy`.
+  public let keepLabels: Bool
+  /// Applies each draw (class weights of the whole set unless balanced per image).
+  public let augmenter: SampleAugmenter
+
+  /// A dataset of `sources` (loaded with the same normalisation and weight
+  /// mapper as `config` and `weightMapper` name).
+  public init(
+    sources: Sources, config: Sources.Config = .standard, weightMapper: WeightMapper = WeightMapper(),
+    seed: UInt64 = 0, keepLabels: Bool = true
+  ) {
+    self.sources = sources
+    self.config = config
+    self.weightMapper = weightMapper
+    self.seed = seed
+    self.keepLabels = keepLabels
+    augmenter = SampleAugmenter(
+      config: config.base, weightMapper: weightMapper,
+      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
+  }
+
+  /// Sample `k`: its draw, from `(seed, k)` alone, applied to its source.
+  public func sample(_ k: Int) -> (draw: Sources.Config.Draw, sample: Sources.Sample) {
+    let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
+    return (draw, sources.augment(draw, with: augmenter))
+  }
+
+  /// Sample `k` as the entries of one WebDataset sample, key `%08d` of `k`.
+  public func shardSample(_ k: Int) throws -> ShardSample {
+    let (draw, sample) = self.sample(k)
+    return try sources.encode(sample, key: String(format: "%08llu", UInt64(k)), labels: keepLabels) {
+      try SampleRecord(
+        index: draw.index, parameters: draw.parameters, seed: seed, source: sources.pairs[draw.sourceIndex],
+        spacing: $0
+      ).json()
+    }
+  }
+
+  /// Every generation parameter, as the manifest records them (and as
+  /// `--resume` and `unet manifest merge` compare them).
+  public func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    var parameters: [String: JSONValue] = [
+      "seed": .uint(seed),
+      "samples": .int(Int64(samples)),
+      "perShard": .int(Int64(perShard)),
+      "name": .string(name),
+      "labels": .bool(keepLabels),
+      "augment": try JSONValue.parse(Array(try encoder.encode(config))),
+      "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
+      "sources": .array(sources.pairs.map { .object(["name": .string($0.name), "image": .string($0.image), "labels": .string($0.labels)]) }),
+    ]
+    parameters.merge(try sources.manifestEntries(weightMap: weightMapper.parameters)) { $1 }
+    return .object(parameters)
+  }
+}
+
+/// What an ``AugmentedDataset`` needs of its sources: how a sample is
+/// drawn, augmented and stored, in 2-D (``SourceSet``) or 3-D
+/// (``VolumeSourceSet``).
+public protocol DatasetSources: Sendable {
+  associatedtype Config: DatasetConfig
+  associatedtype Sample: Sendable
+  var count: Int { get }
+  /// The class weights `w_c` over all sources.
+  var classWeights: ClassWeights { get }
+  /// The files of each source.
+  var pairs: [SourcePair] { get }
+  /// The augmented sample of `draw`'s source.
+  func augment(_ draw: Config.Draw, with augmenter: SampleAugmenter) -> Sample
+  /// The shard sample of `sample`; `record(spacing)` is its `json` field.
+  func encode(_ sample: Sample, key: String, labels: Bool, record: (VoxelSpacing?) throws -> [UInt8]) throws
+    -> ShardSample
+  /// The manifest parameters that depend on the dimensionality: the
+  /// weight map's, and a volume's `dimensions` and spacing.
+  func manifestEntries(weightMap: WeightMapParameters) throws -> [String: JSONValue]
+}
+
+/// The augmentation settings of a dataset, 2-D or 3-D.
+public protocol DatasetConfig: Sendable, Encodable {
+  associatedtype Draw: DatasetDraw
+  /// The defaults.
+  static var standard: Self { get }
+  /// The settings shared with 2-D.
+  var base: AugmentConfig { get }
+  /// The draw for output sample `index` of a run with `seed`.
+  func draw(seed: UInt64, index: UInt64, sourceCount: Int) -> Draw
+}
+
+/// One sample's draw: its index, its source and its parameters.
+public protocol DatasetDraw: Sendable {
+  associatedtype Parameters: Encodable & Sendable
+  var index: UInt64 { get }
+  var sourceIndex: Int { get }
+  var parameters: Parameters { get }
+}
+
+extension AugmentConfig: DatasetConfig {
+  public var base: AugmentConfig { self }
+}
+
+extension SampleDraw: DatasetDraw {}
+
+/// A dataset of augmented samples that writes itself as shards, such as
+/// ``AugmentedDataset``.
+public protocol ShardedDataset: Sendable {
+  /// Sample `k` as the entries of one WebDataset sample.
+  func shardSample(_ k: Int) throws -> ShardSample
+  /// Every generation parameter, as the manifest records them (and as
+  /// `--resume` and `unet manifest merge` compare them).
+  func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue
+}
+
+extension ShardedDataset {
+  /// Writes samples `0..<samples`, `perShard` per shard named
+  /// `NAME-000000.tar`, …, and `manifest.json` into `directory`; the shards
+  /// of `partition` only, keeping those already complete and verified
+  /// (``DatasetWriter``), samples generated `jobs` at a time.
+  ///
+  /// - Parameter progress: called once per generated sample, from worker threads.
+  /// - Throws: `ShardError` for a bad plan or a conflicting dataset in
+  ///   `directory`, I/O errors.
+  @discardableResult
+  public func write(
+    to directory: String, samples: Int, perShard: Int = 100, name: String = "train",
+    partition: Partition = .whole, tool: ToolInfo = .library, jobs: Int = Parallel.cores,
+    progress: (@Sendable () -> Void)? = nil
+  ) throws -> DatasetWriter.Report {
+    let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
+    let writer = DatasetWriter(
+      directory: directory, plan: plan, partition: partition,
+      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), tool: tool)
+    return try writer.run { _, range in
+      let slots = Slots<ShardSample?>(count: range.count, initial: nil)
+      try Parallel.forEach(range.count, jobs: jobs) { i in
+        slots[i] = try shardSample(range.lowerBound + i)
+        progress?()
+      }
+      return slots.values.map { $0! }
+    }
+  }
+}
+
+/// A sample's `json` field: its index, the run's seed, its source, the
+/// drawn parameters and, for a volume, the voxel spacing (z, y, x, unit).
+struct SampleRecord<Parameters: Encodable>: Encodable {
+  var index: UInt64
+  var seed: UInt64
+  var source: String
+  var sourceImage: String
+  var sourceLabels: String
+  var parameters: Parameters
+  var spacing: VoxelSpacing?
+
+  init(index: UInt64, parameters: Parameters, seed: UInt64, source: SourcePair, spacing: VoxelSpacing? = nil) {
+    self.index = index
+    self.seed = seed
+    self.source = source.name
+    sourceImage = source.image
+    sourceLabels = source.labels
+    self.parameters = parameters
+    self.spacing = spacing
+  }
+}
+
+extension SampleRecord {
+  /// One line of JSON, keys sorted.
+  func json() throws -> [UInt8] {
+    let json = JSONEncoder()
+    json.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return Array(try json.encode(self)) + [0x0A]
+  }
+}
+
+extension ToolInfo {
+  /// This library, as a manifest records the program that wrote a dataset.
+  public static let library = ToolInfo(name: "UNetKit", version: "0.1.0")
+}

@@ -1,0 +1,30 @@
+import Raster
+import Shards
+import WeightMap
+
+/// The image side of ``AugmentedDataset``: samples in ``SampleLayout/image``.
+extension SourceSet: DatasetSources {
+  public typealias Config = AugmentConfig
+  public typealias Sample = AugmentedSample
+
+  public var pairs: [SourcePair] { items.map(\.pair) }
+
+  public func augment(_ draw: SampleDraw, with augmenter: SampleAugmenter) -> AugmentedSample {
+    let source = items[draw.sourceIndex]
+    return augmenter.augment(
+      image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
+      parameters: draw.parameters)
+  }
+
+  public func encode(
+    _ sample: AugmentedSample, key: String, labels: Bool, record: (VoxelSpacing?) throws -> [UInt8]
+  ) throws -> ShardSample {
+    try SampleLayout.encode(
+      key: key, image: sample.image, mask: sample.mask, labels: labels ? sample.labels : nil, weights: sample.weights,
+      record: try record(nil))
+  }
+
+  public func manifestEntries(weightMap: WeightMapParameters) throws -> [String: JSONValue] {
+    ["weightMap": try JSONValue(encoding: weightMap)]
+  }
+}
