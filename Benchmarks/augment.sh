@@ -5,13 +5,15 @@
 # same in 3-D: a 64x256x256 volume of touching nuclei (`unet synth`)
 # against elasticdeform's 3-D deform_random_grid.
 #
-#   Benchmarks/augment.sh            # from the package root
+#   Benchmarks/augment.sh [2d|3d]   # from the package root; 2d or 3d runs one half
 #
 # Environment: UNETKIT_DATASETS (default ../shared/datasets), PEERS (a
 # Python venv; default Benchmarks/.venv-augment, created when missing:
 # numpy, scipy, pillow, albumentations, opencv-python-headless and
 # elasticdeform built against NumPy 2), WORK (scratch folder).
 set -euo pipefail
+part=${1:-all}
+case $part in all|2d|3d) ;; *) echo "usage: $0 [2d|3d]" >&2; exit 64 ;; esac
 cd "$(dirname "$0")/.."
 root=$PWD
 datasets=${UNETKIT_DATASETS:-$root/../shared/datasets}
@@ -37,6 +39,7 @@ bench=$(swift build -c release --package-path Benchmarks --show-bin-path)/augmen
 image="$datasets/isbi2012/image/0.png"
 label="$datasets/isbi2012/label/0.png"
 echo "# machine: $(uname -m), $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+if [ "$part" != 3d ]; then
 echo "## one 512x512 sample, one thread (median seconds)"
 echo "# glibc's default allocator (fresh pages for every large array):"
 "$bench" --reps 50 "$image" "$label" | tee "$work/ours-default.jsonl"
@@ -69,6 +72,8 @@ for weights in recompute warp; do
     --out "$work/ds-$weights" --samples 200 --per-shard 50 --seed 1 --weights "$weights" | tail -1
 done
 
+fi
+if [ "$part" != 2d ]; then
 echo "## 3-D: one 64x256x256 volume (unet synth --size 256x256x64) and its labels, one thread (median seconds)"
 "$unet" synth --out "$work/vol" --size 256x256x64 --seed 1 >/dev/null
 vimage="$work/vol/images/cells_000.tif"
@@ -87,3 +92,4 @@ PY
 rm -rf "$work/ds-vol"
 "$unet" augment --volume --images "$work/vol/images" --labels "$work/vol/labels" \
   --out "$work/ds-vol" --samples 8 --per-shard 4 --seed 1 | tail -1
+fi

@@ -4,12 +4,14 @@
 # ../shared/bench/peers_preproc.py), measured in the same run; in 2-D, and
 # in 3-D on a 64 x 256 x 256 volume of about 150 touching nuclei.
 #
-#   Benchmarks/weights.sh            # from the package root
+#   Benchmarks/weights.sh [2d|3d]   # from the package root; 2d or 3d runs one half
 #
 # Environment: UNETKIT_DATASETS (default ../shared/datasets), UNETKIT_BENCH
 # (default ../shared/bench), PEERS (a Python venv; default Benchmarks/.venv,
 # created with numpy, scipy and pillow when missing), WORK (scratch folder).
 set -euo pipefail
+part=${1:-all}
+case $part in all|2d|3d) ;; *) echo "usage: $0 [2d|3d]" >&2; exit 64 ;; esac
 cd "$(dirname "$0")/.."
 root=$PWD
 datasets=${UNETKIT_DATASETS:-$root/../shared/datasets}
@@ -42,6 +44,7 @@ wall() {  # wall seconds of a command, its output discarded
 }
 field() { python3 -c 'import json, sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
 
+if [ "$part" != 3d ]; then
 echo "## (a) ${#isbi[@]} ISBI 2012 labels, 512x512, one thread"
 ours=$("$lib" --reps 5 "${isbi[@]}" | tee "$work/lib-isbi.jsonl" | tail -1)
 peer=$("$peers/bin/python" Benchmarks/peer_weights.py "$bench" "${isbi[@]}" | tee "$work/peer-isbi.jsonl" | tail -1)
@@ -70,6 +73,8 @@ echo "unet weights --jobs 1: $(echo "$t" | cut -d' ' -f1) s wall, peak RSS $(( $
 inst=$(field instances < "$work/lib-big.json")
 python3 -c "import sys; n = int(sys.argv[1]); print(f'scipy recipe: not run; its distance stack alone needs 4096*4096*{n}*8 bytes = {4096*4096*n*8/2**30:.0f} GiB')" "$inst"
 
+fi
+if [ "$part" != 2d ]; then
 echo "## (c) 3-D: a 64x256x256 volume (unet synth --size 256x256x64) of touching nuclei, one thread"
 "$unet" synth --out "$work/vol" --size 256x256x64 --seed 1 >/dev/null
 vol="$work/vol/labels/cells_000.tif"
@@ -84,3 +89,4 @@ t=$( { /usr/bin/time -f '%M' "$peers/bin/python" Benchmarks/peer_weights.py "$be
 peer_s=$(field median_s < "$work/peer-vol.json")
 echo "scipy recipe (one 3-D transform per instance, 1 run): $(seconds "$peer_s") s, peak RSS $(( t / 1024 )) MiB"
 python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'ratio: unetkit is {b / a:.0f}x faster (time ratio {a / b:.5f}; target <= 0.01)')" "$ours_s" "$peer_s"
+fi
