@@ -74,7 +74,7 @@ struct ElasticFieldTests {
     let grid = DisplacementGrid(
       size: 3, x: (0..<9).map { _ in 10 * rng.gaussian() }, y: (0..<9).map { _ in 10 * rng.gaussian() })
     let (w, h) = (33, 20)
-    let map = SamplingMap(parameters: DrawnParameters(grid: grid), width: w, height: h)
+    let map = SamplingMap(values: DrawnValues(grid: grid), width: w, height: h)
     let f = grid.field(width: w, height: h)
     for y in 0..<h {
       for x in 0..<w {
@@ -93,11 +93,11 @@ struct ElasticFieldTests {
       let (w, h) = (20 + trial * 3, 31 - trial)
       let grid = DisplacementGrid(
         size: 3, x: (0..<9).map { _ in 5 * rng.gaussian() }, y: (0..<9).map { _ in 5 * rng.gaussian() })
-      let p = DrawnParameters(
+      let p = DrawnValues(
         grid: grid, rotationDegrees: rng.uniform(-180, 180), shiftX: rng.uniform(-5, 5),
         shiftY: rng.uniform(-5, 5), flipHorizontal: trial % 2 == 0, flipVertical: trial % 3 == 0,
         scale: rng.uniform(0.7, 1.4))
-      let map = SamplingMap(parameters: p, width: w, height: h)
+      let map = SamplingMap(values: p, width: w, height: h)
       let f = Reference.field(grid, width: w, height: h)
       for y in 0..<h {
         for x in 0..<w {

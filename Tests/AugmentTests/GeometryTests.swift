@@ -5,15 +5,15 @@ import Testing
 /// Exact geometric cases: identity, integer shifts, flips, quarter turns.
 @Suite("Geometry")
 struct GeometryTests {
-  static let identityConfigs: [AugmentConfig] = BorderMode.allCases.flatMap { border in
+  static let identityConfigs: [AugmentConfiguration] = BorderMode.allCases.flatMap { border in
     [Interpolation.cubic, .linear, .nearest].map { interpolation in
-      try! AugmentConfig(
+      try! AugmentConfiguration(
         sigmaPixels: 0, rotateDegrees: 0, flipHorizontal: false, flipVertical: false,
         interpolation: interpolation, border: border, intensity: .off)
     }
   }
 
-  /// Identity parameters reproduce image, labels and weights exactly, for
+  /// Identity values reproduce image, labels and weights exactly, for
   /// 1 and 3 channels and odd sizes, with recomputed and with warped weights.
   @Test(arguments: [(1, 1, 1), (37, 23, 1), (37, 23, 3), (1, 9, 3), (9, 1, 1), (64, 64, 1), (5, 130, 2)])
   func identityIsExact(width: Int, height: Int, channels: Int) {
@@ -21,19 +21,19 @@ struct GeometryTests {
     let image = Inputs.noise(width: width, height: height, channels: channels, using: &rng)
     let labels = Inputs.blobs(width: width, height: height, count: 5, spread: 4, using: &rng)
     let source = SampleAugmenter().weightMapper.compute(labels)
-    for config in Self.identityConfigs {
-      let p = config.sample(using: &rng)
-      #expect(p == DrawnParameters(grid: .zero(size: 3)))
-      let recompute = SampleAugmenter(config: config).augment(image: image, labels: labels, parameters: p)
+    for configuration in Self.identityConfigs {
+      let p = configuration.sample(using: &rng)
+      #expect(p == DrawnValues(grid: .zero(size: 3)))
+      let recompute = SampleAugmenter(configuration: configuration).augment(image: image, labels: labels, values: p)
       #expect(recompute.image == image)
       #expect(recompute.labels == labels)
       #expect(recompute.weights == source.weights)
       #expect(recompute.mask == source.mask)
-      let warpConfig = try! AugmentConfig(
+      let warpConfig = try! AugmentConfiguration(
         sigmaPixels: 0, rotateDegrees: 0, flipHorizontal: false, flipVertical: false,
-        interpolation: config.interpolation, border: config.border, intensity: .off, weights: .warp)
-      let warp = SampleAugmenter(config: warpConfig).augment(
-        image: image, labels: labels, weights: source.weights, mask: source.mask, parameters: p)
+        interpolation: configuration.interpolation, border: configuration.border, intensity: .off, weights: .warp)
+      let warp = SampleAugmenter(configuration: warpConfig).augment(
+        image: image, labels: labels, weights: source.weights, mask: source.mask, values: p)
       #expect(warp.image == image)
       #expect(warp.labels == labels)
       #expect(warp.weights == source.weights)
@@ -53,10 +53,10 @@ struct GeometryTests {
     let image = Inputs.ramp(width: w, height: h, channels: 2)
     let labels = LabelImage(width: w, height: h, samples: (0..<(w * h)).map { UInt32($0 + 1) })
     for (tx, ty) in [(3, -2), (-7, 5), (0, 1), (25, -30), (-1, 0)] {
-      let p = DrawnParameters(shiftX: Double(tx), shiftY: Double(ty))
+      let p = DrawnValues(shiftX: Double(tx), shiftY: Double(ty))
       for interpolation in [Interpolation.cubic, .linear] {
         let out = Resampler(border: .mirror).resample(
-          image, interpolation: interpolation, labels: labels, parameters: p)
+          image, interpolation: interpolation, labels: labels, values: p)
         for y in 0..<h {
           for x in 0..<w {
             let sx = Reference.mirror(x - tx, w)
@@ -76,8 +76,8 @@ struct GeometryTests {
     let image = Inputs.ramp(width: w, height: h, channels: 3)
     let labels = LabelImage(width: w, height: h, samples: (0..<(w * h)).map { UInt32($0) })
     for (fh, fv) in [(true, false), (false, true), (true, true)] {
-      let p = DrawnParameters(flipHorizontal: fh, flipVertical: fv)
-      let out = Resampler().resample(image, labels: labels, parameters: p)
+      let p = DrawnValues(flipHorizontal: fh, flipVertical: fv)
+      let out = Resampler().resample(image, labels: labels, values: p)
       for y in 0..<h {
         for x in 0..<w {
           let sx = fh ? w - 1 - x : x
@@ -103,9 +103,9 @@ struct GeometryTests {
       (270.0, { (x: Int, y: Int) in (n - 1 - y, x) }),
       (360.0, { (x: Int, y: Int) in (x, y) }),
     ] {
-      let p = DrawnParameters(rotationDegrees: degrees)
+      let p = DrawnValues(rotationDegrees: degrees)
       for interpolation in [Interpolation.cubic, .linear] {
-        let out = Resampler().resample(image, interpolation: interpolation, labels: labels, parameters: p)
+        let out = Resampler().resample(image, interpolation: interpolation, labels: labels, values: p)
         for y in 0..<n {
           for x in 0..<n {
             let (sx, sy) = source(x, y)
@@ -118,9 +118,9 @@ struct GeometryTests {
     // A quarter turn with a vertical flip is a transpose; with a
     // horizontal flip, the anti-transpose.
     let transposed = Resampler().resample(
-      image, labels: labels, parameters: DrawnParameters(rotationDegrees: 90, flipVertical: true))
+      image, labels: labels, values: DrawnValues(rotationDegrees: 90, flipVertical: true))
     let antiTransposed = Resampler().resample(
-      image, labels: labels, parameters: DrawnParameters(rotationDegrees: 90, flipHorizontal: true))
+      image, labels: labels, values: DrawnValues(rotationDegrees: 90, flipHorizontal: true))
     var ok = true
     for y in 0..<n {
       for x in 0..<n {
@@ -137,22 +137,22 @@ struct GeometryTests {
   @Test func oneResamplingFromTheSource() {
     var rng = SplitMix64(seed: 22)
     let image = Inputs.smooth(width: 40, height: 30)
-    let config = AugmentConfig.standard
-    var p = config.sample(using: &rng)
+    let configuration = AugmentConfiguration.standard
+    var p = configuration.sample(using: &rng)
     p.intensity = .identity
-    let map = SamplingMap(parameters: p, width: 40, height: 30)
+    let map = SamplingMap(values: p, width: 40, height: 30)
     let viaMap = Resampler().resample(image, along: map)
-    let sample = SampleAugmenter(config: try! AugmentConfig(intensity: .off)).augment(
-      image: image, labels: LabelImage(width: 40, height: 30), parameters: p)
+    let sample = SampleAugmenter(configuration: try! AugmentConfiguration(intensity: .off)).augment(
+      image: image, labels: LabelImage(width: 40, height: 30), values: p)
     #expect(sample.image == viaMap)
     // Not the same as warping twice: rotation then elastic as two steps.
     var rotationOnly = p
     rotationOnly.grid = .zero(size: 3)
-    var elasticOnly = DrawnParameters(grid: p.grid)
+    var elasticOnly = DrawnValues(grid: p.grid)
     elasticOnly.intensity = .identity
     let twice = Resampler().resample(
-      Resampler().resample(image, along: SamplingMap(parameters: rotationOnly, width: 40, height: 30)),
-      along: SamplingMap(parameters: elasticOnly, width: 40, height: 30))
+      Resampler().resample(image, along: SamplingMap(values: rotationOnly, width: 40, height: 30)),
+      along: SamplingMap(values: elasticOnly, width: 40, height: 30))
     #expect(twice != viaMap)
   }
 }

@@ -10,16 +10,16 @@ struct LabelTests {
   @Test(arguments: BorderMode.allCases)
   func labelsNeverGainIds(border: BorderMode) throws {
     var rng = SplitMix64(seed: 31)
-    let config = try AugmentConfig(shiftPixels: 20, scale: 0.5...2, border: border)
+    let configuration = try AugmentConfiguration(shiftPixels: 20, scale: 0.5...2, border: border)
     for trial in 0..<60 {
       let (w, h) = (24 + trial % 17, 30 + (trial * 7) % 23)
       // Ids from 7 up, some background, some images without background.
       var labels = Inputs.blobs(width: w, height: h, count: 9, using: &rng)
       if trial % 3 == 0 { labels.samples = labels.samples.map { $0 + 7 } }
       let ids = Set(labels.samples)
-      let p = config.sample(using: &rng)
+      let p = configuration.sample(using: &rng)
       let out = Resampler(border: border).resample(
-        Image<Float>(width: w, height: h), labels: labels, parameters: p)
+        Image<Float>(width: w, height: h), labels: labels, values: p)
       let allowed = border == .constant ? ids.union([0]) : ids
       #expect(Set(out.labels.samples).isSubset(of: allowed), "trial \(trial)")
     }
@@ -35,14 +35,14 @@ struct LabelTests {
   ///   cubic mixes ids; blobs of radius 4…14 px fill much of 96×80 here).
   @Test func imageAndLabelsAlign() throws {
     var rng = SplitMix64(seed: 32)
-    let config = try AugmentConfig(shiftPixels: 10, scale: 0.8...1.25)
+    let configuration = try AugmentConfiguration(shiftPixels: 10, scale: 0.8...1.25)
     var agree = 0
     var total = 0
     for _ in 0..<20 {
       let (w, h) = (96, 80)
       let labels = Inputs.blobs(width: w, height: h, count: 12, spread: 10, using: &rng)
       let asImage = Image<Float>(width: w, height: h, samples: labels.samples.map { Float($0) })
-      let map = SamplingMap(parameters: config.sample(using: &rng), width: w, height: h)
+      let map = SamplingMap(values: configuration.sample(using: &rng), width: w, height: h)
       let resampler = Resampler()
       let cubic = resampler.resample(asImage, along: map, interpolation: .cubic)
       let nearest = resampler.nearest(labels, along: map)

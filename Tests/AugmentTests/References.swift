@@ -126,7 +126,7 @@ enum Reference {
 
   /// The source position of output pixel (x, y), in Double, from the
   /// documented formula source = c + F·R(−θ)·(p − c − t)/s (no elastic part).
-  static func affineSource(_ p: DrawnParameters, x: Int, y: Int, width: Int, height: Int) -> (Double, Double)
+  static func affineSource(_ p: DrawnValues, x: Int, y: Int, width: Int, height: Int) -> (Double, Double)
   {
     let theta = p.rotationDegrees * Double.pi / 180
     let cx = Double(width - 1) / 2

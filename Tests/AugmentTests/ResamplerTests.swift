@@ -123,15 +123,15 @@ struct ResamplerTests {
   @Test(arguments: [Interpolation.cubic, .linear, .nearest])
   func fusedEqualsMap(interpolation: Interpolation) {
     var rng = SplitMix64(seed: 14)
-    let config = AugmentConfig.standard
+    let configuration = AugmentConfiguration.standard
     for (w, h, ch) in [(70, 45, 1), (33, 81, 3), (5, 3, 1), (130, 20, 2)] {
       let image = Inputs.noise(width: w, height: h, channels: ch, using: &rng)
       let labels = Inputs.blobs(width: w, height: h, count: 6, using: &rng)
       for border in BorderMode.allCases {
-        let p = config.sample(using: &rng)
+        let p = configuration.sample(using: &rng)
         let resampler = Resampler(border: border)
-        let map = SamplingMap(parameters: p, width: w, height: h)
-        let fused = resampler.resample(image, interpolation: interpolation, labels: labels, parameters: p)
+        let map = SamplingMap(values: p, width: w, height: h)
+        let fused = resampler.resample(image, interpolation: interpolation, labels: labels, values: p)
         #expect(fused.image == resampler.resample(image, along: map, interpolation: interpolation))
         #expect(fused.labels == resampler.nearest(labels, along: map))
       }

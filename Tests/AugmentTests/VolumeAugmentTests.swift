@@ -142,13 +142,13 @@ enum VolumeReference {
 
   @Test func samplingMapIsTheTwoDimensionalMapPerSlice() {
     var rng = SplitMix64(seed: 9)
-    let config = try! VolumeAugmentConfig(try! AugmentConfig(shiftPixels: 2, scale: 0.8...1.2), sigmaZ: 3)
-    let p = config.sample(using: &rng)
+    let configuration = try! VolumeAugmentConfiguration(try! AugmentConfiguration(shiftPixels: 2, scale: 0.8...1.2), sigmaZ: 3)
+    let p = configuration.sample(using: &rng)
     let (w, h, d) = (23, 19, 11)
-    let map = VolumeSamplingMap(parameters: p, width: w, height: h, depth: d)
+    let map = VolumeSamplingMap(values: p, width: w, height: h, depth: d)
     let zWeights = GridAxisWeights(nodes: p.grid.size, length: d)
     for z in [0, 4, 10] {
-      let planar = SamplingMap(parameters: p.planar(gridSlice: p.grid.slice(z, weights: zWeights)), width: w, height: h)
+      let planar = SamplingMap(values: p.planar(gridSlice: p.grid.slice(z, weights: zWeights)), width: w, height: h)
       let r = (z * w * h)..<((z + 1) * w * h)
       #expect(Array(map.x[r]) == planar.x && Array(map.y[r]) == planar.y)
       // z: the affine part plus the tricubic field, from the definitions.
@@ -173,12 +173,12 @@ enum VolumeReference {
     for i in 0..<labels.voxelCount where i % 7 < 3 { labels.samples[i] = UInt32(1 + i / 97) }
     for border in BorderMode.allCases {
       let augmenter = SampleAugmenter(
-        config: try! AugmentConfig(sigmaPixels: 0, rotateDegrees: 0, flipHorizontal: false, flipVertical: false, border: border, intensity: .off))
-      let config = VolumeAugmentConfig.identity
+        configuration: try! AugmentConfiguration(sigmaPixels: 0, rotateDegrees: 0, flipHorizontal: false, flipVertical: false, border: border, intensity: .off))
+      let configuration = VolumeAugmentConfiguration.identity
       var rng = SplitMix64(seed: 1)
-      let p = config.sample(using: &rng)
+      let p = configuration.sample(using: &rng)
       #expect(p == .identity)
-      let out = augmenter.augment(volume: volume, labels: labels, parameters: p)
+      let out = augmenter.augment(volume: volume, labels: labels, values: p)
       #expect(out.image.samples.map(\.bitPattern) == volume.samples.map(\.bitPattern))
       #expect(out.labels == labels)
     }
@@ -188,29 +188,29 @@ enum VolumeReference {
     let volume = Self.randomVolume(10, 10, 5, seed: 6)
     let resampler = Resampler(border: .constant)
     let flipped = resampler.resample(
-      volume, along: VolumeSamplingMap(parameters: DrawnVolumeParameters(flipDepth: true), width: 10, height: 10, depth: 5))
+      volume, along: VolumeSamplingMap(values: DrawnVolumeValues(flipDepth: true), width: 10, height: 10, depth: 5))
     let turned = resampler.resample(
-      volume, along: VolumeSamplingMap(parameters: DrawnVolumeParameters(rotationDegrees: 90), width: 10, height: 10, depth: 5))
+      volume, along: VolumeSamplingMap(values: DrawnVolumeValues(rotationDegrees: 90), width: 10, height: 10, depth: 5))
     for z in 0..<5 {
       #expect(flipped.slice(z) == volume.slice(4 - z))
       let planar = resampler.resample(
-        volume.slice(z), along: SamplingMap(parameters: DrawnParameters(rotationDegrees: 90), width: 10, height: 10))
+        volume.slice(z), along: SamplingMap(values: DrawnValues(rotationDegrees: 90), width: 10, height: 10))
       #expect(turned.slice(z) == planar)
     }
   }
 
   @Test func drawsDependOnSeedAndIndexOnly() {
-    let config = VolumeAugmentConfig.standard
-    let a = config.draw(seed: 7, index: 3, sourceCount: 5)
-    #expect(a == config.draw(seed: 7, index: 3, sourceCount: 5))
-    #expect(a != config.draw(seed: 7, index: 4, sourceCount: 5))
-    #expect(a.parameters.grid.x.count == 27 && a.parameters.grid.z.allSatisfy { $0 != 0 })
+    let configuration = VolumeAugmentConfiguration.standard
+    let a = configuration.draw(seed: 7, index: 3, sourceCount: 5)
+    #expect(a == configuration.draw(seed: 7, index: 3, sourceCount: 5))
+    #expect(a != configuration.draw(seed: 7, index: 4, sourceCount: 5))
+    #expect(a.values.grid.x.count == 27 && a.values.grid.z.allSatisfy { $0 != 0 })
     // The source pick and the stream are those of 2-D.
-    #expect(a.sourceIndex == AugmentConfig.standard.draw(seed: 7, index: 3, sourceCount: 5).sourceIndex)
+    #expect(a.sourceIndex == AugmentConfiguration.standard.draw(seed: 7, index: 3, sourceCount: 5).sourceIndex)
     // No z displacement with sigmaZ 0, the other draws unchanged.
-    let flat = try! VolumeAugmentConfig(.standard, sigmaZ: 0).draw(seed: 7, index: 3, sourceCount: 5)
-    #expect(flat.parameters.grid.z.allSatisfy { $0 == 0 } && flat.parameters.grid.x == a.parameters.grid.x)
-    #expect(flat.parameters.intensity == a.parameters.intensity)
+    let flat = try! VolumeAugmentConfiguration(.standard, sigmaZ: 0).draw(seed: 7, index: 3, sourceCount: 5)
+    #expect(flat.values.grid.z.allSatisfy { $0 == 0 } && flat.values.grid.x == a.values.grid.x)
+    #expect(flat.values.intensity == a.values.intensity)
   }
 
   @Test func augmentedVolumeKeepsLabelsAndRecomputesWeights() throws {
@@ -219,11 +219,11 @@ enum VolumeReference {
     let source = Normalization.standard.apply(to: AnyVolume(image))
     let instances = LabelVolume(width: 40, height: 36, depth: 12, samples: labels.samples.map(UInt32.init))
     let mapper = WeightMapper(.paper)
-    let augmenter = SampleAugmenter(config: .standard, weightMapper: mapper)
+    let augmenter = SampleAugmenter(configuration: .standard, weightMapper: mapper)
     let ids = Set(instances.samples)
     for k in 0..<4 {
-      let p = VolumeAugmentConfig.standard.draw(seed: 1, index: UInt64(k), sourceCount: 1).parameters
-      let out = augmenter.augment(volume: source, labels: instances, parameters: p)
+      let p = VolumeAugmentConfiguration.standard.draw(seed: 1, index: UInt64(k), sourceCount: 1).values
+      let out = augmenter.augment(volume: source, labels: instances, values: p)
       #expect(Set(out.labels.samples).isSubset(of: ids))
       #expect(out.weights == mapper.compute(out.labels).weights)
       #expect(out.image.samples.allSatisfy { $0.isFinite })

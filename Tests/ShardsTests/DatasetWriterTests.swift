@@ -11,7 +11,7 @@ final class DatasetWriterTests {
   deinit { removeDirectory(root) }
 
   static let tool = ToolInfo(name: "unet", version: "0.1.0")
-  static let parameters: JSONValue = ["seed": 7, "elastic": ["sigmaPixels": 10.0, "grid": 3]]
+  static let configuration: JSONValue = ["seed": 7, "elastic": ["sigmaPixels": 10.0, "grid": 3]]
 
   static func plan() throws -> ShardPlan { try ShardPlan(name: "train", totalSamples: 23, samplesPerShard: 4) }
 
@@ -26,8 +26,8 @@ final class DatasetWriterTests {
     }
   }
 
-  func writer(_ dir: String, _ partition: Partition = .whole, parameters: JSONValue = parameters) throws -> DatasetWriter {
-    DatasetWriter(directory: dir, plan: try Self.plan(), partition: partition, parameters: parameters, tool: Self.tool)
+  func writer(_ dir: String, _ partition: Partition = .whole, configuration: JSONValue = configuration) throws -> DatasetWriter {
+    DatasetWriter(directory: dir, plan: try Self.plan(), partition: partition, configuration: configuration, tool: Self.tool)
   }
 
   func files(_ dir: String) throws -> [String] {
@@ -140,7 +140,7 @@ final class DatasetWriterTests {
     let dir = root + "/conflict"
     _ = try writer(dir).run(generate: Generator().callAsFunction)
     let error = try expectShardError {
-      _ = try self.writer(dir, parameters: ["seed": 8, "elastic": ["sigmaPixels": 10.0, "grid": 3]])
+      _ = try self.writer(dir, configuration: ["seed": 8, "elastic": ["sigmaPixels": 10.0, "grid": 3]])
         .run(generate: Generator().callAsFunction)
     }
     #expect(error.code == .manifestConflict && error.path == dir + "/manifest.json")

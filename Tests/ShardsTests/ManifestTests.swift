@@ -11,7 +11,7 @@ final class ManifestTests {
   deinit { removeDirectory(dir) }
 
   static let tool = ToolInfo(name: "unet", version: "0.1.0")
-  static let parameters: JSONValue = ["seed": .uint(42), "sigmaPixels": 10.0, "grid": [3, 3], "note": "x"]
+  static let configuration: JSONValue = ["seed": .uint(42), "sigmaPixels": 10.0, "grid": [3, 3], "note": "x"]
 
   static func plan() throws -> ShardPlan { try ShardPlan(name: "train", totalSamples: 10, samplesPerShard: 4) }
 
@@ -24,14 +24,14 @@ final class ManifestTests {
   static func whole() throws -> Manifest {
     let plan = try plan()
     return Manifest(
-      tool: tool, plan: plan, parameters: parameters, shards: (0..<plan.shardCount).reversed().map { info($0, plan: plan) })
+      tool: tool, plan: plan, configuration: configuration, shards: (0..<plan.shardCount).reversed().map { info($0, plan: plan) })
   }
 
-  static func partial(_ index: Int, of count: Int, parameters: JSONValue = parameters) throws -> Manifest {
+  static func partial(_ index: Int, of count: Int, configuration: JSONValue = configuration) throws -> Manifest {
     let plan = try plan()
     let partition = try Partition(index: index, count: count)
     return Manifest(
-      tool: tool, plan: plan, partition: partition, parameters: parameters,
+      tool: tool, plan: plan, partition: partition, configuration: configuration,
       shards: plan.shards(ownedBy: partition).map { info($0, plan: plan) })
   }
 
@@ -106,7 +106,7 @@ final class ManifestTests {
       // Through Foundation's Codable too (whose encoder writes 10.0 as 10,
       // so integral doubles come back as integers there).
       var codable = manifest
-      codable.parameters = ["seed": .uint(.max), "sigmaPixels": 10.5, "grid": [3, 3]]
+      codable.configuration = ["seed": .uint(.max), "sigmaPixels": 10.5, "grid": [3, 3]]
       let viaCodable = try JSONDecoder().decode(Manifest.self, from: try JSONEncoder().encode(codable))
       #expect(viaCodable == codable)
     }
@@ -200,10 +200,10 @@ final class ManifestTests {
   }
 
   @Test func mergeRejectsMismatchedParameters() throws {
-    var other = Self.parameters
+    var other = Self.configuration
     if case .object(var members) = other { members["sigmaPixels"] = 12.0; other = .object(members) }
     let error = try expectShardError {
-      _ = try Manifest.merge([try Self.partial(0, of: 2), try Self.partial(1, of: 2, parameters: other)])
+      _ = try Manifest.merge([try Self.partial(0, of: 2), try Self.partial(1, of: 2, configuration: other)])
     }
     #expect(error.code == .manifestConflict)
     #expect(error.description == "the manifest of partition 1 of 2: parameters.sigmaPixels (12.0 vs 10.0) differs from the manifest of partition 0 of 2")
@@ -225,7 +225,7 @@ final class ManifestTests {
     let plan = try ShardPlan(name: "train", totalSamples: 40, samplesPerShard: 4)
     func part(_ shards: [Int], _ index: Int) throws -> Manifest {
       Manifest(
-        tool: Self.tool, plan: plan, partition: try Partition(index: index, count: 2), parameters: Self.parameters,
+        tool: Self.tool, plan: plan, partition: try Partition(index: index, count: 2), configuration: Self.configuration,
         shards: shards.map { Self.info($0, plan: plan) })
     }
     let error = try expectShardError { _ = try Manifest.merge([try part([0, 2, 4], 0), try part([1, 5], 1)]) }

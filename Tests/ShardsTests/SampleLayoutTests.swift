@@ -77,13 +77,13 @@ import Testing
   }
 
   @Test func manifestDeclaresTheLayout() throws {
-    #expect(try SampleLayout(parameters: ["seed": 1], path: "m") == .image)
+    #expect(try SampleLayout(configuration: ["seed": 1], path: "m") == .image)
     let entries = SampleLayout.manifestEntries(spacing: VoxelSpacing(z: 2, y: 0.5, x: 0.5, unit: "micron"))
-    #expect(try SampleLayout(parameters: .object(entries), path: "m") == .volume)
+    #expect(try SampleLayout(configuration: .object(entries), path: "m") == .volume)
     #expect(
       JSONValue.object(entries).serialized(indent: 0)
         == #"{"dimensions":3,"spacing":{"unit":"micron","x":0.5,"y":0.5,"z":2.0}}"#)
-    #expect(failure { try SampleLayout(parameters: ["dimensions": 4], path: "m/manifest.json") }?.description
+    #expect(failure { try SampleLayout(configuration: ["dimensions": 4], path: "m/manifest.json") }?.description
       == "m/manifest.json: parameters.dimensions is 4, expected 2 or 3")
   }
 }

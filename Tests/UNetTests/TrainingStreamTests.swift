@@ -61,7 +61,7 @@ import Testing
     let directory = root + "/" + name
     let writer = DatasetWriter(
       directory: directory, plan: try ShardPlan(name: "train", totalSamples: samples, samplesPerShard: perShard),
-      parameters: ["test": true], tool: ToolInfo(name: "unet", version: "test"))
+      configuration: ["test": true], tool: ToolInfo(name: "unet", version: "test"))
     _ = try writer.run { _, range in
       try range.map { i in
         var fields = try SyntheticSample(index: i).fields()

@@ -132,7 +132,7 @@ import Testing
   static func dataset(in directory: String, samples: Int = 6, size: Int = 40) throws {
     let writer = DatasetWriter(
       directory: directory, plan: try ShardPlan(name: "train", totalSamples: samples, samplesPerShard: 2),
-      parameters: ["augment": ["normalization": "none"]], tool: ToolInfo(name: "unet", version: "test"))
+      configuration: ["augment": ["normalization": "none"]], tool: ToolInfo(name: "unet", version: "test"))
     _ = try writer.run { _, range in
       try range.map { i in
         var rng = SplitMix64(seed: 100, stream: UInt64(i))

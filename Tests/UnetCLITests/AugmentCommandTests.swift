@@ -218,10 +218,10 @@ import WeightMap
     ])
     #expect(r.status == 0, "\(r.stderr)")
 
-    let config = try AugmentConfig(weights: .warp)
+    let configuration = try AugmentConfiguration(weights: .warp)
     let pairs = try SourcePair.pair(images: dir + "/src/images", labels: dir + "/src/labels")
-    let sources = try SourceSet.load(pairs, normalization: config.normalization, warp: true, jobs: 2)
-    let dataset = AugmentedDataset(sources: sources, config: config, seed: 4)
+    let sources = try SourceSet.load(pairs, normalization: configuration.normalization, warp: true, jobs: 2)
+    let dataset = AugmentedDataset(sources: sources, configuration: configuration, seed: 4)
     let report = try dataset.write(to: dir + "/lib", samples: 5, perShard: 2, jobs: 1)
     #expect(report.written == [0, 1, 2])
 
@@ -229,7 +229,7 @@ import WeightMap
     let lib = try Manifest.read(from: dir + "/lib/manifest.json")
     try lib.verifyShards(in: dir + "/lib")
     #expect(lib.shards == cli.shards)
-    #expect(lib.parameters == cli.parameters)
+    #expect(lib.configuration == cli.configuration)
     #expect(lib.tool == .library && cli.tool.name == "unet")
   }
 }

@@ -356,7 +356,7 @@ import UNet
     // unet augment has no option to leave out the weights: the same samples without weight.npy.
     let manifest = try Manifest.read(from: shards + "/manifest.json")
     let unweighted = dir + "/unweighted"
-    _ = try DatasetWriter(directory: unweighted, plan: manifest.plan, parameters: manifest.parameters, tool: manifest.tool)
+    _ = try DatasetWriter(directory: unweighted, plan: manifest.plan, configuration: manifest.configuration, tool: manifest.tool)
       .run { shard, _ in
         try ShardReader.readAll(path: shards + "/" + manifest.plan.fileName(ofShard: shard)).map {
           try ShardSample(key: $0.key, fields: $0.fields.filter { $0.name != "weight.npy" })

@@ -43,7 +43,7 @@ import WeightMap
        "--sigma", "0", "--rotate", "0", "--no-flip", "--no-intensity", "--jobs", "1"] + options)
     #expect(a.status == 0, "\(a.stderr)")
     let manifest = try Manifest.read(from: shards + "/manifest.json")
-    let weightMap = try DatasetWeightMap(manifestParameters: manifest.parameters, path: shards + "/manifest.json")
+    let weightMap = try DatasetWeightMap(manifestConfiguration: manifest.configuration, path: shards + "/manifest.json")
     var seen = Set<String>()
     for sample in try ShardReader.readAll(path: shards + "/" + manifest.plan.fileName(ofShard: 0)) {
       let record = try #require(try JSONSerialization.jsonObject(with: Data(sample[field: "json"]!)) as? [String: Any])
@@ -61,7 +61,7 @@ import WeightMap
     }
     #expect(seen.contains("board") && seen.count >= 3, "\(seen)")
     if options.contains("8") {
-      #expect(weightMap.parameters.connectivity == .eight && weightMap.classWeights == ClassWeights(background: 1, foreground: 1))
+      #expect(weightMap.configuration.connectivity == .eight && weightMap.classWeights == ClassWeights(background: 1, foreground: 1))
     }
     if options.contains("image") { #expect(weightMap.classWeights == nil) }
   }

@@ -52,12 +52,12 @@ import WeightMap
         src.labels + "/cells_000.tif", spacing: VoxelSpacing(z: 2, y: 0.5, x: 0.5, unit: "micron")
       ).labels(path: "")
       // Dataset-scope balance over both volumes, as the command does.
-      let mapper = WeightMapper(try WeightMapParameters(sigmaPixels: 2.5))
+      let mapper = WeightMapper(try WeightMapConfiguration(sigmaPixels: 2.5))
       let prepared = try (0..<2).map {
         mapper.prepare(
           try ImageFile.readVolume(src.labels + "/cells_00\($0).tif", spacing: labels.spacing).labels(path: ""))
       }
-      let classWeights = mapper.parameters.resolvedClassWeights(for: prepared.map(\.counts).reduce(ClassCounts(), +))
+      let classWeights = mapper.configuration.resolvedClassWeights(for: prepared.map(\.counts).reduce(ClassCounts(), +))
       let expected = mapper.weights(for: prepared[0], classWeights: classWeights)
       let weights = try ImageFile.readVolume(out + "/cells_000.weight." + ext)
       #expect(weights.flat == .float32(Image(width: 40, height: 360, samples: expected.weights.samples)))
@@ -125,11 +125,11 @@ import WeightMap
     }
 
     let manifest = try Manifest.read(from: one + "/manifest.json")
-    #expect(try SampleLayout(parameters: manifest.parameters, path: "") == .volume)
-    #expect(manifest.parameters["spacing"]?["z"] == .double(2))
-    #expect(manifest.parameters["weightMap"]?["sigmaUnit"] == .string("voxel"))
-    #expect(manifest.parameters["weightMap"]?["sigmaPixels"] == nil)
-    #expect(manifest.parameters["augment"]?["sigmaZ"] == .int(5))  // 10 voxels along x = 5 along z at spacing 2,1,1
+    #expect(try SampleLayout(configuration: manifest.configuration, path: "") == .volume)
+    #expect(manifest.configuration["spacing"]?["z"] == .double(2))
+    #expect(manifest.configuration["weightMap"]?["sigmaUnit"] == .string("voxel"))
+    #expect(manifest.configuration["weightMap"]?["sigmaPixels"] == nil)
+    #expect(manifest.configuration["augment"]?["sigmaZ"] == .int(5))  // 10 voxels along x = 5 along z at spacing 2,1,1
     let sourceIDs = try Set((0..<2).flatMap {
       try ImageFile.readVolume(src.labels + "/cells_00\($0).tif").labels(path: "").samples
     })
@@ -145,8 +145,8 @@ import WeightMap
         var spaced = labels
         spaced.spacing = VoxelSpacing(z: 2, y: 1, x: 1)
         let cw = ClassWeights(
-          background: manifest.parameters["datasetClassWeights"].flatMap { if case .array(let a) = $0, case .double(let b) = a[0] { b } else { nil } } ?? 0,
-          foreground: manifest.parameters["datasetClassWeights"].flatMap { if case .array(let a) = $0, case .double(let f) = a[1] { f } else { nil } } ?? 0)
+          background: manifest.configuration["datasetClassWeights"].flatMap { if case .array(let a) = $0, case .double(let b) = a[0] { b } else { nil } } ?? 0,
+          foreground: manifest.configuration["datasetClassWeights"].flatMap { if case .array(let a) = $0, case .double(let f) = a[1] { f } else { nil } } ?? 0)
         #expect(v.weights.samples == mapper.weights(for: mapper.prepare(spaced), classWeights: cw).weights.samples)
       }
     }

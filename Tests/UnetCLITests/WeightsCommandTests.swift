@@ -32,7 +32,7 @@ import WeightMap
       "--border-on", "all", "--no-separation", "--format", "npy", "--preview",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    let params = try WeightMapParameters(
+    let params = try WeightMapConfiguration(
       w0: 5, sigmaPixels: 3, classWeights: .explicit(background: 0.5, foreground: 2), borderOn: .all, separation: false)
     let expected = WeightMapper(params).compute(try ImageFile.read(file).labels(path: file))
     #expect(try ImageFile.read(dir + "/w/cells_000.weight.npy") == AnyImage(expected.weights))
@@ -58,7 +58,7 @@ import WeightMap
     let files = [labelsDir + "/cells_000.png", labelsDir + "/cells_001.png"]
     let r = try unet(["weights", labelsDir, "--out", dir + "/w", "--w0", "0"])
     #expect(r.status == 0, "\(r.stderr)")
-    let mapper = WeightMapper(try WeightMapParameters(w0: 0))
+    let mapper = WeightMapper(try WeightMapConfiguration(w0: 0))
     let prepared = try files.map { mapper.prepare(try ImageFile.read($0).labels(path: $0)) }
     let total = prepared[0].counts + prepared[1].counts
     let wc = total.balancedWeights()

@@ -208,7 +208,7 @@ struct VolumeWeightMapTests {
       let count = [0, 1, 2, 4, 9][trial % 5]
       let labels = VolumeReference.blobs(w, h, d, count: count, spacing: spacing, using: &rng)
       let (w0, sigma) = WeightMapperTests.borderCases[trial % WeightMapperTests.borderCases.count]
-      var mapper = WeightMapper(try WeightMapParameters(w0: w0, sigmaPixels: sigma, borderOn: region, labelInterpretation: .instances))
+      var mapper = WeightMapper(try WeightMapConfiguration(w0: w0, sigmaPixels: sigma, borderOn: region, labelInterpretation: .instances))
       mapper.minimumBandRows = [16, 64, 2048][trial % 3]  // bands of 1, 4 or 128 slices at least
       mapper.jobs = trial % 4 + 1  // slabs computed apart
       let separated = VolumeReference.separate(labels)
@@ -227,7 +227,7 @@ struct VolumeWeightMapTests {
       let labels = LabelVolume(
         width: w, height: h, depth: d, spacing: spacing,
         samples: (0..<(w * h * d)).map { _ in Double.random(in: 0..<1, using: &rng) < 0.3 ? UInt32.random(in: 1...60, using: &rng) : 0 })
-      let mapper = WeightMapper(try WeightMapParameters(w0: 10, sigmaPixels: 2, labelInterpretation: .instances))
+      let mapper = WeightMapper(try WeightMapConfiguration(w0: 10, sigmaPixels: 2, labelInterpretation: .instances))
       let fast = mapper.borderTerm(instances: labels).samples
       let exact = VolumeReference.borderTerm(labels, w0: 10, sigma: 2, everywhere: false)
       WeightMapperTests().expectBorderTerm(fast, exact, mapper: mapper, "noise \(spacing)")
@@ -248,7 +248,7 @@ struct VolumeWeightMapTests {
   @Test func oneSliceEqualsTheImageWeights() throws {
     var rng = SplitMix64(seed: 12)
     let image = Inputs.voronoi(width: 61, height: 47, count: 14, using: &rng)
-    let mapper = WeightMapper(try WeightMapParameters(classWeights: .explicit(background: 1, foreground: 2)))
+    let mapper = WeightMapper(try WeightMapConfiguration(classWeights: .explicit(background: 1, foreground: 2)))
     let flat = mapper.compute(image)
     let volume = mapper.compute(Volume(slices: [image]))
     #expect(volume.weights.samples == flat.weights.samples)

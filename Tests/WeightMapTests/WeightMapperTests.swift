@@ -13,7 +13,7 @@ struct WeightMapperTests {
   func expectBorderTerm(
     _ fast: [Float], _ exact: [Double], mapper: WeightMapper, _ note: @autoclosure () -> String
   ) {
-    let w0 = mapper.parameters.w0
+    let w0 = mapper.configuration.w0
     let tau = mapper.truncation
     #expect(tau <= 1e-6 * w0 && tau <= 1e-5)
     var worst = 0.0
@@ -46,7 +46,7 @@ struct WeightMapperTests {
       var labels = Inputs.blobs(width: w, height: h, count: count, using: &rng)
       if count == 0 { labels = LabelImage(width: w, height: h) }
       let (w0, sigma) = Self.borderCases[trial % Self.borderCases.count]
-      let p = try WeightMapParameters(
+      let p = try WeightMapConfiguration(
         w0: w0, sigmaPixels: sigma, borderOn: region, labelInterpretation: .instances)
       var mapper = WeightMapper(p)
       mapper.minimumBandRows = [1, 4, 128][trial % 3]
@@ -63,7 +63,7 @@ struct WeightMapperTests {
   func largerTessellationMatchesPerInstanceTransforms(region: BorderRegion) throws {
     var rng = SplitMix64(seed: region == .background ? 20 : 21)
     let labels = Inputs.voronoi(width: 203, height: 300, count: 70, using: &rng)
-    let mapper = WeightMapper(try WeightMapParameters(borderOn: region, labelInterpretation: .instances))
+    let mapper = WeightMapper(try WeightMapConfiguration(borderOn: region, labelInterpretation: .instances))
     let separated = Separation.apply(labels)
     let fast = mapper.borderTerm(instances: separated).samples
     let exact = Reference.borderTermByEDT(separated, w0: 10, sigma: 5, everywhere: region == .all)
@@ -74,7 +74,7 @@ struct WeightMapperTests {
     // σ = 20 px, w0 = 1: R ≈ 105 px, larger than the image, so every pixel
     // sees every instance; and σ = 1.5: R ≈ 7.9, so the window cuts.
     for (w0, sigma) in [(1.0, 20.0), (10.0, 1.5)] {
-      let p = try WeightMapParameters(w0: w0, sigmaPixels: sigma, labelInterpretation: .instances)
+      let p = try WeightMapConfiguration(w0: w0, sigmaPixels: sigma, labelInterpretation: .instances)
       let mapper = WeightMapper(p)
       #expect(abs(mapper.windowRadius - sigma * (2 * log(w0 / mapper.truncation)).squareRoot()) < 1e-12)
       // At d1 + d2 = R the term equals τ.
@@ -97,7 +97,7 @@ struct WeightMapperTests {
   }
 
   @Test func fewerThanTwoInstancesGiveNoBorderTerm() throws {
-    let mapper = WeightMapper(try WeightMapParameters(classWeights: .uniform))
+    let mapper = WeightMapper(try WeightMapConfiguration(classWeights: .uniform))
     let empty = mapper.compute(LabelImage(width: 9, height: 7))
     #expect(empty.weights.samples.allSatisfy { $0 == 1 })
     var one = LabelImage(width: 9, height: 7)
@@ -122,7 +122,7 @@ struct WeightMapperTests {
       let separation = trial % 2 == 0
       let region: BorderRegion = trial % 4 < 2 ? .background : .all
       let mode = modes[trial % modes.count]
-      let p = try WeightMapParameters(
+      let p = try WeightMapConfiguration(
         w0: 10, sigmaPixels: 5, classWeights: mode, borderOn: region, separation: separation,
         labelInterpretation: .instances)
       let result = WeightMapper(p).compute(labels)
@@ -160,7 +160,7 @@ struct WeightMapperTests {
     ]
     let s = picture.joined().map { $0 == "#" ? UInt32(255) : 0 }
     let labels = LabelImage(width: 7, height: 4, samples: s)
-    let p = try WeightMapParameters(separation: false)
+    let p = try WeightMapConfiguration(separation: false)
     let prepared = WeightMapper(p).prepare(labels)
     #expect(prepared.instances.samples == [
       1, 1, 1, 0, 2, 2, 2,
@@ -186,7 +186,7 @@ struct WeightMapperTests {
   @Test func datasetScopeSumsCounts() throws {
     var rng = SplitMix64(seed: 13)
     let images = (0..<4).map { _ in Inputs.blobs(width: 30, height: 25, count: 5, using: &rng) }
-    let p = try WeightMapParameters(classWeights: .balanced(.dataset), labelInterpretation: .instances)
+    let p = try WeightMapConfiguration(classWeights: .balanced(.dataset), labelInterpretation: .instances)
     let mapper = WeightMapper(p)
     let prepared = images.map(mapper.prepare)
     let total = prepared.reduce(ClassCounts()) { $0 + $1.counts }
@@ -213,7 +213,7 @@ struct WeightMapperTests {
   }
 
   @Test func paperDefaults() {
-    let p = WeightMapParameters.paper
+    let p = WeightMapConfiguration.paper
     #expect(p.w0 == 10 && p.sigmaPixels == 5 && p.separation && p.borderOn == .background)
     #expect(p.classWeights == .balanced(.dataset) && p.connectivity == .four)
     let m = WeightMapper(p)
@@ -224,7 +224,7 @@ struct WeightMapperTests {
   @Test func zeroW0HasNoBorderTerm() throws {
     var rng = SplitMix64(seed: 14)
     let labels = Inputs.blobs(width: 25, height: 25, count: 6, using: &rng)
-    let p = try WeightMapParameters(w0: 0, classWeights: .uniform, labelInterpretation: .instances)
+    let p = try WeightMapConfiguration(w0: 0, classWeights: .uniform, labelInterpretation: .instances)
     #expect(WeightMapper(p).compute(labels).weights.samples.allSatisfy { $0 == 1 })
   }
 }

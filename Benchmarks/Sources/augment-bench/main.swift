@@ -42,25 +42,25 @@ guard args.count == 2 else {
 }
 
 if volumes {
-  let config = VolumeAugmentConfig.standard
-  let image = config.base.normalization.apply(to: try ImageFile.readVolume(args[0]))
+  let configuration = VolumeAugmentConfiguration.standard
+  let image = configuration.base.normalization.apply(to: try ImageFile.readVolume(args[0]))
   let labels = InstanceLabels.normalize(try ImageFile.readVolume(args[1]).labels(path: args[1]))
   let mapper = WeightMapper(.paper)
   let prepared = mapper.prepare(labels)
   let classWeights = prepared.counts.balancedWeights()
   let source = mapper.weights(for: prepared, classWeights: classWeights)
-  let draw = { (k: UInt64) in config.draw(seed: 1, index: k, sourceCount: 1).parameters }
-  let resampler = Resampler(border: config.base.border)
+  let draw = { (k: UInt64) in configuration.draw(seed: 1, index: k, sourceCount: 1).values }
+  let resampler = Resampler(border: configuration.base.border)
   time("3-D geometry+resample image(cubic)+labels(nearest)", draw) { p in
-    let map = VolumeSamplingMap(parameters: p, width: image.width, height: image.height, depth: image.depth)
+    let map = VolumeSamplingMap(values: p, width: image.width, height: image.height, depth: image.depth)
     let i = resampler.resample(image, along: map, interpolation: .cubic)
     let l = resampler.nearest(labels, along: map)
     return Int(l.samples[0]) &+ Int(i.samples[0].bitPattern & 1)
   }
   time("3-D sampling map", draw) { p in
-    Int(VolumeSamplingMap(parameters: p, width: image.width, height: image.height, depth: image.depth).x[0].bitPattern & 1)
+    Int(VolumeSamplingMap(values: p, width: image.width, height: image.height, depth: image.depth).x[0].bitPattern & 1)
   }
-  let maps = { (k: UInt64) in VolumeSamplingMap(parameters: draw(k), width: image.width, height: image.height, depth: image.depth) }
+  let maps = { (k: UInt64) in VolumeSamplingMap(values: draw(k), width: image.width, height: image.height, depth: image.depth) }
   time("3-D cubic image along a drawn map", maps) { map in
     Int(resampler.resample(image, along: map, interpolation: .cubic).samples[0].bitPattern & 1)
   }
@@ -73,18 +73,18 @@ if volumes {
   }
   for weights in [WeightSource.warp, .recompute] {
     let augmenter = SampleAugmenter(
-      config: try AugmentConfig(weights: weights), weightMapper: mapper, classWeights: classWeights)
+      configuration: try AugmentConfiguration(weights: weights), weightMapper: mapper, classWeights: classWeights)
     time("3-D whole sample, weights \(weights.rawValue)", draw) { p in
       let s = augmenter.augment(
-        volume: image, labels: labels, weights: source.weights, mask: source.mask, parameters: p)
+        volume: image, labels: labels, weights: source.weights, mask: source.mask, values: p)
       return Int(s.labels.samples[0]) &+ Int(s.mask.samples[1])
     }
   }
   exit(0)
 }
 
-let config = AugmentConfig.standard
-let image = config.normalization.apply(to: try ImageFile.read(args[0]))
+let configuration = AugmentConfiguration.standard
+let image = configuration.normalization.apply(to: try ImageFile.read(args[0]))
 let labels = InstanceLabels.normalize(try ImageFile.read(args[1]).labels(path: args[1]))
 let mapper = WeightMapper(.paper)
 let prepared = mapper.prepare(labels)
@@ -92,18 +92,18 @@ let classWeights = prepared.counts.balancedWeights()
 let source = mapper.weights(for: prepared, classWeights: classWeights)
 
 /// The 2-D draws of the default configuration.
-@MainActor func time(_ name: String, _ body: (DrawnParameters) -> Int) {
-  time(name, { config.draw(seed: 1, index: $0, sourceCount: 1).parameters }, body)
+@MainActor func time(_ name: String, _ body: (DrawnValues) -> Int) {
+  time(name, { configuration.draw(seed: 1, index: $0, sourceCount: 1).values }, body)
 }
 
-let resampler = Resampler(border: config.border)
+let resampler = Resampler(border: configuration.border)
 time("geometry+resample image(cubic)+labels(nearest)") { p in
-  let r = resampler.resample(image, interpolation: .cubic, labels: labels, parameters: p)
+  let r = resampler.resample(image, interpolation: .cubic, labels: labels, values: p)
   return Int(r.labels.samples[0]) &+ Int(r.image.samples[0].bitPattern & 1)
 }
 let identity = SamplingMap.identity(width: image.width, height: image.height)
 time("sampling map") { p in
-  let map = SamplingMap(parameters: p, width: image.width, height: image.height)
+  let map = SamplingMap(values: p, width: image.width, height: image.height)
   return Int(map.x[0].bitPattern & 1)
 }
 time("cubic image along a map") { p in
@@ -116,10 +116,10 @@ time("nearest labels along a map") { p in
 }
 for weights in [WeightSource.warp, .recompute] {
   let augmenter = SampleAugmenter(
-    config: try AugmentConfig(weights: weights), weightMapper: mapper, classWeights: classWeights)
+    configuration: try AugmentConfiguration(weights: weights), weightMapper: mapper, classWeights: classWeights)
   time("whole sample, weights \(weights.rawValue)") { p in
     let s = augmenter.augment(
-      image: image, labels: labels, weights: source.weights, mask: source.mask, parameters: p)
+      image: image, labels: labels, weights: source.weights, mask: source.mask, values: p)
     return Int(s.labels.samples[0]) &+ Int(s.mask.samples[1])
   }
 }

@@ -1,4 +1,4 @@
-// Times WeightMapper.compute (the paper's parameters) on label images, on
+// Times WeightMapper.compute (the paper's settings) on label images, on
 // one thread, and prints one JSON line per file plus a summary line. With
 // --volume each file is one volume (a TIFF z-stack or an NPY (D, H, W)).
 //

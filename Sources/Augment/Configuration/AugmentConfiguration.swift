@@ -1,17 +1,17 @@
 import Raster
 
-/// The ranges from which each augmented sample's parameters are drawn, and
-/// how the drawn parameters are applied: the data augmentation of the U-Net
+/// The ranges from which each augmented sample's values are drawn, and
+/// how the drawn values are applied: the data augmentation of the U-Net
 /// paper (Ronneberger, Fischer, Brox, MICCAI 2015, arXiv:1505.04597, §3.1):
 /// smooth elastic deformations from random displacement vectors on a coarse
 /// 3×3 grid (σ = 10 px), bicubic per-pixel displacements, plus shift,
 /// rotation and gray-value variations.
 ///
 /// Values are checked once, by the throwing initializer (also used when
-/// decoding); a value of this type is always valid. Draw parameters with
+/// decoding); a value of this type is always valid. Draw values with
 /// ``sample(using:)`` or ``draw(seed:index:sourceCount:)``; apply them with
 /// ``SampleAugmenter``.
-public struct AugmentConfig: Sendable, Equatable, Hashable {
+public struct AugmentConfiguration: Sendable, Equatable, Hashable {
   /// `G`: control points per axis of the elastic grid, ≥ 2. Paper: 3.
   public let gridSize: Int
   /// σ of each displacement component at a control point, in pixels;
@@ -44,7 +44,7 @@ public struct AugmentConfig: Sendable, Equatable, Hashable {
   /// augmentation with full rotation, flips, mild gray-value variation,
   /// 1–99.8 percentile normalisation and recomputed weights.
   ///
-  /// - Throws: ``AugmentConfigError`` naming the first bad value:
+  /// - Throws: ``AugmentConfigurationError`` naming the first bad value:
   ///   `gridSize` < 2 or > 1024; `sigmaPixels` or `shiftPixels` negative or
   ///   not finite; `rotateDegrees` outside 0…180; a `scale` bound ≤ 0 or
   ///   not finite; an intensity bound not finite, a contrast bound < 0, a
@@ -64,8 +64,8 @@ public struct AugmentConfig: Sendable, Equatable, Hashable {
     normalization: Normalization = .standard,
     weights: WeightSource = .recompute
   ) throws {
-    func fail(_ name: String, _ value: Any, _ requirement: String) -> AugmentConfigError {
-      AugmentConfigError(parameter: name, value: "\(value)", requirement: requirement)
+    func fail(_ name: String, _ value: Any, _ requirement: String) -> AugmentConfigurationError {
+      AugmentConfigurationError(setting: name, value: "\(value)", requirement: requirement)
     }
     func check(_ name: String, _ range: ClosedRange<Double>?, _ requirement: String, _ ok: (Double) -> Bool)
       throws
@@ -111,16 +111,16 @@ public struct AugmentConfig: Sendable, Equatable, Hashable {
 
   /// The defaults: the paper's elastic grid (3×3, σ = 10 px), full rotation,
   /// flips, mild gray-value variation, 1–99.8 percentiles, recomputed weights.
-  public static let standard = try! AugmentConfig()
+  public static let standard = try! AugmentConfiguration()
 
-  /// No geometric or gray-value change at all: applying any parameters drawn
+  /// No geometric or gray-value change at all: applying any values drawn
   /// from it returns the normalised input exactly.
-  public static let identity = try! AugmentConfig(
+  public static let identity = try! AugmentConfiguration(
     sigmaPixels: 0, rotateDegrees: 0, flipHorizontal: false, flipVertical: false,
     intensity: .off)
 }
 
-extension AugmentConfig: Codable {
+extension AugmentConfiguration: Codable {
   private enum CodingKeys: String, CodingKey {
     case gridSize, sigmaPixels, rotateDegrees, shiftPixels, flipHorizontal, flipVertical, scale
     case interpolation, border, intensity, normalization, weights
@@ -128,10 +128,10 @@ extension AugmentConfig: Codable {
 
   /// Decodes and validates; a missing key takes its default.
   ///
-  /// - Throws: ``AugmentConfigError`` for a bad value, or a decoding error.
+  /// - Throws: ``AugmentConfigurationError`` for a bad value, or a decoding error.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = AugmentConfig.standard
+    let d = AugmentConfiguration.standard
     try self.init(
       gridSize: c.decodeIfPresent(Int.self, forKey: .gridSize) ?? d.gridSize,
       sigmaPixels: c.decodeIfPresent(Double.self, forKey: .sigmaPixels) ?? d.sigmaPixels,

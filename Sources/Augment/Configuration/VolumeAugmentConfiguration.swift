@@ -1,31 +1,31 @@
-/// The augmentation of volumes: the 2-D settings of ``AugmentConfig``
+/// The augmentation of volumes: the 2-D settings of ``AugmentConfiguration``
 /// applied in three dimensions, plus what only a volume has.
 ///
 /// - Elastic: a `G × G × G` grid of random displacement vectors with σ
-///   per axis in voxels: ``AugmentConfig/sigmaPixels`` along x and y,
+///   per axis in voxels: ``AugmentConfiguration/sigmaPixels`` along x and y,
 ///   ``sigmaZ`` along z; the per-voxel field is their tricubic (Keys)
 ///   interpolation.
 /// - Rotation about the z axis (in the xy plane of voxels), drawn from
-///   ``AugmentConfig/rotateDegrees``; shifts from
-///   ``AugmentConfig/shiftPixels`` along each axis, in voxels; flips of x
+///   ``AugmentConfiguration/rotateDegrees``; shifts from
+///   ``AugmentConfiguration/shiftPixels`` along each axis, in voxels; flips of x
 ///   and y as in 2-D and of z with ``flipDepth``; the isotropic scale.
 /// - The image is resampled tricubically (or trilinearly), labels and mask
 ///   nearest; gray values, normalisation and weights as in 2-D.
 ///
 /// Values are checked once, by the throwing initializer.
-public struct VolumeAugmentConfig: Sendable, Equatable, Hashable {
+public struct VolumeAugmentConfiguration: Sendable, Equatable, Hashable {
   /// The settings shared with 2-D.
-  public let base: AugmentConfig
+  public let base: AugmentConfiguration
   /// σ of the z components of the grid displacements, in voxels; finite, ≥ 0.
   public let sigmaZ: Double
   /// Whether a z flip (mirror front–back) happens with probability ½.
   public let flipDepth: Bool
 
-  /// - Throws: ``AugmentConfigError`` for `sigmaZ` negative or not finite.
-  public init(_ base: AugmentConfig = .standard, sigmaZ: Double? = nil, flipDepth: Bool? = nil) throws {
+  /// - Throws: ``AugmentConfigurationError`` for `sigmaZ` negative or not finite.
+  public init(_ base: AugmentConfiguration = .standard, sigmaZ: Double? = nil, flipDepth: Bool? = nil) throws {
     let sigmaZ = sigmaZ ?? base.sigmaPixels
     guard sigmaZ.isFinite, sigmaZ >= 0 else {
-      throw AugmentConfigError(parameter: "sigmaZ", value: "\(sigmaZ)", requirement: "finite and >= 0")
+      throw AugmentConfigurationError(setting: "sigmaZ", value: "\(sigmaZ)", requirement: "finite and >= 0")
     }
     self.base = base
     self.sigmaZ = sigmaZ
@@ -33,20 +33,20 @@ public struct VolumeAugmentConfig: Sendable, Equatable, Hashable {
   }
 
   /// The paper's defaults in 3-D (σ = 10 voxels on every axis).
-  public static let standard = try! VolumeAugmentConfig()
+  public static let standard = try! VolumeAugmentConfiguration()
 
-  /// No change at all: parameters drawn from it reproduce the normalised input exactly.
-  public static let identity = try! VolumeAugmentConfig(.identity, sigmaZ: 0, flipDepth: false)
+  /// No change at all: values drawn from it reproduce the normalised input exactly.
+  public static let identity = try! VolumeAugmentConfiguration(.identity, sigmaZ: 0, flipDepth: false)
 }
 
-extension VolumeAugmentConfig: Codable {
+extension VolumeAugmentConfiguration: Codable {
   private enum CodingKeys: String, CodingKey { case sigmaZ, flipDepth }
 
-  /// The 2-D keys of ``AugmentConfig`` with `sigmaZ` and `flipDepth` beside them.
+  /// The 2-D keys of ``AugmentConfiguration`` with `sigmaZ` and `flipDepth` beside them.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     try self.init(
-      try AugmentConfig(from: decoder), sigmaZ: try c.decodeIfPresent(Double.self, forKey: .sigmaZ),
+      try AugmentConfiguration(from: decoder), sigmaZ: try c.decodeIfPresent(Double.self, forKey: .sigmaZ),
       flipDepth: try c.decodeIfPresent(Bool.self, forKey: .flipDepth))
   }
 

@@ -8,11 +8,11 @@ import WeightMap
 /// sources (``SourceSet``) or of volumes (``VolumeSourceSet``, as
 /// `--volume` does).
 ///
-/// Sample `k` draws its source and every parameter from `(seed, k)` alone
-/// (``AugmentConfig/draw(seed:index:sourceCount:)``, or
-/// ``VolumeAugmentConfig/draw(seed:index:sourceCount:)``), is augmented by
+/// Sample `k` draws its source and every value from `(seed, k)` alone
+/// (``AugmentConfiguration/draw(seed:index:sourceCount:)``, or
+/// ``VolumeAugmentConfiguration/draw(seed:index:sourceCount:)``), is augmented by
 /// one ``SampleAugmenter`` and stored in the fields ``SampleLayout`` defines,
-/// with a `json` record of its source and drawn parameters. Output never
+/// with a `json` record of its source and drawn values. Output never
 /// depends on `jobs` or on how the shards are partitioned.
 ///
 /// ```swift
@@ -22,7 +22,7 @@ import WeightMap
 /// ```
 public struct AugmentedDataset<Sources: DatasetSources>: ShardedDataset {
   public let sources: Sources
-  public let config: Sources.Config
+  public let configuration: Sources.Configuration
   public let weightMapper: WeightMapper
   public let seed: UInt64
   /// Whether samples store `labels.npy`.
@@ -31,24 +31,24 @@ public struct AugmentedDataset<Sources: DatasetSources>: ShardedDataset {
   public let augmenter: SampleAugmenter
 
   /// A dataset of `sources` (loaded with the same normalisation and weight
-  /// mapper as `config` and `weightMapper` name).
+  /// mapper as `configuration` and `weightMapper` name).
   public init(
-    sources: Sources, config: Sources.Config = .standard, weightMapper: WeightMapper = WeightMapper(),
+    sources: Sources, configuration: Sources.Configuration = .standard, weightMapper: WeightMapper = WeightMapper(),
     seed: UInt64 = 0, keepLabels: Bool = true
   ) {
     self.sources = sources
-    self.config = config
+    self.configuration = configuration
     self.weightMapper = weightMapper
     self.seed = seed
     self.keepLabels = keepLabels
     augmenter = SampleAugmenter(
-      config: config.base, weightMapper: weightMapper,
-      classWeights: weightMapper.parameters.classWeights == .balanced(.image) ? nil : sources.classWeights)
+      configuration: configuration.base, weightMapper: weightMapper,
+      classWeights: weightMapper.configuration.classWeights == .balanced(.image) ? nil : sources.classWeights)
   }
 
   /// Sample `k`: its draw, from `(seed, k)` alone, applied to its source.
-  public func sample(_ k: Int) -> (draw: Sources.Config.Draw, sample: Sources.Sample) {
-    let draw = config.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
+  public func sample(_ k: Int) -> (draw: Sources.Configuration.Draw, sample: Sources.Sample) {
+    let draw = configuration.draw(seed: seed, index: UInt64(k), sourceCount: sources.count)
     return (draw, sources.augment(draw, with: augmenter))
   }
 
@@ -57,29 +57,29 @@ public struct AugmentedDataset<Sources: DatasetSources>: ShardedDataset {
     let (draw, sample) = self.sample(k)
     return try sources.encode(sample, key: String(format: "%08llu", UInt64(k)), labels: keepLabels) {
       try SampleRecord(
-        index: draw.index, parameters: draw.parameters, seed: seed, source: sources.pairs[draw.sourceIndex],
+        index: draw.index, values: draw.values, seed: seed, source: sources.pairs[draw.sourceIndex],
         spacing: $0
       ).json()
     }
   }
 
-  /// Every generation parameter, as the manifest records them (and as
+  /// Every generation setting, as the manifest records them (and as
   /// `--resume` and `unet manifest merge` compare them).
-  public func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue {
+  public func manifestConfiguration(samples: Int, perShard: Int, name: String) throws -> JSONValue {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    var parameters: [String: JSONValue] = [
+    var entries: [String: JSONValue] = [
       "seed": .uint(seed),
       "samples": .int(Int64(samples)),
       "perShard": .int(Int64(perShard)),
       "name": .string(name),
       "labels": .bool(keepLabels),
-      "augment": try JSONValue.parse(Array(try encoder.encode(config))),
+      "augment": try JSONValue.parse(Array(try encoder.encode(configuration))),
       "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
       "sources": .array(sources.pairs.map { .object(["name": .string($0.name), "image": .string($0.image), "labels": .string($0.labels)]) }),
     ]
-    parameters.merge(try sources.manifestEntries(weightMap: weightMapper.parameters)) { $1 }
-    return .object(parameters)
+    entries.merge(try sources.manifestEntries(weightMap: weightMapper.configuration)) { $1 }
+    return .object(entries)
   }
 }
 
@@ -87,7 +87,7 @@ public struct AugmentedDataset<Sources: DatasetSources>: ShardedDataset {
 /// drawn, augmented and stored, in 2-D (``SourceSet``) or 3-D
 /// (``VolumeSourceSet``).
 public protocol DatasetSources: Sendable {
-  associatedtype Config: DatasetConfig
+  associatedtype Configuration: DatasetConfiguration
   associatedtype Sample: Sendable
   var count: Int { get }
   /// The class weights `w_c` over all sources.
@@ -95,36 +95,36 @@ public protocol DatasetSources: Sendable {
   /// The files of each source.
   var pairs: [SourcePair] { get }
   /// The augmented sample of `draw`'s source.
-  func augment(_ draw: Config.Draw, with augmenter: SampleAugmenter) -> Sample
+  func augment(_ draw: Configuration.Draw, with augmenter: SampleAugmenter) -> Sample
   /// The shard sample of `sample`; `record(spacing)` is its `json` field.
   func encode(_ sample: Sample, key: String, labels: Bool, record: (VoxelSpacing?) throws -> [UInt8]) throws
     -> ShardSample
-  /// The manifest parameters that depend on the dimensionality: the
+  /// The manifest entries that depend on the dimensionality: the
   /// weight map's, and a volume's `dimensions` and spacing.
-  func manifestEntries(weightMap: WeightMapParameters) throws -> [String: JSONValue]
+  func manifestEntries(weightMap: WeightMapConfiguration) throws -> [String: JSONValue]
 }
 
 /// The augmentation settings of a dataset, 2-D or 3-D.
-public protocol DatasetConfig: Sendable, Encodable {
+public protocol DatasetConfiguration: Sendable, Encodable {
   associatedtype Draw: DatasetDraw
   /// The defaults.
   static var standard: Self { get }
   /// The settings shared with 2-D.
-  var base: AugmentConfig { get }
+  var base: AugmentConfiguration { get }
   /// The draw for output sample `index` of a run with `seed`.
   func draw(seed: UInt64, index: UInt64, sourceCount: Int) -> Draw
 }
 
-/// One sample's draw: its index, its source and its parameters.
+/// One sample's draw: its index, its source and its drawn values.
 public protocol DatasetDraw: Sendable {
-  associatedtype Parameters: Encodable & Sendable
+  associatedtype Values: Encodable & Sendable
   var index: UInt64 { get }
   var sourceIndex: Int { get }
-  var parameters: Parameters { get }
+  var values: Values { get }
 }
 
-extension AugmentConfig: DatasetConfig {
-  public var base: AugmentConfig { self }
+extension AugmentConfiguration: DatasetConfiguration {
+  public var base: AugmentConfiguration { self }
 }
 
 extension SampleDraw: DatasetDraw {}
@@ -134,9 +134,9 @@ extension SampleDraw: DatasetDraw {}
 public protocol ShardedDataset: Sendable {
   /// Sample `k` as the entries of one WebDataset sample.
   func shardSample(_ k: Int) throws -> ShardSample
-  /// Every generation parameter, as the manifest records them (and as
+  /// Every generation setting, as the manifest records them (and as
   /// `--resume` and `unet manifest merge` compare them).
-  func manifestParameters(samples: Int, perShard: Int, name: String) throws -> JSONValue
+  func manifestConfiguration(samples: Int, perShard: Int, name: String) throws -> JSONValue
 }
 
 extension ShardedDataset {
@@ -157,7 +157,7 @@ extension ShardedDataset {
     let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
     let writer = DatasetWriter(
       directory: directory, plan: plan, partition: partition,
-      parameters: try manifestParameters(samples: samples, perShard: perShard, name: name), tool: tool)
+      configuration: try manifestConfiguration(samples: samples, perShard: perShard, name: name), tool: tool)
     return try writer.run { _, range in
       let slots = Slots<ShardSample?>(count: range.count, initial: nil)
       try Parallel.forEach(range.count, jobs: jobs) { i in
@@ -170,23 +170,29 @@ extension ShardedDataset {
 }
 
 /// A sample's `json` field: its index, the run's seed, its source, the
-/// drawn parameters and, for a volume, the voxel spacing (z, y, x, unit).
-struct SampleRecord<Parameters: Encodable>: Encodable {
+/// drawn values and, for a volume, the voxel spacing (z, y, x, unit).
+struct SampleRecord<Values: Encodable>: Encodable {
   var index: UInt64
   var seed: UInt64
   var source: String
   var sourceImage: String
   var sourceLabels: String
-  var parameters: Parameters
+  var values: Values
   var spacing: VoxelSpacing?
 
-  init(index: UInt64, parameters: Parameters, seed: UInt64, source: SourcePair, spacing: VoxelSpacing? = nil) {
+  /// Coded as before the rename: the drawn values under the key `parameters`.
+  enum CodingKeys: String, CodingKey {
+    case index, seed, source, sourceImage, sourceLabels, spacing
+    case values = "parameters"
+  }
+
+  init(index: UInt64, values: Values, seed: UInt64, source: SourcePair, spacing: VoxelSpacing? = nil) {
     self.index = index
     self.seed = seed
     self.source = source.name
     sourceImage = source.image
     sourceLabels = source.labels
-    self.parameters = parameters
+    self.values = values
     self.spacing = spacing
   }
 }

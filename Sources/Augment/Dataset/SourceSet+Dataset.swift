@@ -4,7 +4,7 @@ import WeightMap
 
 /// The image side of ``AugmentedDataset``: samples in ``SampleLayout/image``.
 extension SourceSet: DatasetSources {
-  public typealias Config = AugmentConfig
+  public typealias Configuration = AugmentConfiguration
   public typealias Sample = AugmentedSample
 
   public var pairs: [SourcePair] { items.map(\.pair) }
@@ -13,7 +13,7 @@ extension SourceSet: DatasetSources {
     let source = items[draw.sourceIndex]
     return augmenter.augment(
       image: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
-      parameters: draw.parameters)
+      values: draw.values)
   }
 
   public func encode(
@@ -24,7 +24,7 @@ extension SourceSet: DatasetSources {
       record: try record(nil))
   }
 
-  public func manifestEntries(weightMap: WeightMapParameters) throws -> [String: JSONValue] {
+  public func manifestEntries(weightMap: WeightMapConfiguration) throws -> [String: JSONValue] {
     ["weightMap": try JSONValue(encoding: weightMap)]
   }
 }

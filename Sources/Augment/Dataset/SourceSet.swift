@@ -21,7 +21,7 @@ public struct AugmentSource: Sendable {
 public struct SourceSet: Sendable {
   public var items: [AugmentSource]
   /// The class weights `w_c` over all sources (balanced over the dataset,
-  /// or as the weight-map parameters fix them).
+  /// or as the weight-map configuration fixes them).
   public var classWeights: ClassWeights
   public var count: Int { items.count }
 
@@ -56,7 +56,7 @@ public struct SourceSet: Sendable {
             .unsupported, path: pair.labels,
             "is \(labels.width) x \(labels.height) but its image \(pair.image) is \(raw.width) x \(raw.height)")
         }
-        let instances = InstanceLabels.normalize(labels, connectivity: mapper.parameters.connectivity)
+        let instances = InstanceLabels.normalize(labels, connectivity: mapper.configuration.connectivity)
         let source = AugmentSource(pair: pair, image: normalization.apply(to: raw), labels: instances)
         return (source, mapper.prepare(instances))
       },
@@ -88,7 +88,7 @@ func loadSources<Source: Sendable, Prepared: Sendable>(
     if warp { prepared[i] = p }
     slots[i] = source
   }
-  let classWeights = mapper.parameters.resolvedClassWeights(for: tallies.values.reduce(ClassCounts(), +))
+  let classWeights = mapper.configuration.resolvedClassWeights(for: tallies.values.reduce(ClassCounts(), +))
   if warp {
     try Parallel.forEach(pairs.count, jobs: jobs) { i in
       var source = slots[i]!

@@ -8,7 +8,7 @@ import WeightMap
 /// manifest records `"dimensions": 3`, the spacing, and the weight map's σ
 /// with its unit (`sigma`, `sigmaUnit`) instead of `sigmaPixels`.
 extension VolumeSourceSet: DatasetSources {
-  public typealias Config = VolumeAugmentConfig
+  public typealias Configuration = VolumeAugmentConfiguration
   public typealias Sample = AugmentedVolume
 
   public var pairs: [SourcePair] { items.map(\.pair) }
@@ -17,7 +17,7 @@ extension VolumeSourceSet: DatasetSources {
     let source = items[draw.sourceIndex]
     return augmenter.augment(
       volume: source.image, labels: source.labels, weights: source.weights, mask: source.mask,
-      parameters: draw.parameters)
+      values: draw.values)
   }
 
   public func encode(
@@ -28,8 +28,8 @@ extension VolumeSourceSet: DatasetSources {
       weights: sample.weights, record: try record(spacing))
   }
 
-  public func manifestEntries(weightMap parameters: WeightMapParameters) throws -> [String: JSONValue] {
-    var weightMap = try JSONValue(encoding: parameters)
+  public func manifestEntries(weightMap configuration: WeightMapConfiguration) throws -> [String: JSONValue] {
+    var weightMap = try JSONValue(encoding: configuration)
     if case .object(var members) = weightMap {
       members["sigma"] = members.removeValue(forKey: "sigmaPixels")
       members["sigmaUnit"] = .string(spacing.unit)
@@ -39,6 +39,6 @@ extension VolumeSourceSet: DatasetSources {
   }
 }
 
-extension VolumeAugmentConfig: DatasetConfig {}
+extension VolumeAugmentConfiguration: DatasetConfiguration {}
 
 extension VolumeSampleDraw: DatasetDraw {}

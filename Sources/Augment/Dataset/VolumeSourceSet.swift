@@ -51,7 +51,7 @@ public struct VolumeSourceSet: Sendable {
               + "\(raw.width) x \(raw.height) x \(raw.depth) (W x H x D)")
         }
         labels.spacing = raw.spacing
-        let instances = InstanceLabels.normalize(labels, connectivity: mapper.parameters.connectivity)
+        let instances = InstanceLabels.normalize(labels, connectivity: mapper.configuration.connectivity)
         let source = AugmentVolumeSource(pair: pair, image: normalization.apply(to: raw), labels: instances)
         return (source, mapper.prepare(instances))
       },

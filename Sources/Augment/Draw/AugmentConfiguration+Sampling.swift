@@ -1,24 +1,30 @@
 import _Support
 
 /// The draw for output sample `index` of a run: which source image it
-/// augments and with what parameters.
+/// augments and with what values.
 public struct SampleDraw: Sendable, Equatable, Hashable, Codable {
   /// The output sample's index `k`.
   public let index: UInt64
   /// Index of the source image, `0..<sourceCount`.
   public let sourceIndex: Int
-  /// The drawn parameters.
-  public let parameters: DrawnParameters
+  /// The drawn values.
+  public let values: DrawnValues
 
-  public init(index: UInt64, sourceIndex: Int, parameters: DrawnParameters) {
+  /// Coded as before the rename: the values under the key `parameters`.
+  enum CodingKeys: String, CodingKey {
+    case index, sourceIndex
+    case values = "parameters"
+  }
+
+  public init(index: UInt64, sourceIndex: Int, values: DrawnValues) {
     self.index = index
     self.sourceIndex = sourceIndex
-    self.parameters = parameters
+    self.values = values
   }
 }
 
-extension AugmentConfig {
-  /// Draws one sample's parameters; the only code of the module that uses
+extension AugmentConfiguration {
+  /// Draws one sample's values; the only code of the module that uses
   /// randomness.
   ///
   /// The draws come in a fixed order, each taken whether or not its part is
@@ -31,7 +37,7 @@ extension AugmentConfig {
   /// for the noise seed. A value `u` in [0, 1) maps to `a + (b − a)·u` for a
   /// range `a…b` (so angles are uniform in `[−D, D)`); a disabled part
   /// gets its identity value exactly.
-  public func sample(using rng: inout SplitMix64) -> DrawnParameters {
+  public func sample(using rng: inout SplitMix64) -> DrawnValues {
     let n = gridSize * gridSize
     var gx = [Double](repeating: 0, count: n)
     var gy = [Double](repeating: 0, count: n)
@@ -49,7 +55,7 @@ extension AugmentConfig {
     let shiftY = drawShift(using: &rng)
     let flips = rng.next()
     let scale = Self.uniform(self.scale, rng.unit(), off: 1)
-    return DrawnParameters(
+    return DrawnValues(
       grid: DisplacementGrid(size: gridSize, x: gx, y: gy),
       rotationDegrees: angle, shiftX: shiftX, shiftY: shiftY,
       flipHorizontal: flipHorizontal && flips & 1 != 0,
@@ -86,7 +92,7 @@ extension AugmentConfig {
   /// The first word of stream `index` of `seed` picks the source,
   /// `⌊word · sourceCount / 2⁶⁴⌋`; the generator continues for the rest.
   static func sourceStream(seed: UInt64, index: UInt64, sourceCount: Int) -> (source: Int, rng: SplitMix64) {
-    precondition(sourceCount > 0, "AugmentConfig.draw: sourceCount must be > 0, got \(sourceCount)")
+    precondition(sourceCount > 0, "AugmentConfiguration.draw: sourceCount must be > 0, got \(sourceCount)")
     var rng = SplitMix64(seed: seed, stream: index)
     let source = Int(rng.next().multipliedFullWidth(by: UInt64(sourceCount)).high)
     return (source, rng)
@@ -101,6 +107,6 @@ extension AugmentConfig {
   /// 2⁻⁶⁴·sourceCount bias), then ``sample(using:)`` continues on it.
   public func draw(seed: UInt64, index: UInt64, sourceCount: Int) -> SampleDraw {
     var (source, rng) = Self.sourceStream(seed: seed, index: index, sourceCount: sourceCount)
-    return SampleDraw(index: index, sourceIndex: source, parameters: sample(using: &rng))
+    return SampleDraw(index: index, sourceIndex: source, values: sample(using: &rng))
   }
 }

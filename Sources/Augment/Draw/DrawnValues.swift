@@ -1,5 +1,5 @@
 /// Every value drawn for one augmented sample: applying them is a pure
-/// function (``SampleAugmenter/augment(image:labels:weights:mask:parameters:)``),
+/// function (``SampleAugmenter/augment(image:labels:weights:mask:values:)``),
 /// and they round-trip through JSON so that a sample can be regenerated
 /// from its record.
 ///
@@ -17,7 +17,7 @@
 /// and finally deformed by the elastic field (which is attached to the
 /// output grid). Multiples of 90° and `s = 1` give exactly integral
 /// positions on square images (see ``SamplingMap``).
-public struct DrawnParameters: Sendable, Equatable, Hashable, Codable {
+public struct DrawnValues: Sendable, Equatable, Hashable, Codable {
   /// Elastic control-grid displacements, in pixels.
   public var grid: DisplacementGrid
   /// Rotation angle θ in degrees.
@@ -50,7 +50,7 @@ public struct DrawnParameters: Sendable, Equatable, Hashable, Codable {
   }
 
   /// No change at all.
-  public static let identity = DrawnParameters()
+  public static let identity = DrawnValues()
 
   private enum CodingKeys: String, CodingKey {
     case grid, rotationDegrees, shiftX, shiftY, flipHorizontal, flipVertical, scale, intensity
@@ -73,7 +73,7 @@ public struct DrawnParameters: Sendable, Equatable, Hashable, Codable {
   }
 
   /// Throws unless the values are finite, `scale > 0`, `gamma > 0`,
-  /// `contrast ≥ 0` and `noiseSigma ≥ 0` (the decoded drawn parameters of
+  /// `contrast ≥ 0` and `noiseSigma ≥ 0` (the decoded drawn values of
   /// images and volumes).
   static func check<K: CodingKey>(
     _ values: [Double], scale: Double, intensity i: IntensityValues, in c: KeyedDecodingContainer<K>, key: K

@@ -1,7 +1,7 @@
 import Raster
 
 /// Every value drawn for one augmented volume; applying them is a pure
-/// function (``SampleAugmenter/augment(volume:labels:weights:mask:parameters:)``).
+/// function (``SampleAugmenter/augment(volume:labels:weights:mask:values:)``).
 ///
 /// ## Geometry
 /// For output voxel `p = (x, y, z)` of a `W × H × D` volume with centre
@@ -12,9 +12,9 @@ import Raster
 /// `R_z` the rotation about the z axis (in the xy plane, as the 2-D
 /// rotation; z unchanged), `F = diag(±1, ±1, ±1)` the flips, `t` the
 /// shift, `s` the scale and `d` the tricubic elastic field of ``grid``.
-/// Each slice's x and y are thus exactly the 2-D map of ``DrawnParameters``
+/// Each slice's x and y are thus exactly the 2-D map of ``DrawnValues``
 /// with the grid interpolated to that slice.
-public struct DrawnVolumeParameters: Sendable, Equatable, Hashable, Codable {
+public struct DrawnVolumeValues: Sendable, Equatable, Hashable, Codable {
   /// Elastic control-grid displacements, in voxels.
   public var grid: VolumeDisplacementGrid
   /// Rotation angle θ about z, in degrees.
@@ -50,13 +50,13 @@ public struct DrawnVolumeParameters: Sendable, Equatable, Hashable, Codable {
   }
 
   /// No change at all.
-  public static let identity = DrawnVolumeParameters()
+  public static let identity = DrawnVolumeValues()
 
   private enum CodingKeys: String, CodingKey {
     case grid, rotationDegrees, shiftX, shiftY, shiftZ, flipHorizontal, flipVertical, flipDepth, scale, intensity
   }
 
-  /// Decodes and checks the values as ``DrawnParameters`` does.
+  /// Decodes and checks the values as ``DrawnValues`` does.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     self.init(
@@ -67,13 +67,13 @@ public struct DrawnVolumeParameters: Sendable, Equatable, Hashable, Codable {
       flipHorizontal: try c.decode(Bool.self, forKey: .flipHorizontal),
       flipVertical: try c.decode(Bool.self, forKey: .flipVertical), flipDepth: try c.decode(Bool.self, forKey: .flipDepth),
       scale: try c.decode(Double.self, forKey: .scale), intensity: try c.decode(IntensityValues.self, forKey: .intensity))
-    try DrawnParameters.check([rotationDegrees, shiftX, shiftY, shiftZ], scale: scale, intensity: intensity, in: c, key: .scale)
+    try DrawnValues.check([rotationDegrees, shiftX, shiftY, shiftZ], scale: scale, intensity: intensity, in: c, key: .scale)
   }
 
   /// The in-plane part for slice `slice` of a volume of `depth` slices: the
-  /// 2-D parameters whose sampling map gives that slice's x and y.
-  func planar(gridSlice: (x: [Double], y: [Double], z: [Double])) -> DrawnParameters {
-    DrawnParameters(
+  /// 2-D values whose sampling map gives that slice's x and y.
+  func planar(gridSlice: (x: [Double], y: [Double], z: [Double])) -> DrawnValues {
+    DrawnValues(
       grid: DisplacementGrid(size: grid.size, x: gridSlice.x, y: gridSlice.y), rotationDegrees: rotationDegrees,
       shiftX: shiftX, shiftY: shiftY, flipHorizontal: flipHorizontal, flipVertical: flipVertical, scale: scale)
   }
@@ -84,17 +84,24 @@ public struct VolumeSampleDraw: Sendable, Equatable, Hashable, Codable {
   public let index: UInt64
   /// Index of the source volume.
   public let sourceIndex: Int
-  public let parameters: DrawnVolumeParameters
+  /// The drawn values.
+  public let values: DrawnVolumeValues
+
+  /// Coded as before the rename: the values under the key `parameters`.
+  enum CodingKeys: String, CodingKey {
+    case index, sourceIndex
+    case values = "parameters"
+  }
 }
 
-extension VolumeAugmentConfig {
-  /// Draws one volume's parameters, in a fixed order (each taken whether or
+extension VolumeAugmentConfiguration {
+  /// Draws one volume's values, in a fixed order (each taken whether or
   /// not its part is enabled): `G³` triples of standard normals (x, y, z of
   /// control point `(k·G + j)·G + i`, in index order), x and y scaled by
-  /// ``AugmentConfig/sigmaPixels`` and z by ``sigmaZ``; a unit for the
+  /// ``AugmentConfiguration/sigmaPixels`` and z by ``sigmaZ``; a unit for the
   /// angle; units for shift x, y and z; one word for the flips (bit 0 x,
   /// bit 1 y, bit 2 z); a unit for the scale; then the gray values as in 2-D.
-  public func sample(using rng: inout SplitMix64) -> DrawnVolumeParameters {
+  public func sample(using rng: inout SplitMix64) -> DrawnVolumeValues {
     let b = base
     let n = b.gridSize * b.gridSize * b.gridSize
     var g = ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n), [Double](repeating: 0, count: n))
@@ -110,8 +117,8 @@ extension VolumeAugmentConfig {
     let angle = b.rotateDegrees > 0 ? -b.rotateDegrees + 2 * b.rotateDegrees * uAngle : 0
     let shift = (b.drawShift(using: &rng), b.drawShift(using: &rng), b.drawShift(using: &rng))
     let flips = rng.next()
-    let scale = AugmentConfig.uniform(b.scale, rng.unit(), off: 1)
-    return DrawnVolumeParameters(
+    let scale = AugmentConfiguration.uniform(b.scale, rng.unit(), off: 1)
+    return DrawnVolumeValues(
       grid: VolumeDisplacementGrid(size: b.gridSize, x: g.0, y: g.1, z: g.2), rotationDegrees: angle,
       shiftX: shift.0, shiftY: shift.1, shiftZ: shift.2, flipHorizontal: b.flipHorizontal && flips & 1 != 0,
       flipVertical: b.flipVertical && flips & 2 != 0, flipDepth: flipDepth && flips & 4 != 0, scale: scale,
@@ -121,7 +128,7 @@ extension VolumeAugmentConfig {
   /// The draw for output sample `index` of a run with `seed`: a function of
   /// `(seed, index)` only (and `sourceCount`), as in 2-D.
   public func draw(seed: UInt64, index: UInt64, sourceCount: Int) -> VolumeSampleDraw {
-    var (source, rng) = AugmentConfig.sourceStream(seed: seed, index: index, sourceCount: sourceCount)
-    return VolumeSampleDraw(index: index, sourceIndex: source, parameters: sample(using: &rng))
+    var (source, rng) = AugmentConfiguration.sourceStream(seed: seed, index: index, sourceCount: sourceCount)
+    return VolumeSampleDraw(index: index, sourceIndex: source, values: sample(using: &rng))
   }
 }

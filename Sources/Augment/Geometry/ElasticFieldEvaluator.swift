@@ -72,7 +72,7 @@ extension DisplacementGrid {
   /// Keys' boundary condition beyond the grid's ends (see ``DisplacementGrid``
   /// for where the control points sit). Row-major, in pixels, Float.
   ///
-  /// ``SamplingMap/init(parameters:width:height:)`` adds exactly these
+  /// ``SamplingMap/init(values:width:height:)`` adds exactly these
   /// values to the affine part.
   public func field(width: Int, height: Int) -> (x: [Float], y: [Float]) {
     var fx = [Float](repeating: 0, count: width * height)

@@ -1,4 +1,4 @@
-/// Generates the rows of a ``SamplingMap`` from drawn parameters: the
+/// Generates the rows of a ``SamplingMap`` from drawn values: the
 /// affine coefficients and the per-column terms once, then per row the
 /// elastic field (``ElasticFieldEvaluator``) plus the affine part.
 struct MapRows {
@@ -11,7 +11,7 @@ struct MapRows {
   private let qx: [Float]
   private let field: ElasticFieldEvaluator?
 
-  init(parameters p: DrawnParameters, width: Int, height: Int) {
+  init(values p: DrawnValues, width: Int, height: Int) {
     precondition(width >= 0 && height >= 0, "SamplingMap: negative size \(width)x\(height)")
     precondition(p.scale > 0 && p.scale.isFinite, "SamplingMap: scale must be finite and > 0, got \(p.scale)")
     precondition(

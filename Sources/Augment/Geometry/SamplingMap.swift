@@ -47,17 +47,17 @@ public struct SamplingMap: Sendable, Equatable {
 
   /// The map that reads every pixel from itself.
   public static func identity(width: Int, height: Int) -> SamplingMap {
-    SamplingMap(parameters: .identity, width: width, height: height)
+    SamplingMap(values: .identity, width: width, height: height)
   }
 
-  /// The map of drawn parameters for a `width × height` image (see
-  /// ``DrawnParameters`` for the formula; the elastic field is
+  /// The map of drawn values for a `width × height` image (see
+  /// ``DrawnValues`` for the formula; the elastic field is
   /// ``DisplacementGrid/field(width:height:)``).
   ///
   /// Exactness: the affine part is evaluated as
   /// `Float(c_x + a₀₁·q_y) + Float(a₀₀)·Float(x − c_x − t_x)` (rows alike),
   /// with `cos θ`, `sin θ` taken exactly 0 and ±1 at multiples of 90°. So
-  /// identity parameters, integer shifts, flips and — on square images —
+  /// identity values, integer shifts, flips and — on square images —
   /// rotations by multiples of 90° (with `s = 1`, no elastic part) give
   /// exactly integral positions, and the resamplers then copy samples
   /// exactly.
@@ -65,8 +65,8 @@ public struct SamplingMap: Sendable, Equatable {
   /// - Precondition: `scale > 0`; all values finite.
   /// - Complexity: O(width × height), about 4 multiply-adds per coordinate
   ///   for the elastic field plus 2 for the affine part; vectorisable loops.
-  public init(parameters: DrawnParameters, width: Int, height: Int) {
-    let rows = MapRows(parameters: parameters, width: width, height: height)
+  public init(values: DrawnValues, width: Int, height: Int) {
+    let rows = MapRows(values: values, width: width, height: height)
     var mx = [Float](repeating: 0, count: width * height)
     var my = [Float](repeating: 0, count: width * height)
     mx.withUnsafeMutableBufferPointer { mx in
@@ -91,7 +91,7 @@ struct AffineCoefficients {
   var a00: Double, a01: Double, a10: Double, a11: Double
   var cx: Double, cy: Double, tx: Double, ty: Double
 
-  init(_ p: DrawnParameters, width: Int, height: Int) {
+  init(_ p: DrawnValues, width: Int, height: Int) {
     let (c, s) = Self.cosSin(degrees: p.rotationDegrees)
     let fx: Double = p.flipHorizontal ? -1 : 1
     let fy: Double = p.flipVertical ? -1 : 1

@@ -1,6 +1,6 @@
 /// For each output voxel, the source position it reads: all geometric parts
 /// of a volume's augmentation composed into one map (see
-/// ``DrawnVolumeParameters``), so that image, labels, mask and weights are
+/// ``DrawnVolumeValues``), so that image, labels, mask and weights are
 /// resampled once, from the source.
 ///
 /// Layout: slice after slice, row-major; output voxel `(x, y, z)` reads
@@ -33,19 +33,19 @@ public struct VolumeSamplingMap: Sendable, Equatable {
 
   /// The map that reads every voxel from itself.
   public static func identity(width: Int, height: Int, depth: Int) -> VolumeSamplingMap {
-    VolumeSamplingMap(parameters: .identity, width: width, height: height, depth: depth)
+    VolumeSamplingMap(values: .identity, width: width, height: height, depth: depth)
   }
 
-  /// The map of drawn parameters for a `width × height × depth` volume.
+  /// The map of drawn values for a `width × height × depth` volume.
   ///
   /// Slice by slice: x and y are the 2-D ``SamplingMap`` rows of the
-  /// slice's planar parameters (the grid interpolated along z to the slice,
-  /// ``DrawnVolumeParameters/planar(gridSlice:)``), so they are exact where
+  /// slice's planar values (the grid interpolated along z to the slice,
+  /// ``DrawnVolumeValues/planar(gridSlice:)``), so they are exact where
   /// the 2-D map is; z is `Float(c_z + f_z·(z − c_z − t_z)/s)` plus the z
-  /// field, exactly integral for identity parameters, integer shifts and flips.
+  /// field, exactly integral for identity values, integer shifts and flips.
   ///
   /// - Complexity: O(voxels), plus O(width + height) per slice.
-  public init(parameters p: DrawnVolumeParameters, width: Int, height: Int, depth: Int) {
+  public init(values p: DrawnVolumeValues, width: Int, height: Int, depth: Int) {
     precondition(width >= 0 && height >= 0 && depth >= 0, "VolumeSamplingMap: negative size")
     let n = width * height * depth
     var mx = [Float](repeating: 0, count: n)
@@ -62,7 +62,7 @@ public struct VolumeSamplingMap: Sendable, Equatable {
           for z in 0..<depth {
             let gridSlice: (x: [Double], y: [Double], z: [Double]) =
               elastic ? p.grid.slice(z, weights: zWeights) : Self.zeroSlice(p.grid.size)
-            let rows = MapRows(parameters: p.planar(gridSlice: gridSlice), width: width, height: height)
+            let rows = MapRows(values: p.planar(gridSlice: gridSlice), width: width, height: height)
             let zField = elastic
               ? ElasticFieldEvaluator(size: p.grid.size, components: [gridSlice.z], width: width, height: height) : nil
             let baseZ = Float(cz + fz * (Double(z) - cz - p.shiftZ) / p.scale)

@@ -26,19 +26,19 @@ extension SampleAugmenter {
   /// - Precondition: labels (and weights, mask) of the image's size.
   public func augment(
     volume image: Volume<Float>, labels: LabelVolume, weights: Volume<Float>? = nil, mask: Volume<UInt8>? = nil,
-    parameters: DrawnVolumeParameters
+    values: DrawnVolumeValues
   ) -> AugmentedVolume {
     precondition(
       labels.width == image.width && labels.height == image.height && labels.depth == image.depth,
       "SampleAugmenter: \(image.width)x\(image.height)x\(image.depth) image with \(labels.width)x\(labels.height)x\(labels.depth) labels")
-    let warp = config.weights == .warp
+    let warp = configuration.weights == .warp
     precondition(!warp || weights != nil, "SampleAugmenter: weights: .warp needs the source weight map")
-    let map = VolumeSamplingMap(parameters: parameters, width: image.width, height: image.height, depth: image.depth)
-    let resampler = Resampler(border: config.border)
-    var out = resampler.resample(image, along: map, interpolation: config.interpolation)
+    let map = VolumeSamplingMap(values: values, width: image.width, height: image.height, depth: image.depth)
+    let resampler = Resampler(border: configuration.border)
+    var out = resampler.resample(image, along: map, interpolation: configuration.interpolation)
     let warped = resampler.nearest(labels, along: map)
     var flat = out.flat
-    Intensity.apply(parameters.intensity, to: &flat)
+    Intensity.apply(values.intensity, to: &flat)
     out.samples = flat.samples
     if warp, let weights {
       let outMask = mask.map { resampler.nearest($0, along: map) } ?? Self.classes(of: weightMapper.prepare(warped).instances)
@@ -47,7 +47,7 @@ extension SampleAugmenter {
         weights: resampler.resample(weights, along: map, interpolation: .linear))
     }
     let prepared = weightMapper.prepare(warped)
-    let cw = classWeights ?? weightMapper.parameters.resolvedClassWeights(for: prepared.counts)
+    let cw = classWeights ?? weightMapper.configuration.resolvedClassWeights(for: prepared.counts)
     let result = weightMapper.weights(for: prepared, classWeights: cw)
     return AugmentedVolume(image: out, labels: warped, mask: result.mask, weights: result.weights)
   }

@@ -1,7 +1,7 @@
 import Raster
 import WeightMap
 
-/// Applies drawn parameters to one source sample: builds one
+/// Applies drawn values to one source sample: builds one
 /// ``SamplingMap`` and resamples every array from the source with it — the
 /// image with the configured interpolation, labels (and a given mask)
 /// nearest, a given weight map linearly — then varies the image's gray
@@ -9,7 +9,7 @@ import WeightMap
 /// the warped one). A pure function of its inputs.
 ///
 /// Weights are recomputed with ``weightMapper``; with ``classWeights`` nil
-/// they come from the mapper's parameters and this sample's counts (pass
+/// they come from the mapper's configuration and this sample's counts (pass
 /// the dataset's class weights for dataset-scope balancing).
 ///
 /// - Complexity: O(width × height × channels) besides the weight map.
@@ -17,17 +17,17 @@ import WeightMap
 public struct SampleAugmenter: Sendable {
   /// Interpolation, border and weight source (the other settings are used
   /// when drawing and normalising).
-  public let config: AugmentConfig
+  public let configuration: AugmentConfiguration
   /// Computes the weight maps of warped labels.
   public let weightMapper: WeightMapper
   /// Fixed class weights `w_c`, or nil to resolve them per sample.
   public let classWeights: ClassWeights?
 
   public init(
-    config: AugmentConfig = .standard, weightMapper: WeightMapper = WeightMapper(),
+    configuration: AugmentConfiguration = .standard, weightMapper: WeightMapper = WeightMapper(),
     classWeights: ClassWeights? = nil
   ) {
-    self.config = config
+    self.configuration = configuration
     self.weightMapper = weightMapper
     self.classWeights = classWeights
   }
@@ -42,28 +42,28 @@ public struct SampleAugmenter: Sendable {
   ///     ``WeightSource/warp``, ignored with ``WeightSource/recompute``.
   ///   - mask: the source's class mask, resampled nearest with
   ///     ``WeightSource/warp``; nil derives it from the warped labels.
-  ///   - parameters: the drawn parameters.
+  ///   - values: the drawn values.
   public func augment(
     image: Image<Float>, labels: LabelImage, weights: Image<Float>? = nil,
-    mask: Image<UInt8>? = nil, parameters: DrawnParameters
+    mask: Image<UInt8>? = nil, values: DrawnValues
   ) -> AugmentedSample {
-    let map = SamplingMap(parameters: parameters, width: image.width, height: image.height)
+    let map = SamplingMap(values: values, width: image.width, height: image.height)
     return augment(
       image: image, labels: labels, weights: weights, mask: mask, map: map,
-      intensity: parameters.intensity)
+      intensity: values.intensity)
   }
 
-  /// As ``augment(image:labels:weights:mask:parameters:)``, along a given
-  /// sampling map (that one builds `SamplingMap(parameters:width:height:)`).
+  /// As ``augment(image:labels:weights:mask:values:)``, along a given
+  /// sampling map (that one builds `SamplingMap(values:width:height:)`).
   public func augment(
     image: Image<Float>, labels: LabelImage, weights: Image<Float>? = nil,
     mask: Image<UInt8>? = nil, map: SamplingMap, intensity: IntensityValues
   ) -> AugmentedSample {
     check(image: image, labels: labels, weights: weights)
-    let resampler = Resampler(border: config.border)
-    let warp = config.weights == .warp
+    let resampler = Resampler(border: configuration.border)
+    let warp = configuration.weights == .warp
     return finish(
-      image: resampler.resample(image, along: map, interpolation: config.interpolation),
+      image: resampler.resample(image, along: map, interpolation: configuration.interpolation),
       labels: resampler.nearest(labels, along: map),
       weights: warp ? weights.map { resampler.resample($0, along: map, interpolation: .linear) } : nil,
       mask: warp ? mask.map { resampler.nearest($0, along: map) } : nil,
@@ -75,7 +75,7 @@ public struct SampleAugmenter: Sendable {
     precondition(
       labels.width == image.width && labels.height == image.height,
       "SampleAugmenter: \(image.width)x\(image.height) image with \(labels.width)x\(labels.height) labels")
-    guard config.weights == .warp else { return }
+    guard configuration.weights == .warp else { return }
     guard let weights else {
       preconditionFailure("SampleAugmenter: weights: .warp needs the source weight map")
     }
@@ -91,10 +91,10 @@ public struct SampleAugmenter: Sendable {
   ) -> AugmentedSample {
     var outImage = image
     Intensity.apply(intensity, to: &outImage)
-    switch config.weights {
+    switch configuration.weights {
     case .recompute:
       let prepared = weightMapper.prepare(labels)
-      let cw = classWeights ?? weightMapper.parameters.resolvedClassWeights(for: prepared.counts)
+      let cw = classWeights ?? weightMapper.configuration.resolvedClassWeights(for: prepared.counts)
       let result = weightMapper.weights(for: prepared, classWeights: cw)
       return AugmentedSample(image: outImage, labels: labels, mask: result.mask, weights: result.weights)
     case .warp:

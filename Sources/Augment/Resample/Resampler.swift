@@ -66,17 +66,17 @@ public struct Resampler: Sendable, Equatable {
   }
 
   /// An image (with `interpolation`) and its labels (nearest) resampled
-  /// along one map, that of `parameters`: the same as
+  /// along one map, that of `values`: the same as
   /// ``resample(_:along:interpolation:)`` and ``nearest(_:along:)`` with
-  /// `SamplingMap(parameters:width:height:)`.
+  /// `SamplingMap(values:width:height:)`.
   ///
   /// - Precondition: labels have one channel and the image's size.
   public func resample(
     _ image: Image<Float>, interpolation: Interpolation = .cubic, labels: LabelImage,
-    parameters: DrawnParameters
+    values: DrawnValues
   ) -> (image: Image<Float>, labels: LabelImage) {
     precondition(labels.channels == 1, "Resampler: labels have \(labels.channels) channels, expected 1")
-    let map = SamplingMap(parameters: parameters, width: image.width, height: image.height)
+    let map = SamplingMap(values: values, width: image.width, height: image.height)
     return (resample(image, along: map, interpolation: interpolation), nearest(labels, along: map))
   }
 

@@ -29,8 +29,8 @@ public struct DatasetWriter: Sendable {
   public let plan: ShardPlan
   /// The shards this process writes.
   public let partition: Partition
-  /// Every generation parameter, recorded in the manifest.
-  public let parameters: JSONValue
+  /// Every generation setting, recorded in the manifest (its `parameters`).
+  public let configuration: JSONValue
   /// The program writing the dataset, recorded in the manifest.
   public let tool: ToolInfo
   /// The modification time in every tar header.
@@ -49,13 +49,13 @@ public struct DatasetWriter: Sendable {
 
   /// Creates a writer; nothing touches the disk before `run`.
   public init(
-    directory: String, plan: ShardPlan, partition: Partition = .whole, parameters: JSONValue, tool: ToolInfo,
+    directory: String, plan: ShardPlan, partition: Partition = .whole, configuration: JSONValue, tool: ToolInfo,
     mtime: Int = 0
   ) {
     self.directory = directory
     self.plan = plan
     self.partition = partition
-    self.parameters = parameters
+    self.configuration = configuration
     self.tool = tool
     self.mtime = mtime
   }
@@ -85,7 +85,7 @@ public struct DatasetWriter: Sendable {
       for shard in previous.shards where partition.owns(shard: shard.index) { known[shard.index] = shard }
     }
 
-    var manifest = Manifest(tool: tool, plan: plan, partition: partition, parameters: parameters, shards: [])
+    var manifest = Manifest(tool: tool, plan: plan, partition: partition, configuration: configuration, shards: [])
     var written: [Int] = []
     var kept: [Int] = []
     for shard in plan.shards(ownedBy: partition) {
@@ -141,7 +141,7 @@ public struct DatasetWriter: Sendable {
       throw conflict("tool version (\(previous.tool.name) \(previous.tool.version), now \(tool.name) \(tool.version))")
     }
     guard previous.plan == plan else { throw conflict("plan") }
-    if let difference = firstDifference(previous.parameters, parameters, at: "parameters") {
+    if let difference = firstDifference(previous.configuration, configuration, at: "parameters") {
       throw conflict("value of \(difference)")
     }
   }

@@ -10,7 +10,7 @@ import Raster
 /// | `mask.png` / `mask.npy` | 8-bit gray PNG, 0 background, 1 foreground | uint8 `(D, H, W)` in `mask.npy` (PNG is 2-D) |
 /// | `labels.npy` (optional) | uint32 `(H, W)` instance ids | uint32 `(D, H, W)` |
 /// | `weight.npy` | float32 `(H, W)` | float32 `(D, H, W)` |
-/// | `json` | one line of JSON: source and drawn parameters | the same |
+/// | `json` | one line of JSON: source and drawn values | the same |
 ///
 /// Entries appear in that order, named `KEY.FIELD`. A 3-D dataset's manifest
 /// records `"dimensions": 3` and the voxel spacing among its parameters
@@ -30,9 +30,9 @@ public enum SampleLayout: Sendable, Equatable, CaseIterable {
   public static let weightField = "weight.npy"
   /// `json`.
   public static let recordField = "json"
-  /// The manifest parameter that names the dimensionality.
+  /// The manifest entry that names the dimensionality.
   public static let dimensionsKey = "dimensions"
-  /// The manifest parameter that holds a 3-D dataset's voxel spacing.
+  /// The manifest entry that holds a 3-D dataset's voxel spacing.
   public static let spacingKey = "spacing"
 
   /// 2 or 3.
@@ -52,8 +52,8 @@ public enum SampleLayout: Sendable, Equatable, CaseIterable {
   /// `"dimensions": 3`, ``image`` when the key is absent or 2.
   ///
   /// - Throws: ``ShardError`` `.invalidManifest` naming `path` for another value.
-  public init(parameters: JSONValue, path: String) throws {
-    switch parameters[Self.dimensionsKey] {
+  public init(configuration: JSONValue, path: String) throws {
+    switch configuration[Self.dimensionsKey] {
     case nil, .int(2)?, .uint(2)?: self = .image
     case .int(3)?, .uint(3)?: self = .volume
     case let other?:

@@ -85,7 +85,7 @@ extension Manifest {
         throw conflict("tool (\(partial.tool.name) \(partial.tool.version) vs \(first.tool.name) \(first.tool.version))")
       }
       guard partial.plan == first.plan else { throw conflict("plan") }
-      if let difference = firstDifference(partial.parameters, first.parameters, at: "parameters") {
+      if let difference = firstDifference(partial.configuration, first.configuration, at: "parameters") {
         throw conflict(difference)
       }
     }
@@ -112,7 +112,7 @@ extension Manifest {
         .missingShards, path: nil,
         "\(missing.count) of \(expected) shards missing: \(rangeList(missing))")
     }
-    return Manifest(tool: first.tool, plan: first.plan, partition: nil, parameters: first.parameters, shards: shards)
+    return Manifest(tool: first.tool, plan: first.plan, partition: nil, configuration: first.configuration, shards: shards)
   }
 }
 

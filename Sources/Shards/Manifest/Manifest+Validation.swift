@@ -91,7 +91,7 @@ extension Manifest {
       shards.append(ShardInfo(index: index, file: file, samples: samples, bytes: bytes, sha256: sha))
     }
 
-    self.init(tool: toolInfo, plan: plan, partition: partition, parameters: top["parameters"]!, shards: shards)
+    self.init(tool: toolInfo, plan: plan, partition: partition, configuration: top["parameters"]!, shards: shards)
 
     let totals = try reader.object(top["totals"]!, "totals", keys: ["samples", "bytes", "shards"])
     for (key, expected) in [("samples", totalSamples), ("bytes", totalBytes), ("shards", shards.count)] {

@@ -76,8 +76,8 @@ public struct Manifest: Sendable, Equatable {
   public var plan: ShardPlan
   /// The partition that wrote this manifest, or nil for the whole dataset.
   public var partition: Partition?
-  /// Every generation parameter, as the caller gave them.
-  public var parameters: JSONValue
+  /// Every generation setting, as the caller gave them (`parameters` in the file).
+  public var configuration: JSONValue
   /// The shards, ascending by index.
   public private(set) var shards: [ShardInfo]
 
@@ -85,14 +85,14 @@ public struct Manifest: Sendable, Equatable {
   /// - Precondition: no two shards share an index, and each index is in the
   ///   plan (and owned by `partition` when given).
   public init(
-    tool: ToolInfo, plan: ShardPlan, partition: Partition? = nil, parameters: JSONValue,
+    tool: ToolInfo, plan: ShardPlan, partition: Partition? = nil, configuration: JSONValue,
     shards: [ShardInfo]
   ) {
     self.formatVersion = Manifest.currentFormatVersion
     self.tool = tool
     self.plan = plan
     self.partition = partition
-    self.parameters = parameters
+    self.configuration = configuration
     self.shards = shards.sorted { $0.index < $1.index }
     for (a, b) in zip(self.shards, self.shards.dropFirst()) {
       precondition(a.index != b.index, "shard \(a.index) listed twice")
@@ -138,7 +138,7 @@ public struct Manifest: Sendable, Equatable {
         "samplesPerShard": .int(Int64(plan.samplesPerShard)),
         "shardCount": .int(Int64(plan.shardCount)),
       ],
-      "parameters": parameters,
+      "parameters": configuration,
       "shards": .array(
         shards.map {
           [

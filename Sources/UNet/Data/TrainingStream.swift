@@ -63,7 +63,7 @@ public final class TrainingStream {
           + "finish it with unet augment")
     }
     guard manifest.totalSamples > 0 else { throw TrainingError("\(path): the dataset has no samples") }
-    guard try SampleLayout(parameters: manifest.parameters, path: path) == .image else {
+    guard try SampleLayout(configuration: manifest.configuration, path: path) == .image else {
       throw TrainingError(
         "\(path): the dataset holds 3-D volumes (D, H, W); training takes 2-D images until a 3-D network exists")
     }

@@ -5,40 +5,40 @@ import WeightMap
 
 /// How a dataset's masks and weight maps were made, read back from the
 /// parameters `unet augment` writes into its manifest (`weightMap`, the
-/// `Codable` form of ``WeightMapParameters``; and `datasetClassWeights`,
+/// `Codable` form of ``WeightMapConfiguration``; and `datasetClassWeights`,
 /// the class weights it applied), so that held-out images get their masks
 /// and weights the same way.
 public struct DatasetWeightMap: Sendable, Equatable {
-  /// The weight-map parameters of the dataset.
-  public var parameters: WeightMapParameters
+  /// The weight-map configuration of the dataset.
+  public var configuration: WeightMapConfiguration
   /// The class weights applied to every image; nil when they are balanced
   /// per image (then each image gets its own).
   public var classWeights: ClassWeights?
 
-  public init(parameters: WeightMapParameters, classWeights: ClassWeights?) {
-    self.parameters = parameters
+  public init(configuration: WeightMapConfiguration, classWeights: ClassWeights?) {
+    self.configuration = configuration
     self.classWeights = classWeights
   }
 
   /// The weight map of a dataset whose manifest says nothing about it (not
-  /// written by `unet augment`): the paper's parameters, class weights
+  /// written by `unet augment`): the paper's settings, class weights
   /// balanced over each image.
   public static let paper = DatasetWeightMap(
-    parameters: try! WeightMapParameters(classWeights: .balanced(.image)), classWeights: nil)
+    configuration: try! WeightMapConfiguration(classWeights: .balanced(.image)), classWeights: nil)
 
-  /// Reads the manifest's parameters; ``paper`` when it has no `weightMap`.
+  /// Reads the manifest's configuration; ``paper`` when it has no `weightMap`.
   ///
   /// - Parameter path: the manifest's path, named in errors.
   /// - Throws: `TrainingError` naming the manifest and the field when a
   ///   parameter is of the wrong type or out of range (a missing one takes
   ///   its default), or `datasetClassWeights` is missing or not valid.
-  public init(manifestParameters json: JSONValue, path: String) throws {
+  public init(manifestConfiguration json: JSONValue, path: String) throws {
     guard let map = json["weightMap"] else {
       self = .paper
       return
     }
     do {
-      parameters = try JSONDecoder().decode(WeightMapParameters.self, from: Data(map.serialized(indent: 0).utf8))
+      configuration = try JSONDecoder().decode(WeightMapConfiguration.self, from: Data(map.serialized(indent: 0).utf8))
     } catch let error as DecodingError {
       throw TrainingError("\(path): parameters.weightMap\(Self.describe(error))")
     }
@@ -50,7 +50,7 @@ public struct DatasetWeightMap: Sendable, Equatable {
       default: return nil
       }
     }
-    if parameters.classWeights == .balanced(.image) {
+    if configuration.classWeights == .balanced(.image) {
       classWeights = nil
     } else {
       guard case .array(let pair)? = json["datasetClassWeights"], pair.count == 2 else {
@@ -77,11 +77,11 @@ public struct DatasetWeightMap: Sendable, Equatable {
   /// The mask (class per pixel) and weight map of one label image, as
   /// `unet augment` makes a sample's: instances (a binary mask split into
   /// components with the dataset's connectivity), separated when the
-  /// dataset separates, weighted with its parameters.
+  /// dataset separates, weighted with its configuration.
   public func maskAndWeights(_ labels: LabelImage) -> WeightMapResult {
-    let mapper = WeightMapper(parameters)
-    let prepared = mapper.prepare(InstanceLabels.normalize(labels, connectivity: parameters.connectivity))
+    let mapper = WeightMapper(configuration)
+    let prepared = mapper.prepare(InstanceLabels.normalize(labels, connectivity: configuration.connectivity))
     return mapper.weights(
-      for: prepared, classWeights: classWeights ?? parameters.resolvedClassWeights(for: prepared.counts))
+      for: prepared, classWeights: classWeights ?? configuration.resolvedClassWeights(for: prepared.counts))
   }
 }

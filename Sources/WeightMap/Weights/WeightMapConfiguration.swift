@@ -28,35 +28,35 @@ public enum ClassWeighting: Sendable, Equatable, Hashable {
   case explicit(background: Double, foreground: Double)
 }
 
-/// An invalid weight-map parameter: which one, its value, and what it must be.
+/// An invalid weight-map setting: which one, its value, and what it must be.
 ///
 /// `description` is one line, fit for a command-line error.
-public struct WeightMapParameterError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// The parameter's name, as in ``WeightMapParameters``.
-  public let parameter: String
+public struct WeightMapConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The setting's name, as in ``WeightMapConfiguration``.
+  public let setting: String
   /// The rejected value.
   public let value: Double
   /// What the value must be, in words.
   public let requirement: String
 
-  public init(parameter: String, value: Double, requirement: String) {
-    self.parameter = parameter
+  public init(setting: String, value: Double, requirement: String) {
+    self.setting = setting
     self.value = value
     self.requirement = requirement
   }
 
   public var description: String {
-    "invalid \(parameter) \(value): must be \(requirement)"
+    "invalid \(setting) \(value): must be \(requirement)"
   }
 }
 
-/// The parameters of the U-Net weight map
+/// The settings of the U-Net weight map
 /// `w(x) = w_c(x) + w0 · exp(−(d1(x) + d2(x))² / (2σ²))`
 /// (Ronneberger, Fischer, Brox, MICCAI 2015, arXiv:1505.04597, eq. 2).
 ///
 /// Values are checked once, by the throwing initializer; a value of this type
 /// is always valid.
-public struct WeightMapParameters: Sendable, Equatable, Hashable {
+public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
   /// `w0`, the border term's peak weight; finite, ≥ 0. Paper: 10.
   public let w0: Double
   /// `σ` in pixels; finite, > 0. Paper: ≈ 5.
@@ -72,9 +72,9 @@ public struct WeightMapParameters: Sendable, Equatable, Hashable {
   /// The connectivity of the connected components of a binary mask.
   public let connectivity: Connectivity
 
-  /// Validates and stores the parameters.
+  /// Validates and stores the settings.
   ///
-  /// - Throws: ``WeightMapParameterError`` naming the first bad value:
+  /// - Throws: ``WeightMapConfigurationError`` naming the first bad value:
   ///   `w0` negative or not finite, `sigmaPixels` ≤ 0 or not finite, an
   ///   explicit class weight negative or not finite.
   public init(
@@ -87,16 +87,16 @@ public struct WeightMapParameters: Sendable, Equatable, Hashable {
     connectivity: Connectivity = .four
   ) throws {
     guard w0.isFinite, w0 >= 0 else {
-      throw WeightMapParameterError(parameter: "w0", value: w0, requirement: "finite and >= 0")
+      throw WeightMapConfigurationError(setting: "w0", value: w0, requirement: "finite and >= 0")
     }
     guard sigmaPixels.isFinite, sigmaPixels > 0 else {
-      throw WeightMapParameterError(
-        parameter: "sigmaPixels", value: sigmaPixels, requirement: "finite and > 0")
+      throw WeightMapConfigurationError(
+        setting: "sigmaPixels", value: sigmaPixels, requirement: "finite and > 0")
     }
     if case .explicit(let background, let foreground) = classWeights {
       for (name, v) in [("background class weight", background), ("foreground class weight", foreground)] {
         guard v.isFinite, v >= 0 else {
-          throw WeightMapParameterError(parameter: name, value: v, requirement: "finite and >= 0")
+          throw WeightMapConfigurationError(setting: name, value: v, requirement: "finite and >= 0")
         }
       }
     }
@@ -109,9 +109,9 @@ public struct WeightMapParameters: Sendable, Equatable, Hashable {
     self.connectivity = connectivity
   }
 
-  /// The paper's parameters: `w0 = 10`, `σ = 5` px, balanced class weights
+  /// The paper's settings: `w0 = 10`, `σ = 5` px, balanced class weights
   /// over the dataset, border term on background, separation on.
-  public static let paper = try! WeightMapParameters()
+  public static let paper = try! WeightMapConfiguration()
 
   /// The class weights for pixels counted by `counts`, by ``classWeights``:
   /// `.balanced` → ``ClassCounts/balancedWeights()`` of `counts`,
@@ -125,14 +125,14 @@ public struct WeightMapParameters: Sendable, Equatable, Hashable {
   }
 }
 
-/// The parameters as a dataset manifest records them (`unet augment`'s
+/// The configuration as a dataset manifest records it (`unet augment`'s
 /// `weightMap`): `w0`, `sigmaPixels`, `classWeights` (`{"balanced":
 /// "dataset"}`, `{"balanced": "image"}`, `"none"` or `[w_background,
 /// w_foreground]`), `borderOn`, `separation`, `connectivity`, and
 /// `labelInterpretation` only when it is not `automatic`. Decoding checks
 /// the values as the initializer does; a missing key takes its default, and
 /// `sigma` (a volume dataset's σ in its spacing unit) stands for `sigmaPixels`.
-extension WeightMapParameters: Codable {
+extension WeightMapConfiguration: Codable {
   private enum CodingKeys: String, CodingKey {
     case w0, sigmaPixels, classWeights, borderOn, separation, labelInterpretation, connectivity
     /// σ as a 3-D dataset's manifest names it, in the spacing's unit.
@@ -143,7 +143,7 @@ extension WeightMapParameters: Codable {
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
-    let d = WeightMapParameters.paper
+    let d = WeightMapConfiguration.paper
     var weighting = d.classWeights
     if c.contains(.classWeights) {
       if let text = try? c.decode(String.self, forKey: .classWeights), text == "none" {
@@ -166,7 +166,7 @@ extension WeightMapParameters: Codable {
         labelInterpretation: c.decodeIfPresent(LabelInterpretation.self, forKey: .labelInterpretation)
           ?? d.labelInterpretation,
         connectivity: c.decodeIfPresent(Connectivity.self, forKey: .connectivity) ?? d.connectivity)
-    } catch let error as WeightMapParameterError {
+    } catch let error as WeightMapConfigurationError {
       throw DecodingError.dataCorruptedError(forKey: .w0, in: c, debugDescription: error.description)
     }
   }

@@ -1,7 +1,7 @@
 import Raster
 
 /// Instance labels of a volume ready for weighting: normalised (binary mask
-/// → connected components), separated when the parameters say so, counted.
+/// → connected components), separated when the configuration says so, counted.
 public struct PreparedLabelVolume: Sendable, Equatable {
   /// The instances after normalisation and separation.
   public let instances: LabelVolume
@@ -31,7 +31,7 @@ public struct VolumeWeightMap: Sendable, Equatable {
 ///
 /// `d1 ≤ d2` are Euclidean distances between voxel centres in physical
 /// units, `(sz·Δz)² + (sy·Δy)² + (sx·Δx)²` with the volume's
-/// ``VoxelSpacing``, and `σ` (``WeightMapParameters/sigmaPixels``) is in the
+/// ``VoxelSpacing``, and `σ` (``WeightMapConfiguration/sigmaPixels``) is in the
 /// same unit — with the unit spacing, σ in voxels. Separation clears voxels
 /// with one of their 26 neighbours in another instance; a binary mask
 /// becomes instances by 6-connected (`.four`) or 26-connected (`.eight`)
@@ -43,8 +43,8 @@ extension WeightMapper {
   /// - Complexity: O(width × height × depth).
   public func prepare(_ labels: LabelVolume) -> PreparedLabelVolume {
     var instances = InstanceLabels.normalize(
-      labels, interpretation: parameters.labelInterpretation, connectivity: parameters.connectivity)
-    if parameters.separation { instances = Separation.apply(instances) }
+      labels, interpretation: configuration.labelInterpretation, connectivity: configuration.connectivity)
+    if configuration.separation { instances = Separation.apply(instances) }
     return PreparedLabelVolume(instances: instances)
   }
 
@@ -63,7 +63,7 @@ extension WeightMapper {
     instances.samples.withUnsafeBufferPointer { lab in
       weights.withUnsafeMutableBufferPointer { w in
         VolumeBorderTermKernel(
-          w0: parameters.w0, sigma: parameters.sigmaPixels, radius: windowRadius, region: parameters.borderOn,
+          w0: configuration.w0, sigma: configuration.sigmaPixels, radius: windowRadius, region: configuration.borderOn,
           spacing: instances.spacing, minimumBandSlices: minimumBandRows / 16, jobs: jobs
         ).run(
           labels: lab, width: instances.width, height: instances.height, depth: instances.depth,
@@ -81,7 +81,7 @@ extension WeightMapper {
   /// own counts when balanced).
   public func compute(_ labels: LabelVolume) -> VolumeWeightMap {
     let prepared = prepare(labels)
-    return weights(for: prepared, classWeights: parameters.resolvedClassWeights(for: prepared.counts))
+    return weights(for: prepared, classWeights: configuration.resolvedClassWeights(for: prepared.counts))
   }
 
   /// Only the border term of instances that are already normalised and

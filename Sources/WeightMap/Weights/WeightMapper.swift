@@ -8,7 +8,7 @@
 import Raster
 
 /// Instance labels ready for weighting: normalised (binary mask → connected
-/// components), separated when the parameters say so, and counted.
+/// components), separated when the configuration says so, and counted.
 public struct PreparedLabels: Sendable, Equatable {
   /// The instances after normalisation and separation; their non-zero
   /// pixels are the foreground class.
@@ -50,7 +50,7 @@ public struct WeightMapResult: Sendable, Equatable {
 ///
 /// Per image: ``compute(_:)``. Dataset-scope class balancing is two-phase:
 /// ``prepare(_:)`` every image and sum the ``PreparedLabels/counts``, turn
-/// the sum into weights with ``WeightMapParameters/resolvedClassWeights(for:)``,
+/// the sum into weights with ``WeightMapConfiguration/resolvedClassWeights(for:)``,
 /// then ``weights(for:classWeights:)`` per image.
 ///
 /// ## Error bound
@@ -88,7 +88,7 @@ public struct WeightMapResult: Sendable, Equatable {
 ///   O(d2) per weighted pixel, at most O(R). Memory: the outputs plus
 ///   O(width × max(128, 2R)) scratch — never one array per instance.
 public struct WeightMapper: Sendable {
-  public let parameters: WeightMapParameters
+  public let configuration: WeightMapConfiguration
   /// Rows per band of the column pass, at least (tests lower it to cross
   /// band boundaries on small images). Results do not depend on it.
   var minimumBandRows = 128
@@ -97,34 +97,34 @@ public struct WeightMapper: Sendable {
   /// do not depend on it.
   public var jobs = 1
 
-  public init(_ parameters: WeightMapParameters = .paper) {
-    self.parameters = parameters
+  public init(_ configuration: WeightMapConfiguration = .paper) {
+    self.configuration = configuration
   }
 
   /// The truncation level `τ = min(1e−6·w0, 1e−5)`: border terms below it may
   /// be written as 0.
-  public var truncation: Double { Swift.min(1e-6 * parameters.w0, 1e-5) }
+  public var truncation: Double { Swift.min(1e-6 * configuration.w0, 1e-5) }
 
   /// The window radius `R = σ·√(2·ln(w0/τ))` in pixels: where `d1 + d2 > R`
   /// the border term is below ``truncation`` and is written as 0.
   /// 0 when `w0 = 0`.
   public var windowRadius: Double {
-    let w0 = parameters.w0
+    let w0 = configuration.w0
     guard w0 > 0 else { return 0 }
-    return parameters.sigmaPixels * (2 * log(w0 / truncation)).squareRoot()
+    return configuration.sigmaPixels * (2 * log(w0 / truncation)).squareRoot()
   }
 
   /// Normalises (binary mask → connected components), separates touching
-  /// instances when ``WeightMapParameters/separation`` is on, and counts the
+  /// instances when ``WeightMapConfiguration/separation`` is on, and counts the
   /// classes.
   ///
   /// - Complexity: O(width × height).
   public func prepare(_ labels: LabelImage) -> PreparedLabels {
     precondition(labels.channels == 1, "WeightMapper: expected 1 channel, got \(labels.channels)")
     var instances = InstanceLabels.normalize(
-      labels, interpretation: parameters.labelInterpretation,
-      connectivity: parameters.connectivity)
-    if parameters.separation { instances = Separation.apply(instances) }
+      labels, interpretation: configuration.labelInterpretation,
+      connectivity: configuration.connectivity)
+    if configuration.separation { instances = Separation.apply(instances) }
     return PreparedLabels(instances: instances)
   }
 
@@ -139,8 +139,8 @@ public struct WeightMapper: Sendable {
         mask.withUnsafeMutableBufferPointer { m in
           for i in 0..<n { m[i] = lab[i] != 0 ? 1 : 0 }
           BorderTermKernel(
-            w0: parameters.w0, sigmaPixels: parameters.sigmaPixels,
-            radius: windowRadius, region: parameters.borderOn,
+            w0: configuration.w0, sigmaPixels: configuration.sigmaPixels,
+            radius: windowRadius, region: configuration.borderOn,
             minimumBandRows: minimumBandRows
           ).run(
             labels: lab, width: instances.width, height: instances.height,
@@ -159,7 +159,7 @@ public struct WeightMapper: Sendable {
   /// dataset here).
   public func compute(_ labels: LabelImage) -> WeightMapResult {
     let prepared = prepare(labels)
-    return weights(for: prepared, classWeights: parameters.resolvedClassWeights(for: prepared.counts))
+    return weights(for: prepared, classWeights: configuration.resolvedClassWeights(for: prepared.counts))
   }
 
   /// Only the border term `w0·exp(−(d1+d2)²/(2σ²))` of instances that are

@@ -86,21 +86,21 @@ struct AugmentCommand: ToolCommand {
 
   @OptionGroup var limits: LimitOptions
 
-  func config() throws -> AugmentConfig {
+  func augmentConfiguration() throws -> AugmentConfiguration {
     do {
-      return try AugmentConfig(
+      return try AugmentConfiguration(
         gridSize: geometry.grid, sigmaPixels: geometry.sigma, rotateDegrees: geometry.rotate,
         shiftPixels: geometry.shift, flipHorizontal: !geometry.noFlip, flipVertical: !geometry.noFlip,
         scale: geometry.scale?.range, interpolation: geometry.interpolation.value, border: geometry.border,
         intensity: grayValues.ranges, normalization: grayValues.normalize.value, weights: weightOptions.weights)
-    } catch let error as AugmentConfigError {
+    } catch let error as AugmentConfigurationError {
       throw ValidationError("\(error)")
     }
   }
 
   func validate() throws {
-    _ = try config()
-    _ = try weightOptions.parameters()
+    _ = try augmentConfiguration()
+    _ = try weightOptions.weightMapConfiguration()
     guard samples >= 1 else { throw ValidationError("--samples must be at least 1, got \(samples)") }
     guard perShard >= 1 else { throw ValidationError("--per-shard must be at least 1, got \(perShard)") }
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -120,8 +120,8 @@ struct AugmentCommand: ToolCommand {
 
   func generate() throws {
     let start = Date()
-    let config = try config()
-    let mapper = WeightMapper(try weightOptions.parameters())
+    let configuration = try augmentConfiguration()
+    let mapper = WeightMapper(try weightOptions.weightMapConfiguration())
     let jobs = self.jobs ?? availableCores
     let partition = try Partition.resolve(
       shardIndex: shardIndex, numShards: numShards, environment: ProcessInfo.processInfo.environment)
@@ -145,26 +145,26 @@ struct AugmentCommand: ToolCommand {
     let report: DatasetWriter.Report
     if volume.volume {
       let sources = try VolumeSourceSet.load(
-        pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
+        pairs, normalization: configuration.normalization, weightMapper: mapper, warp: configuration.weights == .warp,
         limits: limits.readLimits, spacing: volume.override, jobs: jobs)
       let s = sources.spacing
-      let volumeConfig: VolumeAugmentConfig
+      let volumeConfiguration: VolumeAugmentConfiguration
       do {
-        volumeConfig = try VolumeAugmentConfig(config, sigmaZ: elasticSigmaZ ?? config.sigmaPixels * s.x / s.z)
-      } catch let error as AugmentConfigError {
+        volumeConfiguration = try VolumeAugmentConfiguration(configuration, sigmaZ: elasticSigmaZ ?? configuration.sigmaPixels * s.x / s.z)
+      } catch let error as AugmentConfigurationError {
         throw ValidationError("\(error)")
       }
       report = try write(
-        AugmentedDataset(sources: sources, config: volumeConfig, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+        AugmentedDataset(sources: sources, configuration: volumeConfiguration, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
       ) { try writePreview(count: count, dataset: $0) }
     } else {
       let sources = try StackHint.adding(StackHint.volume) {
         try SourceSet.load(
-          pairs, normalization: config.normalization, weightMapper: mapper, warp: config.weights == .warp,
+          pairs, normalization: configuration.normalization, weightMapper: mapper, warp: configuration.weights == .warp,
           limits: limits.readLimits, jobs: jobs)
       }
       report = try write(
-        AugmentedDataset(sources: sources, config: config, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
+        AugmentedDataset(sources: sources, configuration: configuration, weightMapper: mapper, seed: seed, keepLabels: !noLabels)
       ) { try writePreview(count: count, dataset: $0) }
     }
 
@@ -283,8 +283,8 @@ struct SampleWeightOptions: ParsableArguments {
   var weightSigma: Double = 5
   @OptionGroup var weightMap: WeightMapOptions
 
-  func parameters() throws -> WeightMapParameters {
-    try weightMap.parameters(sigma: weightSigma, sigmaOption: "--weight-sigma", borderOn: .background)
+  func weightMapConfiguration() throws -> WeightMapConfiguration {
+    try weightMap.configuration(sigma: weightSigma, sigmaOption: "--weight-sigma", borderOn: .background)
   }
 }
 

@@ -267,7 +267,7 @@ struct Train: ToolCommand {
   private func newConfiguration(startingFrom model: TrainedModel?) throws -> TrainingConfiguration {
     let manifestPath = shards + "/" + Manifest.fileName
     let manifest = try Manifest.read(from: manifestPath)
-    let normalization = try manifest.parameters["augment"]?["normalization"].map { value in
+    let normalization = try manifest.configuration["augment"]?["normalization"].map { value in
       do {
         return try JSONDecoder().decode(Normalization.self, from: Data(value.serialized(indent: 0).utf8))
       } catch {
@@ -340,7 +340,7 @@ struct Train: ToolCommand {
     let normalization = configuration.normalization ?? .standard
     let manifestPath = configuration.shards + "/" + Manifest.fileName
     let weightMap = try DatasetWeightMap(
-      manifestParameters: try Manifest.read(from: manifestPath).parameters, path: manifestPath)
+      manifestConfiguration: try Manifest.read(from: manifestPath).configuration, path: manifestPath)
     return try SourcePair.pair(images: images, labels: labels).map { pair in
       let (raw, labelImage) = try StackHint.adding(StackHint.imagesOnly("train")) {
         (

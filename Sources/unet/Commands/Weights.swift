@@ -61,8 +61,8 @@ struct Weights: ToolCommand {
     case tiff, npy
   }
 
-  func parameters() throws -> WeightMapParameters {
-    try weightMap.parameters(
+  func weightMapConfiguration() throws -> WeightMapConfiguration {
+    try weightMap.configuration(
       sigma: weightSigma ?? sigmaAlias ?? 5, sigmaOption: sigmaAlias != nil ? "--sigma" : "--weight-sigma",
       borderOn: borderOn)
   }
@@ -71,7 +71,7 @@ struct Weights: ToolCommand {
     guard weightSigma == nil || sigmaAlias == nil else {
       throw ValidationError("--sigma is another name of --weight-sigma; give one of them")
     }
-    _ = try parameters()
+    _ = try weightMapConfiguration()
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
   }
 
@@ -81,7 +81,7 @@ struct Weights: ToolCommand {
 
   func compute() throws {
     let start = Date()
-    let mapper = WeightMapper(try parameters())
+    let mapper = WeightMapper(try weightMapConfiguration())
     let files = try expandInputs(labels)
     try checkDistinctNames(files)
     let limits = self.limits.readLimits
@@ -151,8 +151,8 @@ struct Weights: ToolCommand {
     try parallelFor(files.count, jobs: jobs) { i in
       let p = try prepared[i] ?? prepare(files[i])
       prepared[i] = nil
-      let scope = mapper.parameters.classWeights == .balanced(.image) ? counts(p) : total
-      instances[i] = try write(p, mapper.parameters.resolvedClassWeights(for: scope), out + "/" + imageName(files[i]))
+      let scope = mapper.configuration.classWeights == .balanced(.image) ? counts(p) : total
+      instances[i] = try write(p, mapper.configuration.resolvedClassWeights(for: scope), out + "/" + imageName(files[i]))
       progress.advance()
     }
     return (tallies.values.reduce(0) { $0 + $1.total }, instances.values.reduce(0, +))
@@ -182,8 +182,8 @@ struct WeightMapOptions: ParsableArguments {
   @Option(help: "Connectivity of the connected components of a binary mask: 4 or 8.")
   var connectivity: ConnectivityArgument = .four
 
-  /// The parameters; a bad value becomes a `ValidationError` naming its option.
-  func parameters(sigma: Double, sigmaOption: String, borderOn: BorderRegion) throws -> WeightMapParameters {
+  /// The weight-map configuration; a bad value becomes a `ValidationError` naming its option.
+  func configuration(sigma: Double, sigmaOption: String, borderOn: BorderRegion) throws -> WeightMapConfiguration {
     let weighting: ClassWeighting
     switch classWeights {
     case .balanced: weighting = .balanced(classWeightsScope)
@@ -191,11 +191,11 @@ struct WeightMapOptions: ParsableArguments {
     case .explicit(let b, let f): weighting = .explicit(background: b, foreground: f)
     }
     do {
-      return try WeightMapParameters(
+      return try WeightMapConfiguration(
         w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn, separation: !noSeparation,
         connectivity: connectivity.value)
-    } catch let error as WeightMapParameterError {
-      let option = ["w0": "--w0", "sigmaPixels": sigmaOption][error.parameter] ?? "--class-weights"
+    } catch let error as WeightMapConfigurationError {
+      let option = ["w0": "--w0", "sigmaPixels": sigmaOption][error.setting] ?? "--class-weights"
       throw ValidationError("\(option) \(error.value): must be \(error.requirement)")
     }
   }
