@@ -65,6 +65,15 @@ public struct Recipe: Sendable, Hashable {
   /// The recipe called `name`, or nil.
   public static func named(_ name: String) -> Recipe? { all.first { $0.name == name } }
 
+  /// For help and logs: `16 base channels, depth 4, dropout 0.5, 572 tiles,
+  /// batch 1; Adam, betas (0.9, 0.999), eps 1e-08; learning rate 0.0003
+  /// (constant after a 100-step warm-up); 4000 steps`.
+  public var summary: String {
+    "\(baseChannels) base channels, depth \(depth), dropout \(dropout), \(tile) tiles, batch \(batch); "
+      + "\(optimizer.summary); learning rate \(learningRate) (\(schedule.rawValue) after a \(warmupSteps)-step warm-up); "
+      + "\(steps) steps"
+  }
+
   /// The warm-up of a run of `steps` steps: the recipe's, or a tenth of the
   /// steps when that is shorter.
   public func warmup(forSteps steps: Int) -> Int { min(warmupSteps, steps / 10) }
