@@ -65,6 +65,31 @@ final class SafeTensorsTests {
     }
   }
 
+  /// I64 tensors (PyTorch's `num_batches_tracked`) are written and read
+  /// exactly, beside F32 ones, and an element of the other type is a problem.
+  @Test func integerTensors() throws {
+    let tensors = SafeTensors(tensors: [
+      .init(name: "n", shape: [], integers: [-2]),
+      .init(name: "a", shape: [], values: [0.5]),
+      .init(name: "big", shape: [2], integers: [.max, 1 << 40]),
+    ])
+    let header =
+      #"{"a":{"data_offsets":[8,12],"dtype":"F32","shape":[]},"big":{"data_offsets":[12,28],"dtype":"I64","shape":[2]},"#
+      + #""n":{"data_offsets":[0,8],"dtype":"I64","shape":[]}}"#
+    let padded = Array(header.utf8) + Array(repeating: 0x20, count: (8 - header.utf8.count % 8) % 8)
+    let expected: [UInt8] =
+      withUnsafeBytes(of: UInt64(padded.count).littleEndian, Array.init) + padded
+      + [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF] + [0x00, 0x00, 0x00, 0x3F]
+      + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F] + [0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00]
+    #expect(tensors.encoded() == expected)
+    let read = try SafeTensors.decode(expected, path: "i")
+    #expect(read == tensors)
+    #expect(read["n"]?.dtype == .i64 && read["n"]?.values == [] && read["big"]?.integers == [.max, 1 << 40])
+    var mixed = SafeTensors.Tensor(name: "m", shape: [1], integers: [1])
+    mixed.values = [1]
+    #expect(SafeTensors(tensors: [mixed]).problem == "tensor \"m\" of dtype I64 holds elements of the other dtype")
+  }
+
   /// A file with `header` as its JSON and `dataBytes` zero bytes as its buffer.
   static func file(_ header: String, dataBytes: Int = 0) -> [UInt8] {
     file(Array(header.utf8), dataBytes: dataBytes)
@@ -103,7 +128,8 @@ final class SafeTensorsTests {
     ("header not UTF-8", file([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]), "not valid UTF-8"),
     ("header not JSON", file(#"{"a":"#), "not valid JSON"),
     ("header not an object", file("[1, 2]"), "not a JSON object"),
-    ("unknown dtype", one(dtype: "F16", shape: "[2]", offsets: "[0,4]", dataBytes: 4), "\"w\" has dtype F16; only F32 is supported"),
+    ("unknown dtype", one(dtype: "F16", shape: "[2]", offsets: "[0,4]", dataBytes: 4), "\"w\" has dtype F16; only F32 and I64 are supported"),
+    ("size not 8 times the count", one(dtype: "I64", shape: "[1]", offsets: "[0,4]", dataBytes: 4), "4 data bytes; shape [1] of I64 needs 8"),
     ("dtype not a string", file(#"{"w":{"dtype":3,"shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 4), "no dtype"),
     ("negative dimension", one(shape: "[-1]", offsets: "[0,4]", dataBytes: 4), "shape that is not a list of non-negative integers"),
     ("fractional dimension", one(shape: "[1.5]", offsets: "[0,4]", dataBytes: 4), "shape that is not"),
