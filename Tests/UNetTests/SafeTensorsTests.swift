@@ -226,6 +226,8 @@ final class SafeTensorsTests {
     var tensors = Self.sample
     // JSON cannot carry infinities; keep the printed values finite.
     tensors.tensors[1].values = [.pi, -3.4e38]
+    tensors.tensors.append(.init(name: "bn.num_batches_tracked", shape: [], integers: [1200]))
+    tensors.tensors.append(.init(name: "counts", shape: [2], integers: [1 << 62, -3]))
     try tensors.write(to: path)
     let result = try runPython(["-c", Self.loadScript, path])
     try #require(result.status == 0, "python failed: \(result.stderr)")
@@ -234,9 +236,9 @@ final class SafeTensorsTests {
     #expect(Set(decoded.tensors.keys) == Set(tensors.tensors.map(\.name)))
     for tensor in tensors.tensors {
       let loaded = try #require(decoded.tensors[tensor.name])
-      #expect(loaded.dtype == "float32")
+      #expect(loaded.dtype == (tensor.dtype == .f32 ? "float32" : "int64"))
       #expect(loaded.shape == tensor.shape)
-      #expect(loaded.values == tensor.values.map(Double.init), "\(tensor.name)")
+      #expect(loaded.values == Self.doubles(tensor), "\(tensor.name)")
     }
   }
 
@@ -263,6 +265,8 @@ final class SafeTensorsTests {
           "conv.bias": np.array([1.5, -2.0, 0.0, 1e-20], dtype=np.float32),
           "scalar": np.array(3.25, dtype=np.float32),
           "empty": np.zeros((0, 2), dtype=np.float32),
+          "bn.num_batches_tracked": np.array(7, dtype=np.int64),
+          "counts": np.array([2**62, -3], dtype=np.int64),
       }
       save_file(tensors, sys.argv[1], metadata={"format": "np", "note": "größe"})
       print(json.dumps({"metadata": {"format": "np", "note": "größe"}, "tensors": {
@@ -278,8 +282,14 @@ final class SafeTensorsTests {
     for (name, tensor) in expected.tensors {
       let ours = try #require(read[name])
       #expect(ours.shape == tensor.shape, "\(name)")
-      #expect(ours.values.map(Double.init) == tensor.values, "\(name)")
+      #expect((ours.dtype == .f32 ? "float32" : "int64") == tensor.dtype, "\(name)")
+      #expect(Self.doubles(ours) == tensor.values, "\(name)")
     }
+  }
+
+  /// A tensor's elements as Doubles (exact for these values).
+  static func doubles(_ tensor: SafeTensors.Tensor) -> [Double] {
+    tensor.dtype == .f32 ? tensor.values.map(Double.init) : tensor.integers.map(Double.init)
   }
 
   func requireSafetensors() throws {
