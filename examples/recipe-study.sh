@@ -41,6 +41,7 @@ candidates=(
   "nnunet|--recipe paper --optimizer sgd --nesterov --schedule poly --lr 0.01"
   "adam|--optimizer adam --lr 1e-4"
   "adamw|--optimizer adamw --lr 1e-4 --weight-decay 0.01"
+  "batchnorm|--norm-layer batch"
   "base16|--base-channels 16"
   "base32|--base-channels 32"
   "base64|--base-channels 64"
