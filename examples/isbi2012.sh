@@ -7,19 +7,29 @@
 # see them. (The challenge scored 30 hidden test sections instead.)
 #
 #   examples/isbi2012.sh                      # the configuration measured in the README
-#   BASE=64 STEPS=20000 SAMPLES=5000 examples/isbi2012.sh   # the paper's full width
+#   MINUTES=120 examples/isbi2012.sh          # train longer (resumes a shorter run)
+#   RECIPE=paper BASE=64 STEPS=20000 MINUTES=100000 SAMPLES=5000 examples/isbi2012.sh
+#                                             # the paper's recipe at full length
+#
+# Training uses unet train's default recipe (docs/recipe-study.md: 16 base
+# channels, Adam at 0.0003) for MINUTES minutes of training time or STEPS
+# steps, whichever comes first; a slower CPU gets fewer steps in the same
+# minutes.
 #
 # Environment: UNETKIT_DATASETS (default ../shared/datasets), OUT (default
-# out/isbi2012), BASE (base channels, default 32), STEPS (default 2000),
-# SAMPLES (augmented samples, default 1000), THREADS (default: all cores).
-# About 35 minutes on 2 cores with the defaults (1.25-1.3 s per step).
+# out/isbi2012), RECIPE (default: default), BASE (base channels, default:
+# the recipe's), MINUTES (training minutes, default 30), STEPS (default
+# 10000), SAMPLES (augmented samples, default 1000), THREADS (default: all
+# cores). About 33 minutes on 2 cores with the defaults.
 # Re-running continues: complete shards are kept and training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 datasets=${UNETKIT_DATASETS:-../shared/datasets}/isbi2012
 out=${OUT:-out/isbi2012}
-base=${BASE:-32}
-steps=${STEPS:-1000}
+recipe=${RECIPE:-default}
+base=${BASE:+--base-channels $BASE}
+minutes=${MINUTES:-30}
+steps=${STEPS:-10000}
 samples=${SAMPLES:-1000}
 threads=${THREADS:+--threads $THREADS}
 
@@ -42,10 +52,14 @@ echo "== weights (training sections)"
 echo "== augment: $samples samples"
 "$unet" augment --images "$out/split/train/image" --labels "$out/split/train/label" --out "$out/shards" \
   --samples "$samples" --per-shard 100 --seed 1 --resume
-echo "== train: base $base, $steps steps"
-resume=$([ -e "$out/run/last.ckpt" ] && echo --resume || true)
-"$unet" train --shards "$out/shards" --out "$out/run" --base-channels "$base" --steps "$steps" \
-  --checkpoint-every 250 $resume $threads
+echo "== train: --recipe $recipe $base for $minutes minutes or $steps steps"
+if [ -e "$out/run/last.ckpt" ]; then
+  "$unet" train --shards "$out/shards" --out "$out/run" --resume --steps "$steps" --time-limit "$minutes" $threads
+else
+  # shellcheck disable=SC2086
+  "$unet" train --shards "$out/shards" --out "$out/run" --recipe "$recipe" $base --steps "$steps" \
+    --time-limit "$minutes" --checkpoint-every 100 $threads
+fi
 echo "== predict the held-out sections (8-fold averaging)"
 "$unet" predict --model "$out/run" "$out/split/test/image" --out "$out/pred" --tta
 echo "== eval"

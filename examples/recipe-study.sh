@@ -19,7 +19,10 @@
 #
 # Environment: UNETKIT_DATASETS (default ../shared/datasets), OUT (default
 # out/recipe-study), BUDGET (training minutes per run, default 30), STEPS
-# (the run length that schedules decay over, default 3000), SAMPLES
+# (the run length that schedules decay over, default 3000; a run stops at
+# STEPS or BUDGET, whichever comes first, so constant-rate candidates need
+# STEPS beyond what fits in BUDGET; a resumed run takes STEPS as its new
+# total), SAMPLES
 # (augmented samples, default 1000), VAL_EVERY (default 100), THREADS
 # (default: all cores), RECIPES (names, default all), EXTRA (options added
 # after every recipe's, which override them: for smoke tests), UNET (a
@@ -35,19 +38,27 @@ val_every=${VAL_EVERY:-100}
 threads=${THREADS:+--threads $THREADS}
 extra=${EXTRA:-}
 
-# name|options (on top of unet train's defaults)
+# name|options (each but default on top of the paper's recipe, so that a
+# candidate keeps its meaning whatever --recipe default becomes)
 candidates=(
   "paper|--recipe paper"
+  "default|--recipe default"
   "nnunet|--recipe paper --optimizer sgd --nesterov --schedule poly --lr 0.01"
-  "adam|--optimizer adam --lr 1e-4"
-  "adamw|--optimizer adamw --lr 1e-4 --weight-decay 0.01"
-  "batchnorm|--norm-layer batch"
-  "base16|--base-channels 16"
-  "base32|--base-channels 32"
-  "base64|--base-channels 64"
-  "batch2-tile444|--batch 2 --tile 444"
-  "batch4-tile316|--batch 4 --tile 316"
-  "batch8-tile252|--batch 8 --tile 252"
+  "adam|--recipe paper --optimizer adam --lr 1e-4"
+  "adamw|--recipe paper --optimizer adamw --lr 1e-4 --weight-decay 0.01"
+  "batchnorm|--recipe paper --norm-layer batch"
+  "base16|--recipe paper --base-channels 16"
+  "base32|--recipe paper --base-channels 32"
+  "base64|--recipe paper --base-channels 64"
+  "batch2-tile444|--recipe paper --batch 2 --tile 444"
+  "batch4-tile316|--recipe paper --batch 4 --tile 316"
+  "batch8-tile252|--recipe paper --batch 8 --tile 252"
+  "base32-adam|--recipe paper --base-channels 32 --optimizer adam --lr 3e-4"
+  "base32-adam1e3|--recipe paper --base-channels 32 --optimizer adam --lr 1e-3"
+  "base16-adam|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4"
+  "base16-adam-batchnorm|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4 --norm-layer batch"
+  "base32-nnunet|--recipe paper --base-channels 32 --optimizer sgd --nesterov --schedule poly --lr 0.01"
+  "base32-batch4-tile252|--recipe paper --base-channels 32 --batch 4 --tile 252"
 )
 
 options_of() {
@@ -138,7 +149,7 @@ train() { # name part run options...
   # shellcheck disable=SC2086
   if [ -n "$resume" ]; then
     # A resumed run keeps its stored choices; only the budget and the logs change.
-    "$unet" train --shards "$out/shards-$part" --out "$run" --resume --time-limit "$budget" \
+    "$unet" train --shards "$out/shards-$part" --out "$run" --resume --steps "$steps" --time-limit "$budget" \
       --checkpoint-every "$val_every" ${val_args:-} $threads
   else
     "$unet" train --shards "$out/shards-$part" --out "$run" --steps "$steps" --time-limit "$budget" \

@@ -80,10 +80,10 @@ row "a listed shard missing" train --shards missing --out t3 --base-channels 2 -
 row "tile 37 at depth 1" train --shards shards --out t4 --depth 1 --tile 37
 row "a run folder again, without --resume" train --shards shards --out run --base-channels 2 --depth 1 --tile 36
 row "--resume with a changed learning rate" train --shards shards --out run --resume --lr 0.5
-row "momentum 1" train --shards shards --out t5 --momentum 1
+row "momentum 1" train --shards shards --out t5 --optimizer sgd --momentum 1
 row "an unknown optimiser" train --shards shards --out t5 --optimizer rmsprop
 row "--nesterov with Adam" train --shards shards --out t5 --optimizer adam --nesterov
-row "--betas with SGD" train --shards shards --out t5 --betas 0.9,0.99
+row "--betas with SGD" train --shards shards --out t5 --optimizer sgd --betas 0.9,0.99
 row "--betas with one number" train --shards shards --out t5 --optimizer adamw --betas 0.9
 row "beta2 1" train --shards shards --out t5 --optimizer adam --betas 0.9,1
 row "a negative weight decay" train --shards shards --out t5 --weight-decay=-0.1

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 out=${OUT:-out}
 size=${SIZE:-256}
 samples=${SAMPLES:-300}
-steps=${STEPS:-4000}
+steps=${STEPS:-2500}
 base=${BASE:-16}
 depth=${DEPTH:-3}
 tile=${TILE:-188}

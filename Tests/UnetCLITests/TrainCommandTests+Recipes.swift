@@ -6,8 +6,11 @@ import UNet
 extension TrainCommandTests {
   @Test func optimizerOptionsReachTheCheckpoint() throws {
     let cases: [([String], Optimizer)] = [
-      ([], .paper),
-      (["--nesterov", "--weight-decay", "1e-4"], .sgd(momentum: 0.99, nesterov: true, weightDecay: 1e-4)),
+      ([], Recipe.default.optimizer),
+      (["--recipe", "paper"], .paper),
+      (["--optimizer", "sgd"], .paper),
+      (["--optimizer", "sgd", "--nesterov", "--weight-decay", "1e-4"], .sgd(momentum: 0.99, nesterov: true, weightDecay: 1e-4)),
+      (["--recipe", "paper", "--nesterov"], .sgd(momentum: 0.99, nesterov: true)),
       (["--optimizer", "adam", "--lr", "1e-4"], .adam()),
       (
         ["--optimizer", "adamw", "--betas", "0.8,0.99", "--eps", "1e-6", "--weight-decay", "0.05"],
@@ -27,28 +30,31 @@ extension TrainCommandTests {
     }
   }
 
-  /// `--recipe paper` and `--recipe default` give today's run, and a
-  /// recipe's values yield to options given beside it.
+  /// A run without `--recipe` is `--recipe default`'s, `--recipe paper`
+  /// has the paper's optimiser, and a recipe's values yield to options
+  /// given beside it.
   @Test func recipesAreTheirValuesUnderTheOptions() throws {
     let plain = dir + "/plain"
     #expect(try train(plain, ["--steps", "2", "--seed", "4"]).status == 0)
-    for recipe in ["paper", "default"] {
-      let out = dir + "/recipe-" + recipe
-      let r = try train(out, ["--recipe", recipe, "--steps", "2", "--seed", "4"])
-      #expect(r.status == 0, "\(r.stderr)")
-      // The same run (the checkpoints differ only in their wall-clock times).
-      let (a, b) = (try Checkpoint.read(from: out + "/last.ckpt"), try Checkpoint.read(from: plain + "/last.ckpt"))
-      #expect(a.configuration == b.configuration, "--recipe \(recipe)")
-      let same = a.parameters == b.parameters && a.optimizerState == b.optimizerState && a.stream == b.stream
-      #expect(same, "--recipe \(recipe)")
+    let named = dir + "/recipe-default"
+    var r = try train(named, ["--recipe", "default", "--steps", "2", "--seed", "4"])
+    #expect(r.status == 0, "\(r.stderr)")
+    // The same run (the checkpoints differ only in their wall-clock times).
+    let (a, b) = (try Checkpoint.read(from: named + "/last.ckpt"), try Checkpoint.read(from: plain + "/last.ckpt"))
+    #expect(a.configuration == b.configuration)
+    #expect(a.parameters == b.parameters && a.optimizerState == b.optimizerState && a.stream == b.stream)
+    let paperRun = dir + "/recipe-paper"
+    r = try train(paperRun, ["--recipe", "paper", "--steps", "2", "--seed", "4"])
+    #expect(r.status == 0, "\(r.stderr)")
+    for (run, recipe) in [(plain, Recipe.default), (paperRun, Recipe.paper)] {
+      let c = try Checkpoint.read(from: run + "/last.ckpt").configuration
+      #expect(c.optimizer == recipe.optimizer && c.learningRate == recipe.learningRate, "\(recipe.name)")
+      #expect(c.schedule == recipe.schedule && c.batch == recipe.batch, "\(recipe.name)")
+      #expect(c.architecture.dropout == recipe.dropout && c.warmupSteps == recipe.warmup(forSteps: 2), "\(recipe.name)")
+      // The tiny options (base channels 4, depth 1, tile 36) overrode the recipe's.
+      #expect(c.architecture.baseChannels == 4 && c.architecture.depth == 1 && c.tile == 36, "\(recipe.name)")
     }
-    let c = try Checkpoint.read(from: plain + "/last.ckpt").configuration
-    let paper = Recipe.paper
-    #expect(c.optimizer == paper.optimizer && c.learningRate == paper.learningRate && c.schedule == paper.schedule)
-    #expect(c.batch == paper.batch && c.architecture.dropout == paper.dropout)
-    // The tiny options (base channels 4, depth 1, tile 36) overrode the recipe's 64, 4 and 572.
-    #expect(c.architecture.baseChannels == 4 && c.architecture.depth == 1 && c.tile == 36)
-    #expect(c.warmupSteps == paper.warmup(forSteps: 2))
+    #expect(Recipe.default.optimizer != Recipe.paper.optimizer)
   }
 
   /// --time-limit stops at the first step whose training time (`elapsed`)
@@ -94,7 +100,8 @@ extension TrainCommandTests {
     for (options, words) in [
       (["--optimizer", "adam", "--nesterov"], ["--nesterov", "adam"]),
       (["--momentum", "0.9", "--optimizer", "adamw"], ["--momentum", "adamw"]),
-      (["--eps", "1e-6"], ["--eps", "sgd"]),
+      (["--optimizer", "sgd", "--eps", "1e-6"], ["--eps", "sgd"]),
+      (["--momentum", "0.9"], ["--momentum", "adam"]),
       (["--optimizer", "adam", "--betas", "0.9,1"], ["beta2 1.0"]),
       (["--weight-decay=-1"], ["weight decay -1.0"]),
       (["--time-limit", "0"], ["--time-limit", "0.0"]),
@@ -117,7 +124,8 @@ extension TrainCommandTests {
       (["--eps", "1e-6"], ["--eps 1e-06", "1e-08"]),
       (["--nesterov"], ["--nesterov", "adam"]),
       (["--recipe", "paper"], ["--recipe paper (lr)", "0.0001"]),
-      (["--recipe", "default", "--lr", "1e-4"], ["--recipe default (optimizer)", "Adam"]),
+      (["--recipe", "paper", "--lr", "1e-4"], ["--recipe paper (optimizer)", "Adam"]),
+      (["--recipe", "default"], ["--recipe default (lr)", "0.0001"]),
     ] {
       let r = try train(run, ["--steps", "4", "--resume"] + options)
       expectRefused(r, run, mentioning: words, checkpoint: checkpoint)
