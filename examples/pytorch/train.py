@@ -8,8 +8,9 @@ The recipe is `unet train`'s: one output-sized region per sample at a random
 place, its context mirrored at the sample's borders; the pixel-wise softmax
 cross-entropy weighted by the sample's weight map and averaged over the
 step's pixels; no normalisation layers, or batch normalisation after each
-3x3 convolution (--norm-layer batch, as `unet train`'s); SGD with momentum 0.99 (or --optimizer adam/adamw, as
-`unet train --optimizer`, with the same --schedule and --warmup rules); He initialisation (or the weights of
+3x3 convolution (--norm-layer batch, as `unet train`'s); SGD with momentum
+0.99 (or --optimizer adam/adamw, as `unet train --optimizer`, with the same
+--schedule and --warmup rules); He initialisation (or the weights of
 `--init`, a `unet export` file). Under torchrun each process trains on its
 share of the shards (gloo on the CPU, NCCL on GPUs, one GPU per process) and
 DDP averages the gradients, so a step sees N x --batch tiles (each
