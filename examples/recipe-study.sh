@@ -46,6 +46,7 @@ candidates=(
   "nnunet|--recipe paper --optimizer sgd --nesterov --schedule poly --lr 0.01"
   "adam|--recipe paper --optimizer adam --lr 1e-4"
   "adamw|--recipe paper --optimizer adamw --lr 1e-4 --weight-decay 0.01"
+  "batchnorm|--recipe paper --norm-layer batch"
   "base16|--recipe paper --base-channels 16"
   "base32|--recipe paper --base-channels 32"
   "base64|--recipe paper --base-channels 64"
@@ -55,6 +56,7 @@ candidates=(
   "base32-adam|--recipe paper --base-channels 32 --optimizer adam --lr 3e-4"
   "base32-adam1e3|--recipe paper --base-channels 32 --optimizer adam --lr 1e-3"
   "base16-adam|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4"
+  "base16-adam-batchnorm|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4 --norm-layer batch"
   "base32-nnunet|--recipe paper --base-channels 32 --optimizer sgd --nesterov --schedule poly --lr 0.01"
   "base32-batch4-tile252|--recipe paper --base-channels 32 --batch 4 --tile 252"
 )

@@ -121,6 +121,9 @@ row "--time-limit 0" train --shards shards --out t5 --time-limit 0
 row "--resume with another optimiser" train --shards shards --out run --resume --optimizer adamw
 row "--resume with a recipe the run differs from" train --shards shards --out run --resume --recipe paper
 row "--init with another depth" train --shards shards --out t6 --init run --depth 2
+row "an unknown norm layer" train --shards shards --out t5 --norm-layer instance
+row "--resume with another norm layer" train --shards shards --out run --resume --norm-layer batch
+row "--init with another norm layer" train --shards shards --out t6 --init run --norm-layer batch
 row "--init and --resume together" train --shards shards --out run --init run --resume
 row "a 3-D dataset" train --shards vds --out t7 --base-channels 2 --depth 1 --tile 36
 row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p

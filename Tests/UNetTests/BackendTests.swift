@@ -22,6 +22,12 @@ import Testing
     Case(architecture: .init(inputChannels: 2, classes: 3, baseChannels: 3, depth: 2, dropout: 0.5), batch: 1, extraTile: 4),
     // 16 and more channels: oneDNN's blocked layouts (nChw16c) end to end.
     Case(architecture: .init(inputChannels: 1, classes: 2, baseChannels: 16, depth: 2, dropout: 0.5), batch: 2),
+    // Batch normalisation after each 3×3 convolution, in plain and blocked layouts.
+    Case(architecture: .init(inputChannels: 1, classes: 2, baseChannels: 2, depth: 1, dropout: 0.5, normLayer: .batch), batch: 2),
+    Case(
+      architecture: .init(inputChannels: 2, classes: 3, baseChannels: 3, depth: 2, dropout: 0.5, normLayer: .batch), batch: 1,
+      extraTile: 4),
+    Case(architecture: .init(inputChannels: 1, classes: 2, baseChannels: 16, depth: 2, dropout: 0.5, normLayer: .batch), batch: 2),
   ]
 
   static func tile(_ a: Architecture, extra: Int) -> Int {
@@ -48,12 +54,8 @@ import Testing
     let output = try a.validateTile(tile)
     let graph = a.graph
     let network = try DNNLBackend(threads: 1).compile(graph, batch: c.batch, inputSize: tile, training: true)
-    // Biases non-zero so that their gradients and the forward pass are exercised.
-    var parameters = a.initialParameters(seed: 7)
     var rng = SplitMix64(seed: 11)
-    for (i, spec) in a.parameterSpecs.enumerated() where spec.role == .bias {
-      parameters[i] = parameters[i].map { _ in Float(rng.uniform(-0.1, 0.1)) }
-    }
+    let parameters = Self.parameters(a, using: &rng)
     network.setParameters(parameters)
     #expect(network.parameters() == parameters)
 
@@ -87,10 +89,79 @@ import Testing
       #expect(scale > 0, "\(spec.name) has no gradient")
       #expect(error <= 2e-4 * scale + 1e-7, "\(spec.name): \(error) of \(scale)")
     }
+
+    // The running statistics moved once from (0, 1) towards the batch's, as
+    // PyTorch moves them: r ← 0.1·s + 0.9·r, the variance unbiased by m/(m − 1).
+    let statistics = network.runningStatistics()
+    #expect(statistics.batches == (a.normLayer == .none ? 0 : 1))
+    let batchStatistics = ReferenceNetwork(architecture: a).forward(
+      parameters: parameters.map { $0.map(Double.init) }, input: input.map(Double.init), batch: c.batch, tile: tile,
+      dropoutMask: mask.map(Double.init)
+    ).cache.normStatistics
+    #expect(statistics.values.count == a.statisticSpecs.count && batchStatistics.count == a.statisticSpecs.count)
+    let sizes = graph.operations.enumerated().compactMap { i, op -> Int? in
+      if case .batchNorm = op { return shapes[i + 1].size } else { return nil }
+    }
+    for (k, spec) in a.statisticSpecs.enumerated() {
+      let m = Double(c.batch * sizes[k / 2] * sizes[k / 2])
+      let expected = batchStatistics[k].map { spec.role == .mean ? 0.1 * $0 : 0.9 + 0.1 * $0 * m / (m - 1) }
+      let (error, scale) = maxError(statistics.values[k], expected)
+      #expect(error <= 2e-4 * scale + 1e-7, "\(spec.name): \(error) of \(scale)")
+    }
   }
 
-  @Test func paperConfigurationKeepsBlockedLayouts() throws {
-    let network = try DNNLGraph(Architecture.paper.graph, batch: 1, inputSize: 572, training: true)
+  /// Weights with non-zero biases and shifts and scales other than 1, so
+  /// that their use in the forward pass and their gradients are exercised.
+  static func parameters(_ a: Architecture, using rng: inout SplitMix64) -> [[Float]] {
+    var parameters = a.initialParameters(seed: 7)
+    for (i, spec) in a.parameterSpecs.enumerated() {
+      switch spec.role {
+      case .bias, .normShift: parameters[i] = parameters[i].map { _ in Float(rng.uniform(-0.1, 0.1)) }
+      case .normScale: parameters[i] = parameters[i].map { _ in Float(rng.uniform(0.5, 1.5)) }
+      case .convolutionWeight, .upConvolutionWeight: break
+      }
+    }
+    return parameters
+  }
+
+  /// An inference graph normalises with the running statistics it is given
+  /// (PyTorch's eval mode), whatever the batch holds.
+  @Test(arguments: [2, 16])
+  func inferenceUsesTheRunningStatistics(baseChannels: Int) throws {
+    let a = Architecture(
+      inputChannels: 1, classes: 2, baseChannels: baseChannels, depth: 2, dropout: 0.5, normLayer: .batch)
+    let tile = Self.tile(a, extra: 8)
+    var rng = SplitMix64(seed: 21)
+    let parameters = Self.parameters(a, using: &rng)
+    let statistics = RunningStatistics(
+      values: a.statisticSpecs.map { spec in
+        (0..<spec.count).map { _ in Float(spec.role == .mean ? rng.uniform(-0.5, 0.5) : rng.uniform(0.5, 2)) }
+      }, batches: 17)
+    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 2, inputSize: tile, training: false)
+    network.setParameters(parameters)
+    try network.setRunningStatistics(statistics)
+    #expect(network.runningStatistics() == statistics)
+    let input = (0..<2 * tile * tile).map { _ in Float(rng.uniform(-1, 1)) }
+    let logits = try network.forward(input, dropoutSeed: 0)
+    // Inference changes nothing.
+    #expect(network.runningStatistics() == statistics)
+    let reference = ReferenceNetwork(architecture: a).forward(
+      parameters: parameters.map { $0.map(Double.init) }, input: input.map(Double.init), batch: 2, tile: tile,
+      dropoutMask: nil, statistics: statistics.values.map { $0.map(Double.init) })
+    let (error, scale) = maxError(logits, reference.logits)
+    #expect(error <= 2e-4 * scale + 1e-7, "logits: \(error) of \(scale)")
+
+    #expect(throws: TrainingError.self) { try network.setRunningStatistics(.empty) }
+    var misshapen = statistics
+    misshapen.values[0].removeLast()
+    #expect(throws: TrainingError.self) { try network.setRunningStatistics(misshapen) }
+  }
+
+  @Test(arguments: [NormLayer.none, .batch])
+  func paperConfigurationKeepsBlockedLayouts(normLayer: NormLayer) throws {
+    var a = Architecture.paper
+    a.normLayer = normLayer
+    let network = try DNNLGraph(a.graph, batch: 1, inputSize: 572, training: true)
     #expect(network.layoutConversions == 0)
     #expect(network.outputShape == (channels: 2, size: 388) as (channels: Int, size: Int))
   }

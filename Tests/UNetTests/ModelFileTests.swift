@@ -73,6 +73,53 @@ import Testing
     #expect(error.description.contains("down.0.0.weight has shape"))
   }
 
+  /// A model with batch normalisation: its weights file holds PyTorch's
+  /// BatchNorm2d state (weight, bias, running_mean, running_var and an I64
+  /// num_batches_tracked per layer) and reads back whole; damaged running
+  /// statistics are refused naming the file and the tensor.
+  @Test func batchNormWeightsFileRoundTrip() throws {
+    let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 2, depth: 1, dropout: 0, normLayer: .batch)
+    var rng = SplitMix64(seed: 5)
+    let statistics = RunningStatistics(
+      values: a.statisticSpecs.map { spec in (0..<spec.count).map { _ in Float(rng.uniform(0.1, 2)) } }, batches: 42)
+    let model = TrainedModel(
+      architecture: a, parameters: a.initialParameters(seed: 2), statistics: statistics, tile: 36, normalization: nil,
+      step: 42)
+    let file = model.weightsFile
+    #expect(file.metadata["architecture"]?.contains(#""normLayer":"batch""#) == true)
+    let counts = file.tensors.filter { $0.name.hasSuffix(".num_batches_tracked") }
+    #expect(counts.map(\.name) == a.normLayerNames.map { $0 + ".num_batches_tracked" })
+    #expect(counts.allSatisfy { $0.dtype == .i64 && $0.shape == [] && $0.integers == [42] })
+    #expect(file["down.0.1.running_var"]?.values == statistics.values[1])
+    let read = try TrainedModel(weightsFile: SafeTensors.decode(file.encoded(), path: "m"), path: "m")
+    #expect(read.architecture == a && read.parameters == model.parameters && read.statistics == statistics)
+
+    // PyTorch reads state dicts without num_batches_tracked as 0; so do we.
+    var uncounted = file
+    uncounted.tensors.removeAll { $0.name.hasSuffix(".num_batches_tracked") }
+    #expect(try TrainedModel(weightsFile: uncounted, path: "m").statistics == RunningStatistics(values: statistics.values, batches: 0))
+    var missing = file
+    missing.tensors.removeAll { $0.name == "dec.0.4.running_mean" }
+    #expect(throws: FileError(.corrupt, path: "m", "running statistic dec.0.4.running_mean is missing")) {
+      try TrainedModel(weightsFile: missing, path: "m")
+    }
+    var negative = file
+    negative.tensors[negative.tensors.firstIndex { $0.name == "down.1.1.running_var" }!].values[0] = -1
+    let error = try #require(throws: FileError.self) { try TrainedModel(weightsFile: negative, path: "m") }
+    #expect(error.description.contains("down.1.1.running_var holds a negative"), "\(error)")
+    var integer = file
+    let weight = integer.tensors.firstIndex { $0.name == "down.0.0.weight" }!
+    integer.tensors[weight] = .init(name: "down.0.0.weight", shape: integer.tensors[weight].shape, integers: [Int64](
+      repeating: 1, count: integer.tensors[weight].values.count))
+    #expect(throws: FileError(.corrupt, path: "m", "tensor down.0.0.weight has dtype I64, expected F32")) {
+      try TrainedModel(weightsFile: integer, path: "m")
+    }
+    // A model without normalisation layers has no such tensors.
+    let plain = TrainedModel(architecture: Self.architecture, parameters: Self.architecture.initialParameters(seed: 1), tile: nil, normalization: nil, step: nil)
+    #expect(plain.weightsFile.tensors.count == Self.architecture.parameterSpecs.count)
+    #expect(plain.weightsFile.metadata["architecture"]?.contains("normLayer") == false)
+  }
+
   /// The configuration names its optimiser; version 1's `momentum` and
   /// normalisation text still decode.
   @Test func configurationCodingOldAndNew() throws {

@@ -159,6 +159,26 @@ private let absoluteTolerance = 1e-8
     }
   }
 
+  @Test func batchNormGradients() {
+    var random = SplitMix64(seed: 12)
+    let input = randomTensor(batch: 2, channels: 3, height: 3, width: 2, using: &random)
+    let scale = randomValues(3, using: &random).map { 1 + 0.5 * $0 }
+    let shift = randomValues(3, using: &random)
+    let probe = randomTensor(batch: 2, channels: 3, height: 3, width: 2, using: &random)
+    let epsilon = 1e-5
+    let backward = ReferenceLayers.batchNormBackward(input, scale: scale, epsilon: epsilon, outputGradient: probe)
+
+    expectMatchesFiniteDifferences(backward.input.values, at: input.values) { values in
+      dot(probe, ReferenceLayers.batchNorm(tensor(like: input, values), scale: scale, shift: shift, epsilon: epsilon).output)
+    }
+    expectMatchesFiniteDifferences(backward.scale, at: scale) { values in
+      dot(probe, ReferenceLayers.batchNorm(input, scale: values, shift: shift, epsilon: epsilon).output)
+    }
+    expectMatchesFiniteDifferences(backward.shift, at: shift) { values in
+      dot(probe, ReferenceLayers.batchNorm(input, scale: scale, shift: values, epsilon: epsilon).output)
+    }
+  }
+
   @Test func lossGradient() {
     var random = SplitMix64(seed: 8)
     var logits = randomTensor(batch: 2, channels: 3, height: 3, width: 2, using: &random)
@@ -223,6 +243,19 @@ private let absoluteTolerance = 1e-8
     #expect(pixelOutput.values == [91.5, 102.5, 113.5, 124.5, 134, 145, 156, 167])
   }
 
+  @Test func batchNormByHand() {
+    // One channel of 1, 2, 3, 6 (a batch of 2 × 1 × 1 × 2): mean 3, biased
+    // variance (4 + 1 + 0 + 9)/4 = 3.5. With ε = 0.5 the divisor is √4 = 2,
+    // so γ = 2, β = 1 give 2·(x − 3)/2 + 1 = x − 2.
+    let input = ReferenceTensor(batch: 2, channels: 1, height: 1, width: 2, values: [1, 2, 3, 6])
+    let (output, mean, variance) = ReferenceLayers.batchNorm(input, scale: [2], shift: [1], epsilon: 0.5)
+    #expect(mean == [3] && variance == [3.5])
+    #expect(output.values == [-1, 0, 1, 4])
+    // With given statistics (inference): mean 1, variance 3.5, β = −1: x − 2 again.
+    let inference = ReferenceLayers.batchNorm(input, mean: [1], variance: [3.5], scale: [2], shift: [-1], epsilon: 0.5)
+    #expect(inference.values == [-1, 0, 1, 4])
+  }
+
   @Test func conv2dByHand() {
     // A 3×3 image 1…9 and the 2×2 kernel [[1, 0], [0, −1]] (cross-correlation,
     // not flipped): each output is in[y, x] − in[y + 1, x + 1] + b = −4 + 1.
@@ -234,8 +267,9 @@ private let absoluteTolerance = 1e-8
 
   // MARK: - The whole network
 
-  @Test(arguments: [1, 2]) func networkGradients(depth: Int) throws {
-    let architecture = Architecture(inputChannels: 1, classes: 2, baseChannels: 2, depth: depth, dropout: 0.5)
+  @Test(arguments: [1, 2], [NormLayer.none, .batch]) func networkGradients(depth: Int, normLayer: NormLayer) throws {
+    let architecture = Architecture(
+      inputChannels: 1, classes: 2, baseChannels: 2, depth: depth, dropout: 0.5, normLayer: normLayer)
     let tile = try #require((1...100).first { architecture.outputSize(forTile: $0) != nil })
     let output = try #require(architecture.outputSize(forTile: tile))
     let batch = 2
@@ -244,9 +278,10 @@ private let absoluteTolerance = 1e-8
 
     var random = SplitMix64(seed: 100 + UInt64(depth))
     var parameters = ReferenceNetwork.heInitialised(architecture: architecture, seed: 9)
-    // Non-zero biases, so that their use in the forward pass is exercised too.
-    for (index, spec) in specs.enumerated() where spec.role == .bias {
-      parameters[index] = randomValues(spec.count, using: &random).map { 0.1 * $0 }
+    // Non-zero biases and shifts and scales other than 1, so that their use
+    // in the forward pass is exercised too.
+    for (index, spec) in specs.enumerated() where [.bias, .normShift, .normScale].contains(spec.role) {
+      parameters[index] = randomValues(spec.count, using: &random).map { (spec.role == .normScale ? 1 : 0) + 0.1 * $0 }
     }
     let input = randomValues(batch * architecture.inputChannels * tile * tile, using: &random)
     let pixels = batch * output * output

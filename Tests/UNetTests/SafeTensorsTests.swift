@@ -65,6 +65,31 @@ final class SafeTensorsTests {
     }
   }
 
+  /// I64 tensors (PyTorch's `num_batches_tracked`) are written and read
+  /// exactly, beside F32 ones, and an element of the other type is a problem.
+  @Test func integerTensors() throws {
+    let tensors = SafeTensors(tensors: [
+      .init(name: "n", shape: [], integers: [-2]),
+      .init(name: "a", shape: [], values: [0.5]),
+      .init(name: "big", shape: [2], integers: [.max, 1 << 40]),
+    ])
+    let header =
+      #"{"a":{"data_offsets":[8,12],"dtype":"F32","shape":[]},"big":{"data_offsets":[12,28],"dtype":"I64","shape":[2]},"#
+      + #""n":{"data_offsets":[0,8],"dtype":"I64","shape":[]}}"#
+    let padded = Array(header.utf8) + Array(repeating: 0x20, count: (8 - header.utf8.count % 8) % 8)
+    let expected: [UInt8] =
+      withUnsafeBytes(of: UInt64(padded.count).littleEndian, Array.init) + padded
+      + [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF] + [0x00, 0x00, 0x00, 0x3F]
+      + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F] + [0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00]
+    #expect(tensors.encoded() == expected)
+    let read = try SafeTensors.decode(expected, path: "i")
+    #expect(read == tensors)
+    #expect(read["n"]?.dtype == .i64 && read["n"]?.values == [] && read["big"]?.integers == [.max, 1 << 40])
+    var mixed = SafeTensors.Tensor(name: "m", shape: [1], integers: [1])
+    mixed.values = [1]
+    #expect(SafeTensors(tensors: [mixed]).problem == "tensor \"m\" of dtype I64 holds elements of the other dtype")
+  }
+
   /// A file with `header` as its JSON and `dataBytes` zero bytes as its buffer.
   static func file(_ header: String, dataBytes: Int = 0) -> [UInt8] {
     file(Array(header.utf8), dataBytes: dataBytes)
@@ -103,7 +128,8 @@ final class SafeTensorsTests {
     ("header not UTF-8", file([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]), "not valid UTF-8"),
     ("header not JSON", file(#"{"a":"#), "not valid JSON"),
     ("header not an object", file("[1, 2]"), "not a JSON object"),
-    ("unknown dtype", one(dtype: "F16", shape: "[2]", offsets: "[0,4]", dataBytes: 4), "\"w\" has dtype F16; only F32 is supported"),
+    ("unknown dtype", one(dtype: "F16", shape: "[2]", offsets: "[0,4]", dataBytes: 4), "\"w\" has dtype F16; only F32 and I64 are supported"),
+    ("size not 8 times the count", one(dtype: "I64", shape: "[1]", offsets: "[0,4]", dataBytes: 4), "4 data bytes; shape [1] of I64 needs 8"),
     ("dtype not a string", file(#"{"w":{"dtype":3,"shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 4), "no dtype"),
     ("negative dimension", one(shape: "[-1]", offsets: "[0,4]", dataBytes: 4), "shape that is not a list of non-negative integers"),
     ("fractional dimension", one(shape: "[1.5]", offsets: "[0,4]", dataBytes: 4), "shape that is not"),
@@ -200,6 +226,8 @@ final class SafeTensorsTests {
     var tensors = Self.sample
     // JSON cannot carry infinities; keep the printed values finite.
     tensors.tensors[1].values = [.pi, -3.4e38]
+    tensors.tensors.append(.init(name: "bn.num_batches_tracked", shape: [], integers: [1200]))
+    tensors.tensors.append(.init(name: "counts", shape: [2], integers: [1 << 62, -3]))
     try tensors.write(to: path)
     let result = try runPython(["-c", Self.loadScript, path])
     try #require(result.status == 0, "python failed: \(result.stderr)")
@@ -208,9 +236,9 @@ final class SafeTensorsTests {
     #expect(Set(decoded.tensors.keys) == Set(tensors.tensors.map(\.name)))
     for tensor in tensors.tensors {
       let loaded = try #require(decoded.tensors[tensor.name])
-      #expect(loaded.dtype == "float32")
+      #expect(loaded.dtype == (tensor.dtype == .f32 ? "float32" : "int64"))
       #expect(loaded.shape == tensor.shape)
-      #expect(loaded.values == tensor.values.map(Double.init), "\(tensor.name)")
+      #expect(loaded.values == Self.doubles(tensor), "\(tensor.name)")
     }
   }
 
@@ -237,6 +265,8 @@ final class SafeTensorsTests {
           "conv.bias": np.array([1.5, -2.0, 0.0, 1e-20], dtype=np.float32),
           "scalar": np.array(3.25, dtype=np.float32),
           "empty": np.zeros((0, 2), dtype=np.float32),
+          "bn.num_batches_tracked": np.array(7, dtype=np.int64),
+          "counts": np.array([2**62, -3], dtype=np.int64),
       }
       save_file(tensors, sys.argv[1], metadata={"format": "np", "note": "größe"})
       print(json.dumps({"metadata": {"format": "np", "note": "größe"}, "tensors": {
@@ -252,8 +282,14 @@ final class SafeTensorsTests {
     for (name, tensor) in expected.tensors {
       let ours = try #require(read[name])
       #expect(ours.shape == tensor.shape, "\(name)")
-      #expect(ours.values.map(Double.init) == tensor.values, "\(name)")
+      #expect((ours.dtype == .f32 ? "float32" : "int64") == tensor.dtype, "\(name)")
+      #expect(Self.doubles(ours) == tensor.values, "\(name)")
     }
+  }
+
+  /// A tensor's elements as Doubles (exact for these values).
+  static func doubles(_ tensor: SafeTensors.Tensor) -> [Double] {
+    tensor.dtype == .f32 ? tensor.values.map(Double.init) : tensor.integers.map(Double.init)
   }
 
   func requireSafetensors() throws {

@@ -87,6 +87,29 @@ import Testing
     #expect(throws: FileError.self) { try Checkpoint.resolve(dir + "/missing") }
   }
 
+  /// A checkpoint of a network with batch normalisation keeps the norm
+  /// layer in its configuration, the scales and shifts among the parameters
+  /// (with their optimiser slots) and the running statistics.
+  @Test func batchNormCheckpointRoundTrip() throws {
+    let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 2, depth: 1, dropout: 0.5, normLayer: .batch)
+    let configuration = TrainingConfiguration(architecture: a, tile: 36, steps: 10, shards: "/data/shards")
+    let statistics = RunningStatistics(values: a.statisticSpecs.map { [Float](repeating: 0.25, count: $0.count) }, batches: 7)
+    let checkpoint = Checkpoint(
+      configuration: configuration, step: 7, parameters: a.initialParameters(seed: 1), statistics: statistics,
+      optimizerState: ["momentum": a.initialParameters(seed: 2)], stream: "{}")
+    let file = checkpoint.safeTensors
+    #expect(file.metadata["configuration"]?.contains(#""normLayer":"batch""#) == true)
+    #expect(file["optimizer.momentum.dec.0.4.weight"]?.shape == [2])
+    #expect(file["down.1.4.num_batches_tracked"]?.integers == [7])
+    let read = try Checkpoint(SafeTensors.decode(file.encoded(), path: "c"), path: "c")
+    #expect(read.configuration == configuration && read.parameters == checkpoint.parameters)
+    #expect(read.statistics == statistics && read.optimizerState == checkpoint.optimizerState)
+    #expect(TrainedModel(read).statistics == statistics)
+    // Without statistics a new checkpoint has a new network's.
+    let fresh = Checkpoint(configuration: configuration, step: 0, parameters: checkpoint.parameters, optimizerState: nil, stream: nil)
+    #expect(fresh.statistics == a.initialStatistics)
+  }
+
   @Test func learningRateSchedules() {
     let a = Architecture.paper
     var c = TrainingConfiguration(architecture: a, tile: 572, steps: 100, learningRate: 0.1, warmupSteps: 10, shards: "x")
@@ -111,15 +134,24 @@ import Testing
   }
 
   /// Overlap-tile prediction does not depend on the tile size, and a tile
-  /// that covers the image equals one pass over the mirrored image.
-  @Test func tiledPredictionIsTileInvariant() throws {
-    let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 4, depth: 2, dropout: 0.5)
+  /// that covers the image equals one pass over the mirrored image. With
+  /// batch normalisation too: prediction normalises with the running
+  /// statistics, not a tile's own.
+  @Test(arguments: [NormLayer.none, .batch])
+  func tiledPredictionIsTileInvariant(normLayer: NormLayer) throws {
+    let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 4, depth: 2, dropout: 0.5, normLayer: normLayer)
     let parameters = a.initialParameters(seed: 9)
     var rng = SplitMix64(seed: 4)
+    let statistics = RunningStatistics(
+      values: a.statisticSpecs.map { spec in
+        (0..<spec.count).map { _ in Float(spec.role == .mean ? rng.uniform(-0.2, 0.2) : rng.uniform(0.5, 2)) }
+      }, batches: 3)
     let image = Image<Float>(width: 45, height: 37, channels: 1, samples: (0..<45 * 37).map { _ in Float(rng.unit()) })
     let backend = DNNLBackend(threads: 1)
-    let small = try TiledPredictor(architecture: a, parameters: parameters, tile: 60, backend: backend)  // output 16
-    let large = try TiledPredictor(architecture: a, parameters: parameters, tile: 108, backend: backend)  // output 64
+    let small = try TiledPredictor(
+      architecture: a, parameters: parameters, statistics: statistics, tile: 60, backend: backend)  // output 16
+    let large = try TiledPredictor(
+      architecture: a, parameters: parameters, statistics: statistics, tile: 108, backend: backend)  // output 64
     let p = try small.probabilities(image)
     let q = try large.probabilities(image)
     #expect(p.count == 2 * 45 * 37)
@@ -161,17 +193,22 @@ import Testing
   /// the weights, optimiser slots and stream position of an uninterrupted
   /// run, for every optimiser (Adam's bias corrections count the updates
   /// from the checkpoint's step).
+  ///
+  /// With batch normalisation the running statistics come back too, so the
+  /// resumed run normalises its validation and prediction as the
+  /// uninterrupted one does.
   @Test(arguments: [
-    Optimizer.sgd(momentum: 0.99), .sgd(momentum: 0.99, nesterov: true, weightDecay: 3e-5),
-    .adam(weightDecay: 1e-4), .adamw(),
+    (Optimizer.sgd(momentum: 0.99), NormLayer.none), (.sgd(momentum: 0.99, nesterov: true, weightDecay: 3e-5), .none),
+    (.adam(weightDecay: 1e-4), .none), (.adamw(), .none), (.sgd(momentum: 0.99), .batch), (.adamw(), .batch),
   ])
-  func resumedRunEqualsUninterruptedRun(optimizer: Optimizer) throws {
+  func resumedRunEqualsUninterruptedRun(optimizer: Optimizer, normLayer: NormLayer) throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: root) }
     for sub in ["data", "a", "b"] { try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true) }
     try Self.dataset(in: root + "/data")
     let configuration = TrainingConfiguration(
-      architecture: .init(inputChannels: 1, classes: 2, baseChannels: 4, depth: 1, dropout: 0.5), tile: 34, batch: 2,
+      architecture: .init(inputChannels: 1, classes: 2, baseChannels: 4, depth: 1, dropout: 0.5, normLayer: normLayer),
+      tile: 34, batch: 2,
       steps: 9, learningRate: optimizer.name == "sgd" ? 0.01 : 1e-3, optimizer: optimizer, schedule: .poly, warmupSteps: 3,
       seed: 5, shuffleBuffer: 3, shards: root + "/data")
     let backend = DNNLBackend(threads: 1)
@@ -199,6 +236,9 @@ import Testing
     let resumed = try Checkpoint.read(from: root + "/b/last.ckpt")
     #expect(resumed.step == 9)
     #expect(resumed.parameters == expected.parameters)
+    #expect(resumed.statistics == expected.statistics)
+    #expect(resumed.statistics.batches == (normLayer == .batch ? 9 : 0))
+    #expect(resumed.statistics.values.count == configuration.architecture.statisticSpecs.count)
     #expect(resumed.optimizerState == expected.optimizerState)
     #expect(resumed.optimizerState.map { Set($0.keys) } == Set(optimizer.slots))
     #expect(resumed.configuration.optimizer == optimizer)

@@ -123,5 +123,6 @@ func sameCheckpoint(_ a: String, _ b: String) -> Bool {
   return x.tensors.count == y.tensors.count
     && zip(x.tensors, y.tensors).allSatisfy { s, t in
       s.name == t.name && s.shape == t.shape && s.values.map(\.bitPattern) == t.values.map(\.bitPattern)
+        && s.dtype == t.dtype && s.integers == t.integers
     }
 }

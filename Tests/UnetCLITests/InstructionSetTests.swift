@@ -15,14 +15,27 @@ import UNet
 /// (float32 sums in other orders). The gradients are compared for the main
 /// job's network and for the paper's network at its smallest tile, 188, which
 /// has all its layers and channel counts at a ninth of the 572 tile's work.
+/// The main job's network with batch normalisation after each 3×3
+/// convolution (`--norm-layer batch`) is checked in both ways too, its
+/// gradients with a wider tolerance, 5e-2 · max|native| + 1e-7: the
+/// normalisation's backward pass subtracts the gradient's projection on
+/// each channel's mean and normalised input, and where the gradient lies
+/// almost wholly in those directions oneDNN's float32 sums leave a larger
+/// relative error in the rest. Measured on the machine of BENCHMARKS.md:
+/// up to 1.0e-2 of the largest value between 1 and 2 threads of the same
+/// kernels, 1.4e-2 against AVX2 and 1.0e-3 against SSE4.1 (the loss
+/// agrees to 1e-7); a wrong kernel differs by the whole value.
 @Suite(.serialized) struct InstructionSetTests {
   struct Configuration: CustomTestStringConvertible, Sendable {
     var name: String
     var tile: Int
     var baseChannels: Int
     var depth: Int
+    var normLayer = "none"
+    /// Of max|native|, for the gradients (the loss always gets 2e-4).
+    var gradientTolerance: Double { normLayer == "none" ? 2e-4 : 5e-2 }
     var arguments: [String] {
-      ["--tile", "\(tile)", "--base-channels", "\(baseChannels)", "--depth", "\(depth)"]
+      ["--tile", "\(tile)", "--base-channels", "\(baseChannels)", "--depth", "\(depth)", "--norm-layer", normLayer]
     }
     var testDescription: String { name }
   }
@@ -30,6 +43,8 @@ import UNet
   static let paper = Configuration(name: "paper", tile: 572, baseChannels: 64, depth: 4)
   static let mainJob = Configuration(name: "main job", tile: 188, baseChannels: 16, depth: 3)
   static let paperSmallTile = Configuration(name: "paper at tile 188", tile: 188, baseChannels: 64, depth: 4)
+  static let mainJobBatchNorm = Configuration(
+    name: "main job with batch norm", tile: 188, baseChannels: 16, depth: 3, normLayer: "batch")
 
   /// nil: the machine's own; the others as ONEDNN_MAX_CPU_ISA spells them.
   static let tiers: [String?] = [nil, "AVX2", "SSE41"]
@@ -49,7 +64,7 @@ import UNet
     return try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
   }
 
-  @Test(arguments: [paper, mainJob], tiers)
+  @Test(arguments: [paper, mainJob, mainJobBatchNorm], tiers)
   func noReferenceKernelInATrainingStep(_ configuration: Configuration, tier: String?) throws {
     let report = try bench(configuration, tier: tier, extra: ["--steps", "0", "--warmup", "0"])
     #expect(report.kernels.count > 50)
@@ -61,7 +76,7 @@ import UNet
     }
   }
 
-  @Test(arguments: [mainJob, paperSmallTile])
+  @Test(arguments: [mainJob, paperSmallTile, mainJobBatchNorm])
   func aStepAtEveryTierEqualsTheNativeOne(_ configuration: Configuration) throws {
     var native: SafeTensors?
     for tier in Self.tiers {
@@ -77,8 +92,9 @@ import UNet
       for (fast, reference) in zip(step.tensors, native.tensors) {
         let scale = reference.values.map(abs).max() ?? 0
         let error = zip(fast.values, reference.values).map { abs($0 - $1) }.max() ?? 0
+        let tolerance = fast.name == "loss" ? 2e-4 : configuration.gradientTolerance
         #expect(
-          error <= 2e-4 * scale + 1e-7,
+          error <= Float(tolerance) * scale + 1e-7,
           "\(configuration.name) at \(report.isa): \(fast.name) differs by \(error) (largest value \(scale))")
       }
     }

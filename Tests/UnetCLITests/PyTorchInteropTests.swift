@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import Shards
 import Testing
+import UNet
 
 /// A Python that runs examples/pytorch: it imports torch, numpy,
 /// safetensors, webdataset and PIL. UNETKIT_TORCH_PYTHON names one (used as
@@ -105,14 +106,16 @@ struct PyTorchInteropTests {
     return difference
   }
 
-  /// 3 steps of `unet train` (4 base channels, depth 2, tile 60); exported,
-  /// the weights go into examples/pytorch's module and give `unet
-  /// predict`'s probabilities.
-  @Test func exportedWeightsGiveThePredictedProbabilities() throws {
+  /// 3 steps of `unet train` (4 base channels, depth 2, tile 60, with and
+  /// without batch normalisation); exported, the weights go into
+  /// examples/pytorch's module and give `unet predict`'s probabilities (in
+  /// eval mode: the running statistics).
+  @Test(arguments: ["none", "batch"])
+  func exportedWeightsGiveThePredictedProbabilities(normLayer: String) throws {
     try checkImports()
     let train = try unet([
       "train", "--shards", try dataset(), "--out", dir + "/run", "--base-channels", "4", "--depth", "2",
-      "--tile", "60", "--steps", "3", "--threads", "1",
+      "--tile", "60", "--steps", "3", "--threads", "1", "--norm-layer", normLayer,
     ])
     try #require(train.status == 0, "\(train.stderr)")
     let export = try unet(["export", "--model", dir + "/run", "--out", dir + "/unet.safetensors"])
@@ -122,18 +125,26 @@ struct PyTorchInteropTests {
   }
 
   /// A model trained by examples/pytorch/train.py (3 steps, 4 base
-  /// channels, depth 2, tile 60, on the CPU) comes back: `unet predict`
-  /// reads its weights file and equals PyTorch's forward pass, and `unet
-  /// train --init` continues from it.
-  @Test func pytorchTrainedWeightsPredictWithUnet() throws {
+  /// channels, depth 2, tile 60, on the CPU, with and without batch
+  /// normalisation) comes back: `unet predict` reads its weights file
+  /// (BatchNorm2d's buffers included) and equals PyTorch's eval-mode
+  /// forward pass, and `unet train --init` continues from it.
+  @Test(arguments: ["none", "batch"])
+  func pytorchTrainedWeightsPredictWithUnet(normLayer: String) throws {
     try checkImports()
     let shards = try dataset()
     let weights = dir + "/torch-model.safetensors"
     let py = try TorchPython.python([
       Self.examples + "/train.py", "--shards", shards, "--out", weights, "--steps", "3", "--base-channels", "4",
-      "--depth", "2", "--tile", "60", "--workers", "0", "--cpu", "--log-every", "1",
+      "--depth", "2", "--tile", "60", "--workers", "0", "--cpu", "--log-every", "1", "--norm-layer", normLayer,
     ])
     try #require(py.status == 0, "\(py.stderr)")
+    let model = try TrainedModel.read(from: weights)
+    #expect(model.architecture.normLayer.rawValue == normLayer)
+    if normLayer == "batch" {
+      // PyTorch's running statistics after 3 steps, not a new network's.
+      #expect(model.statistics.batches == 3 && model.statistics != model.architecture.initialStatistics)
+    }
     let difference = try predictedDifference(model: weights, weights: weights)
     #expect(difference <= 1e-4, "largest difference \(difference)")
 
@@ -141,7 +152,8 @@ struct PyTorchInteropTests {
       "train", "--shards", shards, "--out", dir + "/tuned", "--init", weights, "--steps", "1", "--threads", "1",
     ])
     #expect(tuned.status == 0, "\(tuned.stderr)")
-    #expect(tuned.stderr.contains("4 base channels, depth 2, tile 60"), "\(tuned.stderr)")
+    let described = normLayer == "batch" ? "4 base channels, depth 2, batch norm, tile 60" : "4 base channels, depth 2, tile 60"
+    #expect(tuned.stderr.contains(described), "\(tuned.stderr)")
   }
 
   /// 7 samples in 4 shards (the last one short): the example's loader

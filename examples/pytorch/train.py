@@ -7,11 +7,16 @@
 The recipe is `unet train`'s: one output-sized region per sample at a random
 place, its context mirrored at the sample's borders; the pixel-wise softmax
 cross-entropy weighted by the sample's weight map and averaged over the
-step's pixels; SGD with momentum 0.99 (or --optimizer adam/adamw, as
-`unet train --optimizer`, with the same --schedule and --warmup rules); He initialisation (or the weights of
+step's pixels; no normalisation layers, or batch normalisation after each
+3x3 convolution (--norm-layer batch, as `unet train`'s); SGD with momentum
+0.99 (or --optimizer adam/adamw, as `unet train --optimizer`, with the same
+--schedule and --warmup rules); He initialisation (or the weights of
 `--init`, a `unet export` file). Under torchrun each process trains on its
 share of the shards (gloo on the CPU, NCCL on GPUs, one GPU per process) and
-DDP averages the gradients, so a step sees N x --batch tiles.
+DDP averages the gradients, so a step sees N x --batch tiles (each
+process's batch normalisations use its own tiles' statistics, PyTorch's
+BatchNorm2d under DDP; the running statistics saved are rank 0's, which DDP
+broadcasts at every step).
 
 The result is a safetensors state dict with `unet export`'s names and
 metadata: `unet_module.load` (or docs/pytorch.md) reads it, and --init of a
@@ -82,6 +87,8 @@ def parse_args(argv=None):
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--classes", type=int, default=2)
     p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--norm-layer", choices=["none", "batch"], default="none",
+                   help="normalisation after each 3x3 convolution (unet train's --norm-layer)")
     p.add_argument("--shuffle-buffer", type=int, default=16, help="decoded samples to shuffle among")
     p.add_argument("--workers", type=int, default=2, help="DataLoader worker processes per process")
     p.add_argument("--seed", type=int, default=0)
@@ -119,6 +126,8 @@ def main():
     else:
         architecture = {"inputChannels": channels, "classes": args.classes, "baseChannels": args.base_channels,
                         "depth": args.depth, "dropout": args.dropout}
+        if args.norm_layer != "none":
+            architecture["normLayer"] = args.norm_layer
         tile = args.tile or 572
         torch.manual_seed(args.seed)  # the same initial weights on every rank
         model = unet_module.UNet(**architecture)
@@ -139,7 +148,8 @@ def main():
     loader = DataLoader(unet_data.tiles(args.shards, tile, output, seed=args.seed, buffer=args.shuffle_buffer),
                         batch_size=args.batch, num_workers=args.workers, pin_memory=cuda)
     if rank == 0:
-        print(f"train: {architecture['baseChannels']} base channels, depth {architecture['depth']}, "
+        norm = ", batch norm" if architecture.get("normLayer", "none") == "batch" else ""
+        print(f"train: {architecture['baseChannels']} base channels, depth {architecture['depth']}{norm}, "
               f"tile {tile} -> {output}, {world} x batch {args.batch}, lr {args.lr} ({args.schedule}, "
               f"warm-up {args.warmup}), {args.optimizer}, "
               f"{device.type}{' (DDP, ' + dist.get_backend() + ')' if distributed else ''}, "

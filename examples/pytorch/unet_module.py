@@ -7,6 +7,11 @@ safetensors with UNetKit's metadata.
 Tensors are N x C x H x W. Convolutions are unpadded ("valid"): an input
 tile of T pixels gives an output of `output_size(T, depth)` pixels, smaller
 by 2 * `margin(depth)`.
+
+With `normLayer="batch"` (`unet train --norm-layer batch`) each block is
+Conv2d(bias=False), BatchNorm2d, ReLU, twice (state-dict indices 0, 1, 3,
+4); BatchNorm2d's defaults (eps 1e-5, momentum 0.1) are UNetKit's. In eval
+mode it normalises with the running statistics, as `unet predict` does.
 """
 import json
 
@@ -17,7 +22,12 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 
-def block(cin, cout):
+def block(cin, cout, norm_layer="none"):
+    if norm_layer == "batch":
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                             nn.Conv2d(cout, cout, 3, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    if norm_layer != "none":
+        raise ValueError(f"normLayer {norm_layer!r} is not none or batch")
     return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.ReLU(inplace=True),
                          nn.Conv2d(cout, cout, 3), nn.ReLU(inplace=True))
 
@@ -28,12 +38,13 @@ def crop(x, h, w):
 
 
 class UNet(nn.Module):
-    def __init__(self, inputChannels=1, classes=2, baseChannels=64, depth=4, dropout=0.5):
+    def __init__(self, inputChannels=1, classes=2, baseChannels=64, depth=4, dropout=0.5, normLayer="none"):
         super().__init__()
         ch = [baseChannels * 2 ** i for i in range(depth + 1)]
-        self.down = nn.ModuleList([block(inputChannels, ch[0])] + [block(ch[i - 1], ch[i]) for i in range(1, depth + 1)])
+        n = normLayer
+        self.down = nn.ModuleList([block(inputChannels, ch[0], n)] + [block(ch[i - 1], ch[i], n) for i in range(1, depth + 1)])
         self.up = nn.ModuleList([nn.ConvTranspose2d(ch[i], ch[i - 1], 2, stride=2) for i in range(depth, 0, -1)])
-        self.dec = nn.ModuleList([block(ch[i], ch[i - 1]) for i in range(depth, 0, -1)])
+        self.dec = nn.ModuleList([block(ch[i], ch[i - 1], n) for i in range(depth, 0, -1)])
         self.drop = nn.Dropout(dropout)
         self.head = nn.Conv2d(ch[0], classes, 1)
 
@@ -75,7 +86,8 @@ def margin(depth):
 def he_init_(model):
     """The paper's initialisation, as `unet train` does it: weights from
     N(0, 2/N) with N the inputs feeding one output (C_in * k * k for a
-    convolution, C_in for a 2 x 2 stride-2 up-convolution), biases 0."""
+    convolution, C_in for a 2 x 2 stride-2 up-convolution), biases 0;
+    batch normalisations keep PyTorch's start (scale 1, shift 0)."""
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             fan_in = m.in_channels * m.kernel_size[0] * m.kernel_size[1]
@@ -84,7 +96,8 @@ def he_init_(model):
         else:
             continue
         nn.init.normal_(m.weight, 0.0, (2.0 / fan_in) ** 0.5)
-        nn.init.zeros_(m.bias)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
 
 
 def load(path):
@@ -103,7 +116,11 @@ def load(path):
 def save(model, path, architecture, **metadata):
     """Writes the state dict as safetensors with UNetKit's names and the
     metadata of `unet export` (`architecture` as JSON, other values as
-    strings), so that `load` and the module in docs/pytorch.md read it."""
+    strings), so that `load` and the module in docs/pytorch.md read it.
+    BatchNorm2d's buffers go with it (num_batches_tracked as I64); the
+    architecture names `normLayer` only when it is not "none", as UNetKit
+    writes it."""
+    architecture = {k: v for k, v in architecture.items() if not (k == "normLayer" and v == "none")}
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"format": "unetkit-weights",
             "architecture": json.dumps(architecture, sort_keys=True, separators=(",", ":"))}

@@ -45,6 +45,14 @@ public protocol CompiledGraph: AnyObject {
   func setParameters(_ values: [[Float]])
   func parameters() -> [[Float]]
 
+  /// The running statistics of the normalisation layers (`.empty` without
+  /// them): every `forward` of a training graph updates them; an inference
+  /// graph normalises with them.
+  func runningStatistics() -> RunningStatistics
+  /// Replaces the running statistics, as a resumed run or a trained model does.
+  /// - Throws: when they do not match `Graph.statistics`.
+  func setRunningStatistics(_ statistics: RunningStatistics) throws
+
   /// The optimiser state: slot name → one array per parameter, in
   /// `Graph.parameters` order and shapes. Empty before the first `update`
   /// (or `setOptimizerState`) and in inference graphs.

@@ -5,7 +5,9 @@ import _Support
 /// optimiser's state and the position of the tile stream.
 ///
 /// Stored as a safetensors file (so any safetensors reader opens it):
-/// parameters under their PyTorch names, the optimiser's state under
+/// parameters under their PyTorch names, the running statistics of
+/// normalisation layers as PyTorch's buffers (`down.0.1.running_mean`,
+/// `…running_var`, `…num_batches_tracked`), the optimiser's state under
 /// `optimizer.SLOT.NAME` (`optimizer.momentum.down.0.0.weight`), and the rest
 /// as strings in the metadata (`format`, `version`, `step`, `configuration`,
 /// `stream`, and, where known, `elapsed` and `threshold`). Written to a
@@ -26,6 +28,8 @@ public struct Checkpoint: Sendable {
   public var step: Int
   /// In `configuration.architecture.parameterSpecs` order and shapes.
   public var parameters: [[Float]]
+  /// The normalisation layers' running statistics (`.empty` without them).
+  public var statistics: RunningStatistics
   /// The optimiser's state: for each of `configuration.optimizer.slots`,
   /// arrays in the order and shapes of `parameters`; nil in a checkpoint
   /// that cannot resume training.
@@ -40,13 +44,15 @@ public struct Checkpoint: Sendable {
   /// validation and for more than 2 classes. `unet predict` uses it.
   public var threshold: Double?
 
+  /// - Parameter statistics: nil gives a new network's (`Architecture.initialStatistics`).
   public init(
-    configuration: TrainingConfiguration, step: Int, parameters: [[Float]], optimizerState: [String: [[Float]]]?,
-    stream: String?
+    configuration: TrainingConfiguration, step: Int, parameters: [[Float]], statistics: RunningStatistics? = nil,
+    optimizerState: [String: [[Float]]]?, stream: String?
   ) {
     self.configuration = configuration
     self.step = step
     self.parameters = parameters
+    self.statistics = statistics ?? configuration.architecture.initialStatistics
     self.optimizerState = optimizerState
     self.stream = stream
   }
@@ -75,6 +81,7 @@ public struct Checkpoint: Sendable {
   public var safeTensors: SafeTensors {
     let specs = configuration.architecture.parameterSpecs
     var tensors = zip(specs, parameters).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) }
+    tensors += SafeTensors.tensors(of: statistics, configuration.architecture)
     for slot in configuration.optimizer.slots {
       guard let values = optimizerState?[slot] else { continue }
       let prefix = Self.prefix(ofSlot: slot)
@@ -126,7 +133,8 @@ public struct Checkpoint: Sendable {
       throw corrupt("the optimiser state has no \(missing) slot")
     }
     self.init(
-      configuration: configuration, step: step, parameters: parameters, optimizerState: complete ? state : nil,
+      configuration: configuration, step: step, parameters: parameters,
+      statistics: try file.statistics(configuration.architecture, path: path), optimizerState: complete ? state : nil,
       stream: file.metadata["stream"])
     if let text = file.metadata["elapsed"] {
       guard let value = Double(text), value.isFinite, value >= 0 else { throw corrupt("bad elapsed time \(quoted(text))") }
@@ -179,6 +187,9 @@ extension SafeTensors {
       }
       guard tensor.shape == spec.shape else {
         throw corrupt("tensor \(prefix + spec.name) has shape \(tensor.shape), expected \(spec.shape)")
+      }
+      guard tensor.dtype == .f32 else {
+        throw corrupt("tensor \(prefix + spec.name) has dtype \(tensor.dtype.rawValue), expected F32")
       }
       guard tensor.values.allSatisfy(\.isFinite) else { throw corrupt("tensor \(prefix + spec.name) holds NaN or infinite values") }
       result.append(tensor.values)

@@ -7,8 +7,9 @@ import _Support
 /// A file is an 8-byte little-endian header length N, N bytes of UTF-8 JSON
 /// mapping each tensor name to `{"dtype", "shape", "data_offsets"}` (offsets
 /// relative to the data buffer, which follows the header) and an optional
-/// `"__metadata__"` object of strings, then the data buffer. Only `F32`
-/// tensors are read and written, little-endian, C (row-major) order.
+/// `"__metadata__"` object of strings, then the data buffer. `F32` tensors
+/// (every weight) and `I64` tensors (PyTorch's `num_batches_tracked`) are
+/// read and written, little-endian, C (row-major) order.
 ///
 /// Writing is deterministic: header keys sorted, no whitespace, padded with
 /// spaces to a multiple of 8 bytes, data contiguous in tensor order. Reading
@@ -17,18 +18,45 @@ import _Support
 public struct SafeTensors: Sendable, Equatable {
   /// One named tensor.
   public struct Tensor: Sendable, Equatable {
+    /// The element types read and written.
+    public enum DType: String, Sendable {
+      case f32 = "F32"
+      case i64 = "I64"
+
+      var bytes: Int { self == .f32 ? 4 : 8 }
+    }
+
     /// The name, e.g. `down.0.0.weight`.
     public var name: String
     /// The dimensions, outermost first; `[]` is a scalar.
     public var shape: [Int]
-    /// The elements in row-major order; `shape.reduce(1, *)` of them.
+    public var dtype: DType
+    /// The elements of an `F32` tensor in row-major order;
+    /// `shape.reduce(1, *)` of them (empty for `I64`).
     public var values: [Float]
+    /// The elements of an `I64` tensor (empty for `F32`).
+    public var integers: [Int64]
 
+    /// An `F32` tensor.
     public init(name: String, shape: [Int], values: [Float]) {
       self.name = name
       self.shape = shape
+      dtype = .f32
       self.values = values
+      integers = []
     }
+
+    /// An `I64` tensor.
+    public init(name: String, shape: [Int], integers: [Int64]) {
+      self.name = name
+      self.shape = shape
+      dtype = .i64
+      values = []
+      self.integers = integers
+    }
+
+    /// The number of elements held.
+    var count: Int { dtype == .f32 ? values.count : integers.count }
   }
 
   /// Free-form string pairs stored under `"__metadata__"` (omitted when empty).
@@ -62,8 +90,11 @@ public struct SafeTensors: Sendable, Equatable {
       if tensor.shape.contains(where: { $0 < 0 }) {
         return "tensor \(quoted(tensor.name)) has a negative dimension in \(tensor.shape)"
       }
-      if tensor.values.count != tensor.shape.reduce(1, *) {
-        return "tensor \(quoted(tensor.name)) has \(tensor.values.count) values for shape \(tensor.shape)"
+      if (tensor.dtype == .f32 ? tensor.integers.count : tensor.values.count) != 0 {
+        return "tensor \(quoted(tensor.name)) of dtype \(tensor.dtype.rawValue) holds elements of the other dtype"
+      }
+      if tensor.count != tensor.shape.reduce(1, *) {
+        return "tensor \(quoted(tensor.name)) has \(tensor.count) values for shape \(tensor.shape)"
       }
     }
     return nil
@@ -79,9 +110,9 @@ public struct SafeTensors: Sendable, Equatable {
     if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues { .string($0) }) }
     var offset = 0
     for tensor in tensors {
-      let end = offset + 4 * tensor.values.count
+      let end = offset + tensor.dtype.bytes * tensor.count
       header[tensor.name] = [
-        "dtype": "F32",
+        "dtype": .string(tensor.dtype.rawValue),
         "shape": .array(tensor.shape.map { .int(Int64($0)) }),
         "data_offsets": [.int(Int64(offset)), .int(Int64(end))],
       ]
@@ -97,6 +128,9 @@ public struct SafeTensors: Sendable, Equatable {
     for tensor in tensors {
       for value in tensor.values {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { out += $0 }
+      }
+      for value in tensor.integers {
+        withUnsafeBytes(of: value.littleEndian) { out += $0 }
       }
     }
     return out
@@ -120,7 +154,7 @@ public struct SafeTensors: Sendable, Equatable {
   ///
   /// - Throws: `FileError` `.corrupt` for a truncated file, a header length beyond
   ///   the file or `maxHeaderBytes`, a header that is not a UTF-8 JSON
-  ///   object, an unknown field, a dtype other than `F32`, a shape that is
+  ///   object, an unknown field, a dtype other than `F32` and `I64`, a shape that is
   ///   not a list of non-negative integers, data offsets that are out of
   ///   bounds, reversed, of the wrong size, overlapping or leaving gaps,
   ///   duplicate names, or metadata values that are not strings.
@@ -208,7 +242,9 @@ public struct SafeTensors: Sendable, Equatable {
       throw Reason("\(tensor) has an unknown field \(quoted(unknown))")
     }
     guard case .string(let dtype) = fields["dtype"] else { throw Reason("\(tensor) has no dtype string") }
-    guard dtype == "F32" else { throw Reason("\(tensor) has dtype \(dtype); only F32 is supported") }
+    guard let type = Tensor.DType(rawValue: dtype) else {
+      throw Reason("\(tensor) has dtype \(dtype); only F32 and I64 are supported")
+    }
     guard let shape = nonNegativeIntegers(fields["shape"]) else {
       throw Reason("\(tensor) has a shape that is not a list of non-negative integers")
     }
@@ -226,16 +262,24 @@ public struct SafeTensors: Sendable, Equatable {
       guard !overflow, product <= data.count else { throw Reason("\(tensor) has shape \(shape), larger than the file") }
       count = product
     }
-    guard end - begin == 4 * count else {
-      throw Reason("\(tensor) has \(end - begin) data bytes; shape \(shape) of F32 needs \(4 * count)")
+    guard end - begin == type.bytes * count else {
+      throw Reason("\(tensor) has \(end - begin) data bytes; shape \(shape) of \(dtype) needs \(type.bytes * count)")
     }
     let start = data.startIndex + begin
-    let values = (0..<count).map { i in
-      let at = start + 4 * i
-      let bits = UInt32(data[at]) | UInt32(data[at + 1]) << 8 | UInt32(data[at + 2]) << 16 | UInt32(data[at + 3]) << 24
-      return Float(bitPattern: bits)
+    switch type {
+    case .f32:
+      let values = (0..<count).map { i in
+        let at = start + 4 * i
+        let bits = UInt32(data[at]) | UInt32(data[at + 1]) << 8 | UInt32(data[at + 2]) << 16 | UInt32(data[at + 3]) << 24
+        return Float(bitPattern: bits)
+      }
+      return (Tensor(name: name, shape: shape, values: values), begin, end)
+    case .i64:
+      let integers = (0..<count).map { i in
+        Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(data[start + 8 * i + $1]) << (8 * $1) })
+      }
+      return (Tensor(name: name, shape: shape, integers: integers), begin, end)
     }
-    return (Tensor(name: name, shape: shape, values: values), begin, end)
   }
 
   /// The elements of a JSON array of non-negative integers, or nil.

@@ -7,7 +7,9 @@ import _Support
 /// normalised. It comes from a checkpoint or from a weights file.
 ///
 /// A weights file is a safetensors file of the parameters under their
-/// PyTorch names (`Architecture.parameterSpecs`) with the metadata
+/// PyTorch names (`Architecture.parameterSpecs`), and of the running
+/// statistics of normalisation layers as `BatchNorm2d` buffers
+/// (`down.0.1.running_mean`, `…running_var`, `…num_batches_tracked`), with the metadata
 /// `format` = `unetkit-weights`, `architecture` (JSON), `tile`, `step`,
 /// `normalization` (JSON text; absent for a dataset that named none) and
 /// `threshold` (absent for a run without validation):
@@ -20,6 +22,9 @@ public struct TrainedModel: Sendable {
   public var architecture: Architecture
   /// In `architecture.parameterSpecs` order and shapes.
   public var parameters: [[Float]]
+  /// The normalisation layers' running statistics (`.empty` without them),
+  /// which prediction normalises with.
+  public var statistics: RunningStatistics
   /// The training tile; nil when a weights file does not say.
   public var tile: Int?
   /// How the training images were normalised; nil when unknown (the
@@ -31,12 +36,14 @@ public struct TrainedModel: Sendable {
   /// Rand error (2 classes), when known.
   public var threshold: Double?
 
+  /// - Parameter statistics: nil gives a new network's (`Architecture.initialStatistics`).
   public init(
-    architecture: Architecture, parameters: [[Float]], tile: Int?, normalization: Normalization?, step: Int?,
-    threshold: Double? = nil
+    architecture: Architecture, parameters: [[Float]], statistics: RunningStatistics? = nil, tile: Int?,
+    normalization: Normalization?, step: Int?, threshold: Double? = nil
   ) {
     self.architecture = architecture
     self.parameters = parameters
+    self.statistics = statistics ?? architecture.initialStatistics
     self.tile = tile
     self.normalization = normalization
     self.step = step
@@ -47,8 +54,8 @@ public struct TrainedModel: Sendable {
   public init(_ checkpoint: Checkpoint) {
     let c = checkpoint.configuration
     self.init(
-      architecture: c.architecture, parameters: checkpoint.parameters, tile: c.tile, normalization: c.normalization,
-      step: checkpoint.step, threshold: checkpoint.threshold)
+      architecture: c.architecture, parameters: checkpoint.parameters, statistics: checkpoint.statistics, tile: c.tile,
+      normalization: c.normalization, step: checkpoint.step, threshold: checkpoint.threshold)
   }
 
   /// The weights file: the parameters with PyTorch names and layouts, the
@@ -63,7 +70,7 @@ public struct TrainedModel: Sendable {
       metadata: metadata,
       tensors: zip(architecture.parameterSpecs, parameters).map {
         SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1)
-      })
+      } + SafeTensors.tensors(of: statistics, architecture))
   }
 
   /// The model in a weights file read from `path` (named in errors).
@@ -106,7 +113,8 @@ public struct TrainedModel: Sendable {
     }
     self.init(
       architecture: architecture, parameters: try file.parameters(architecture.parameterSpecs, prefix: "", path: path),
-      tile: tile, normalization: normalization, step: step, threshold: threshold)
+      statistics: try file.statistics(architecture, path: path), tile: tile, normalization: normalization, step: step,
+      threshold: threshold)
   }
 
   /// The model at `path`: a checkpoint, a weights file, or a training

@@ -15,16 +15,36 @@ public final class TiledPredictor {
   private let network: any CompiledGraph
 
   /// Compiles an inference network for `tile` and loads `parameters`.
-  public init(architecture: Architecture, parameters: [[Float]], tile: Int, backend: any Backend) throws {
+  /// - Parameter statistics: the running statistics its normalisation
+  ///   layers normalise with (those of the trained model); nil gives a new
+  ///   network's. They, not a tile's own statistics, make each pixel's
+  ///   output independent of the tile it falls in.
+  public init(
+    architecture: Architecture, parameters: [[Float]], statistics: RunningStatistics? = nil, tile: Int,
+    backend: any Backend
+  ) throws {
     self.architecture = architecture
     self.tile = tile
     output = try architecture.validateTile(tile)
     network = try backend.compile(architecture.graph, batch: 1, inputSize: tile, training: false)
     network.setParameters(parameters)
+    try network.setRunningStatistics(statistics ?? architecture.initialStatistics)
+  }
+
+  /// The predictor of a trained model.
+  public convenience init(_ model: TrainedModel, tile: Int, backend: any Backend) throws {
+    try self.init(
+      architecture: model.architecture, parameters: model.parameters, statistics: model.statistics, tile: tile,
+      backend: backend)
   }
 
   /// Replaces the weights (after training steps).
   public func setParameters(_ parameters: [[Float]]) { network.setParameters(parameters) }
+
+  /// Replaces the running statistics (after training steps).
+  public func setRunningStatistics(_ statistics: RunningStatistics) throws {
+    try network.setRunningStatistics(statistics)
+  }
 
   /// Class probabilities, K×H×W (plain, class planes), for a normalised
   /// image of `architecture.inputChannels` channels (interleaved H×W×C).

@@ -11,16 +11,20 @@ public struct Architecture: Sendable, Hashable, Codable {
   public var depth: Int
   /// Dropout probability at the end of the contracting path (training only).
   public var dropout: Double
+  /// The normalisation layer after each 3×3 convolution (`none` in the paper).
+  public var normLayer: NormLayer
 
-  /// The paper's network: 1 input channel, 2 classes, 64 base channels, depth 4, dropout 0.5.
+  /// The paper's network: 1 input channel, 2 classes, 64 base channels,
+  /// depth 4, dropout 0.5, no normalisation layers.
   public static let paper = Architecture(inputChannels: 1, classes: 2, baseChannels: 64, depth: 4, dropout: 0.5)
 
-  public init(inputChannels: Int, classes: Int, baseChannels: Int, depth: Int, dropout: Double) {
+  public init(inputChannels: Int, classes: Int, baseChannels: Int, depth: Int, dropout: Double, normLayer: NormLayer = .none) {
     self.inputChannels = inputChannels
     self.classes = classes
     self.baseChannels = baseChannels
     self.depth = depth
     self.dropout = dropout
+    self.normLayer = normLayer
   }
 
   /// A one-line reason when a number is out of range, else nil.
@@ -118,6 +122,10 @@ public struct ParameterSpec: Sendable, Hashable, Codable {
     case upConvolutionWeight
     /// A bias, [out].
     case bias
+    /// A normalisation layer's scale γ (`BatchNorm2d.weight`), [C]; starts at 1.
+    case normScale
+    /// A normalisation layer's shift β (`BatchNorm2d.bias`), [C]; starts at 0.
+    case normShift
   }
   public var name: String
   public var shape: [Int]
@@ -128,24 +136,56 @@ public struct ParameterSpec: Sendable, Hashable, Codable {
 }
 
 extension Architecture {
+  /// The indices, within a block's `nn.Sequential`, of its first
+  /// convolution, first normalisation, second convolution and second
+  /// normalisation: Conv2d-ReLU-Conv2d-ReLU (0 and 2) without
+  /// normalisation layers, Conv2d-BatchNorm2d-ReLU twice (0, 1, 3, 4) with.
+  var blockIndices: (conv1: Int, norm1: Int, conv2: Int, norm2: Int) {
+    normLayer == .none ? (0, -1, 2, -1) : (0, 1, 3, 4)
+  }
+
+  /// The module names of the blocks (two 3×3 convolutions each) in graph
+  /// order: `down.0` … `down.depth`, then `dec.0` … `dec.(depth−1)`.
+  var blockNames: [String] { (0...depth).map { "down.\($0)" } + (0..<depth).map { "dec.\($0)" } }
+
+  /// The channels of block `name`'s convolutions.
+  private func blockChannels(_ index: Int) -> Int {
+    index <= depth ? channels(atLevel: index) : channels(atLevel: 2 * depth - index)
+  }
+
   /// Every parameter in a fixed order: the contracting path level by level
   /// (two convolutions each, the bottom last), then per expanding step its
-  /// up-convolution and two convolutions, then the 1×1 head.
+  /// up-convolution and two convolutions, then the 1×1 head. With
+  /// normalisation layers each 3×3 convolution has no bias and is followed
+  /// by its normalisation's scale and shift.
   ///
   /// The names are those of a PyTorch module with `down` (ModuleList of
-  /// Conv-ReLU-Conv-ReLU blocks), `up` (ConvTranspose2d list, deepest first),
-  /// `dec` (blocks, deepest first) and `head` (Conv2d 1×1); the decoder input
-  /// is `cat([crop(skip), up(x)], dim=1)`.
+  /// Conv-ReLU-Conv-ReLU blocks, or Conv-BatchNorm-ReLU twice), `up`
+  /// (ConvTranspose2d list, deepest first), `dec` (blocks, deepest first)
+  /// and `head` (Conv2d 1×1); the decoder input is `cat([crop(skip), up(x)], dim=1)`.
   public var parameterSpecs: [ParameterSpec] {
     var specs: [ParameterSpec] = []
-    func conv(_ prefix: String, _ cin: Int, _ cout: Int, _ k: Int) {
+    func conv(_ prefix: String, _ cin: Int, _ cout: Int, _ k: Int, bias: Bool = true) {
       specs.append(.init(name: prefix + ".weight", shape: [cout, cin, k, k], role: .convolutionWeight, fanIn: cin * k * k))
-      specs.append(.init(name: prefix + ".bias", shape: [cout], role: .bias, fanIn: cin * k * k))
+      if bias { specs.append(.init(name: prefix + ".bias", shape: [cout], role: .bias, fanIn: cin * k * k)) }
+    }
+    let b = blockIndices
+    func block(_ prefix: String, _ cin: Int, _ cout: Int) {
+      let norm = normLayer != .none
+      conv("\(prefix).\(b.conv1)", cin, cout, 3, bias: !norm)
+      if norm {
+        specs.append(.init(name: "\(prefix).\(b.norm1).weight", shape: [cout], role: .normScale, fanIn: 1))
+        specs.append(.init(name: "\(prefix).\(b.norm1).bias", shape: [cout], role: .normShift, fanIn: 1))
+      }
+      conv("\(prefix).\(b.conv2)", cout, cout, 3, bias: !norm)
+      if norm {
+        specs.append(.init(name: "\(prefix).\(b.norm2).weight", shape: [cout], role: .normScale, fanIn: 1))
+        specs.append(.init(name: "\(prefix).\(b.norm2).bias", shape: [cout], role: .normShift, fanIn: 1))
+      }
     }
     for level in 0...depth {
       let cin = level == 0 ? inputChannels : channels(atLevel: level - 1)
-      conv("down.\(level).0", cin, channels(atLevel: level), 3)
-      conv("down.\(level).2", channels(atLevel: level), channels(atLevel: level), 3)
+      block("down.\(level)", cin, channels(atLevel: level))
     }
     for step in 0..<depth {
       let level = depth - step
@@ -154,10 +194,34 @@ extension Architecture {
       // ConvTranspose2d: each output sees cin inputs through one kernel tap.
       specs.append(.init(name: "up.\(step).weight", shape: [cin, cout, 2, 2], role: .upConvolutionWeight, fanIn: cin))
       specs.append(.init(name: "up.\(step).bias", shape: [cout], role: .bias, fanIn: cin))
-      conv("dec.\(step).0", 2 * cout, cout, 3)
-      conv("dec.\(step).2", cout, cout, 3)
+      block("dec.\(step)", 2 * cout, cout)
     }
     conv("head", baseChannels, classes, 1)
     return specs
+  }
+
+  /// The module names of the normalisation layers in graph order
+  /// (`down.0.1`, `down.0.4`, …); empty without normalisation layers.
+  public var normLayerNames: [String] {
+    guard normLayer != .none else { return [] }
+    let b = blockIndices
+    return blockNames.flatMap { ["\($0).\(b.norm1)", "\($0).\(b.norm2)"] }
+  }
+
+  /// The running statistics of the normalisation layers, in graph order:
+  /// per layer `NAME.running_mean` and `NAME.running_var`, [C] each.
+  public var statisticSpecs: [StatisticSpec] {
+    zip(normLayerNames, normLayerChannels).flatMap { name, c in
+      [
+        StatisticSpec(name: name + ".running_mean", shape: [c], role: .mean),
+        StatisticSpec(name: name + ".running_var", shape: [c], role: .variance),
+      ]
+    }
+  }
+
+  /// The channels of each normalisation layer, in `normLayerNames` order.
+  private var normLayerChannels: [Int] {
+    guard normLayer != .none else { return [] }
+    return blockNames.indices.flatMap { [blockChannels($0), blockChannels($0)] }
   }
 }

@@ -6,9 +6,16 @@ import _Support
 /// turns the description into something that runs. All tensors are N×C×H×W.
 public struct Graph: Sendable, Hashable {
   public enum Operation: Sendable, Hashable {
-    /// Valid (unpadded) k×k convolution with bias, optionally followed by ReLU.
-    /// `parameter` indexes the weight in the parameter list; the bias follows it.
-    case convolution(input: Int, parameter: Int, outputChannels: Int, kernel: Int, relu: Bool)
+    /// Valid (unpadded) k×k convolution, with bias or without (before a
+    /// normalisation), optionally followed by ReLU. `parameter` indexes the
+    /// weight in the parameter list; the bias, if any, follows it.
+    case convolution(input: Int, parameter: Int, outputChannels: Int, kernel: Int, bias: Bool, relu: Bool)
+    /// Batch normalisation (`NormLayer.batch`), optionally followed by ReLU:
+    /// batch statistics and an update of the running statistics in a
+    /// training graph, the running statistics otherwise. `parameter`
+    /// indexes the scale γ (the shift β follows it); `statistics` indexes
+    /// the running mean in `Graph.statistics` (the variance follows it).
+    case batchNorm(input: Int, parameter: Int, statistics: Int, relu: Bool)
     /// 2×2 max pooling with stride 2.
     case maxPool(input: Int)
     /// 2×2 transposed convolution with stride 2, with bias (PyTorch's
@@ -23,8 +30,8 @@ public struct Graph: Sendable, Hashable {
     /// The tensors this operation reads.
     public var inputs: [Int] {
       switch self {
-      case .convolution(let input, _, _, _, _), .maxPool(let input), .upConvolution(let input, _, _),
-        .dropout(let input, _):
+      case .convolution(let input, _, _, _, _, _), .maxPool(let input), .upConvolution(let input, _, _),
+        .dropout(let input, _), .batchNorm(let input, _, _, _):
         return [input]
       case .cropConcat(let skip, let up): return [skip, up]
       }
@@ -34,11 +41,14 @@ public struct Graph: Sendable, Hashable {
   public var inputChannels: Int
   public var operations: [Operation]
   public var parameters: [ParameterSpec]
+  /// The running statistics of the normalisation operations.
+  public var statistics: [StatisticSpec]
 
-  public init(inputChannels: Int, operations: [Operation], parameters: [ParameterSpec]) {
+  public init(inputChannels: Int, operations: [Operation], parameters: [ParameterSpec], statistics: [StatisticSpec] = []) {
     self.inputChannels = inputChannels
     self.operations = operations
     self.parameters = parameters
+    self.statistics = statistics
   }
 
   /// The dropout multipliers of one training step, N×C×H×W in plain
@@ -53,7 +63,7 @@ public struct Graph: Sendable, Hashable {
 
   /// Floating-point operations of one forward pass over `batch` inputs of
   /// `inputSize`: 2 per multiply-add of every convolution and
-  /// up-convolution (pooling, concatenation and ReLU are not counted). A
+  /// up-convolution (pooling, concatenation, normalisation and ReLU are not counted). A
   /// training step is about 3 times this (forward, input and weight gradients).
   public func forwardFLOPs(inputSize: Int, batch: Int) -> Double {
     guard let shapes = shapes(inputSize: inputSize) else { return 0 }
@@ -61,7 +71,7 @@ public struct Graph: Sendable, Hashable {
     for (i, op) in operations.enumerated() {
       let out = shapes[i + 1]
       switch op {
-      case .convolution(let input, _, _, let k, _):
+      case .convolution(let input, _, _, let k, _, _):
         total += 2 * Double(out.channels * out.size * out.size) * Double(shapes[input].channels * k * k)
       case .upConvolution(let input, _, _):
         let source = shapes[input]
@@ -79,7 +89,7 @@ public struct Graph: Sendable, Hashable {
     for op in operations {
       let next: (channels: Int, size: Int)
       switch op {
-      case .convolution(let input, _, let channels, let kernel, _):
+      case .convolution(let input, _, let channels, let kernel, _, _):
         next = (channels, shapes[input].size - kernel + 1)
       case .maxPool(let input):
         guard shapes[input].size % 2 == 0 else { return nil }
@@ -89,7 +99,7 @@ public struct Graph: Sendable, Hashable {
       case .cropConcat(let skip, let up):
         guard shapes[skip].size >= shapes[up].size, (shapes[skip].size - shapes[up].size) % 2 == 0 else { return nil }
         next = (shapes[skip].channels + shapes[up].channels, shapes[up].size)
-      case .dropout(let input, _):
+      case .dropout(let input, _), .batchNorm(let input, _, _, _):
         next = shapes[input]
       }
       guard next.size > 0 else { return nil }

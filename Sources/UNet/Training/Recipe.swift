@@ -23,10 +23,12 @@ public struct Recipe: Sendable, Hashable {
   public var baseChannels: Int
   public var depth: Int
   public var dropout: Double
+  /// The normalisation layer after each 3×3 convolution (the paper's: none).
+  public var normLayer: NormLayer
 
   public init(
     name: String, optimizer: Optimizer, learningRate: Double, schedule: LearningRateSchedule, warmupSteps: Int,
-    steps: Int, batch: Int, tile: Int, baseChannels: Int, depth: Int, dropout: Double
+    steps: Int, batch: Int, tile: Int, baseChannels: Int, depth: Int, dropout: Double, normLayer: NormLayer
   ) {
     self.name = name
     self.optimizer = optimizer
@@ -39,13 +41,14 @@ public struct Recipe: Sendable, Hashable {
     self.baseChannels = baseChannels
     self.depth = depth
     self.dropout = dropout
+    self.normLayer = normLayer
   }
 
   /// The paper's recipe (its silences filled with this project's values).
   public static let paper = Recipe(
     name: "paper", optimizer: .paper, learningRate: TrainingConfiguration.defaultLearningRate, schedule: .constant,
     warmupSteps: 100, steps: 1000, batch: 1, tile: 572, baseChannels: Architecture.paper.baseChannels,
-    depth: Architecture.paper.depth, dropout: Architecture.paper.dropout)
+    depth: Architecture.paper.depth, dropout: Architecture.paper.dropout, normLayer: Architecture.paper.normLayer)
 
   /// What `unet train` uses without `--recipe`: the paper's network at 16
   /// base channels, trained with Adam at learning rate 3·10⁻⁴ (constant
@@ -57,7 +60,8 @@ public struct Recipe: Sendable, Hashable {
   /// the paper's recipe, whose 64-channel steps take about 12 times as long.
   public static let `default` = Recipe(
     name: "default", optimizer: .adam(), learningRate: 3e-4, schedule: .constant, warmupSteps: 100, steps: 4000,
-    batch: 1, tile: 572, baseChannels: 16, depth: Architecture.paper.depth, dropout: Architecture.paper.dropout)
+    batch: 1, tile: 572, baseChannels: 16, depth: Architecture.paper.depth, dropout: Architecture.paper.dropout,
+    normLayer: .none)
 
   /// Every recipe `--recipe` accepts.
   public static let all: [Recipe] = [.paper, .default]

@@ -17,17 +17,21 @@ extension Trainer {
 
   /// Validates the current weights on ``validation``: each image predicted
   /// whole by the overlap-tile predictor at the training tile (no 8-fold
-  /// averaging), its foreground probability (class 1, or 1 − class 0 for
+  /// averaging; normalisation layers with the running statistics, as in
+  /// prediction), its foreground probability (class 1, or 1 − class 0 for
   /// more than 2 classes) swept over ``validationThresholds`` against its
   /// truth, exactly as `unet predict` and `unet eval` would score the same
   /// checkpoint; and the loss, (1/P) Σ w·(−log p_class) over all P pixels.
   public func validate() throws -> ValidationResult {
     let parameters = network.parameters()
+    let statistics = network.runningStatistics()
     if let predictor {
       predictor.setParameters(parameters)
+      try predictor.setRunningStatistics(statistics)
     } else {
       predictor = try TiledPredictor(
-        architecture: configuration.architecture, parameters: parameters, tile: configuration.tile, backend: backend)
+        architecture: configuration.architecture, parameters: parameters, statistics: statistics,
+        tile: configuration.tile, backend: backend)
     }
     var loss = 0.0
     var pixels = 0

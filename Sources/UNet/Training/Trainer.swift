@@ -61,12 +61,16 @@ public final class Trainer {
 
   /// Starts a new run in `directory`. The network's input channels are
   /// those of the dataset's images, whatever `configuration` says.
-  /// - Parameter initialParameters: weights to start from (fine-tuning a
-  ///   trained model of the same architecture); nil draws He initialisation
-  ///   from the configuration's seed.
+  /// - Parameters:
+  ///   - initialParameters: weights to start from (fine-tuning a trained
+  ///     model of the same architecture); nil draws He initialisation from
+  ///     the configuration's seed.
+  ///   - initialStatistics: the running statistics of those weights; nil
+  ///     starts them as a new network's.
   public convenience init(
-    configuration: TrainingConfiguration, initialParameters: [[Float]]? = nil, directory: String,
-    backend: any Backend, checkpointEvery: Int = 500, keepCheckpoints: Int = 3, validateEvery: Int = 0
+    configuration: TrainingConfiguration, initialParameters: [[Float]]? = nil,
+    initialStatistics: RunningStatistics? = nil, directory: String, backend: any Backend, checkpointEvery: Int = 500,
+    keepCheckpoints: Int = 3, validateEvery: Int = 0
   ) throws {
     try configuration.validate()
     let output = try configuration.architecture.validateTile(configuration.tile)
@@ -90,6 +94,7 @@ public final class Trainer {
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
       parameters: initialParameters ?? configuration.architecture.initialParameters(seed: configuration.seed),
+      statistics: initialStatistics ?? configuration.architecture.initialStatistics,
       optimizerState: Dictionary(uniqueKeysWithValues: configuration.optimizer.slots.map { ($0, zeros) }),
       step: 0, resuming: false, elapsed: nil, threshold: nil)
   }
@@ -117,7 +122,8 @@ public final class Trainer {
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: checkpoint.parameters, optimizerState: optimizerState, step: checkpoint.step, resuming: true,
+      parameters: checkpoint.parameters, statistics: checkpoint.statistics, optimizerState: optimizerState,
+      step: checkpoint.step, resuming: true,
       elapsed: checkpoint.elapsed, threshold: checkpoint.threshold)
   }
 
@@ -127,7 +133,8 @@ public final class Trainer {
   private init(
     configuration: TrainingConfiguration, stream: TrainingStream, directory: String, backend: any Backend,
     checkpointEvery: Int, keepCheckpoints: Int, validateEvery: Int,
-    parameters: [[Float]], optimizerState: [String: [[Float]]], step: Int, resuming: Bool, elapsed: Double?,
+    parameters: [[Float]], statistics: RunningStatistics, optimizerState: [String: [[Float]]], step: Int,
+    resuming: Bool, elapsed: Double?,
     threshold: Double?
   ) throws {
     self.configuration = configuration
@@ -141,6 +148,7 @@ public final class Trainer {
     network = try backend.compile(
       configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
     network.setParameters(parameters)
+    try network.setRunningStatistics(statistics)
     try network.setOptimizerState(optimizerState)
     self.step = step
     lastCheckpointStep = resuming ? step : nil
@@ -171,7 +179,8 @@ public final class Trainer {
   public var checkpoint: Checkpoint {
     var checkpoint = Checkpoint(
       configuration: configuration, step: step, parameters: network.parameters(),
-      optimizerState: network.optimizerState(), stream: Checkpoint.json(stream.state))
+      statistics: network.runningStatistics(), optimizerState: network.optimizerState(),
+      stream: Checkpoint.json(stream.state))
     checkpoint.elapsed = elapsed
     checkpoint.threshold = threshold
     return checkpoint

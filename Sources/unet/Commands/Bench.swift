@@ -13,7 +13,8 @@ struct Bench: ToolCommand {
       0.99) on random data from --seed, and prints the median step time, the
       throughput and the peak memory. The defaults are the paper's network
       (572 tile, 64 base channels, depth 4); the main job's is --tile 188
-      --base-channels 16 --depth 3.
+      --base-channels 16 --depth 3. --norm-layer batch adds batch
+      normalisation after each 3x3 convolution, as unet train does.
 
       Every primitive that runs in a step is listed with the implementation
       oneDNN chose (--kernels). A reference implementation ("ref:...") is
@@ -38,6 +39,9 @@ struct Bench: ToolCommand {
 
   @Option(help: "Output classes.")
   var classes = 2
+
+  @Option(help: "Normalisation after each 3x3 convolution: none or batch.")
+  var normLayer: NormLayer = .none
 
   @Option(help: "Tiles per step.")
   var batch = 1
@@ -79,7 +83,8 @@ struct Bench: ToolCommand {
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
     } else {
       print(
-        "bench: \(report.backend); tile \(tile) -> \(report.outputSize), \(baseChannels) base channels, depth \(depth), batch \(batch)")
+        "bench: \(report.backend); tile \(tile) -> \(report.outputSize), \(baseChannels) base channels, depth \(depth), "
+          + "batch \(batch)\(normLayer == .batch ? ", batch norm" : "")")
       print(kernels ? KernelList(report.kernels).description : KernelList(report.kernels).summary)
       if steps > 0 {
         print(
@@ -100,6 +105,7 @@ struct Bench: ToolCommand {
     var outputSize: Int
     var baseChannels: Int
     var depth: Int
+    var normLayer: NormLayer
     var batch: Int
     var loss: Double
     var stepSeconds: Double
@@ -112,7 +118,7 @@ struct Bench: ToolCommand {
 
   private func measure() throws -> Report {
     let architecture = Architecture(
-      inputChannels: 1, classes: classes, baseChannels: baseChannels, depth: depth, dropout: 0.5)
+      inputChannels: 1, classes: classes, baseChannels: baseChannels, depth: depth, dropout: 0.5, normLayer: normLayer)
     if let problem = architecture.problem { throw TrainingError(problem) }
     let output = try architecture.validateTile(tile)
     let backend = DNNLBackend(threads: threads)
@@ -148,7 +154,7 @@ struct Bench: ToolCommand {
     let median = sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     return Report(
       backend: backend.name, isa: backend.isa, threads: backend.threads, tile: tile, outputSize: output,
-      baseChannels: baseChannels, depth: depth, batch: batch, loss: firstLoss, stepSeconds: median,
+      baseChannels: baseChannels, depth: depth, normLayer: normLayer, batch: batch, loss: firstLoss, stepSeconds: median,
       minSeconds: sorted.first ?? 0, compileSeconds: compileSeconds,
       gflopPerStep: 3 * architecture.graph.forwardFLOPs(inputSize: tile, batch: batch) / 1e9,
       peakMemoryMiB: Int(usage.ru_maxrss / 1024), kernels: network.kernels)

@@ -11,7 +11,10 @@ struct Export: ToolCommand {
       with `down` (blocks of Conv2d-ReLU-Conv2d-ReLU, so `down.i.0` and
       `down.i.2`), `up` (ConvTranspose2d, deepest first, weight [in, out, 2, 2]),
       `dec` (blocks, deepest first) and `head` (1x1 Conv2d); see
-      docs/pytorch.md. The metadata holds the architecture as JSON, the
+      docs/pytorch.md. With --norm-layer batch the blocks are
+      Conv2d-BatchNorm2d-ReLU twice (`.0`, `.1`, `.3`, `.4`), with
+      BatchNorm2d's weight, bias, running_mean, running_var and
+      num_batches_tracked. The metadata holds the architecture as JSON, the
       training tile, the step and the normalisation of the training images.
       """)
 
@@ -26,6 +29,8 @@ struct Export: ToolCommand {
     try trained.write(to: out)
     let count = trained.parameters.reduce(0) { $0 + $1.count }
     let step = trained.step.map { ", step \($0)" } ?? ""
-    print("export: \(trained.parameters.count) tensors, \(count) parameters\(step) -> \(out)")
+    let norms = trained.architecture.normLayerNames.count
+    let statistics = norms == 0 ? "" : ", the running statistics of \(norms) batch normalisations"
+    print("export: \(trained.parameters.count) tensors, \(count) parameters\(statistics)\(step) -> \(out)")
   }
 }

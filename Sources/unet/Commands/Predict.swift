@@ -130,14 +130,12 @@ struct Predict: ToolCommand {
     let jobs = min(self.jobs, files.count)
     let threads = max(1, availableCores / jobs)
     let progress = ProgressBar(total: files.count, label: "predict")
-    let parameters = trained.parameters
     let backend = self.backend.backend
     let predictors = Slots<TiledPredictor?>(count: jobs, initial: nil)
     let next = Counter()
     try parallelFor(jobs, jobs: jobs) { job in
       // Each job compiles its own network, on its own share of the cores.
-      let predictor = try TiledPredictor(
-        architecture: architecture, parameters: parameters, tile: tileSize, backend: backend.make(threads: threads))
+      let predictor = try TiledPredictor(trained, tile: tileSize, backend: backend.make(threads: threads))
       predictors[job] = predictor
       while let i = next.take(below: files.count) {
         try write(

@@ -82,6 +82,7 @@ extension Train {
       ("\(named) (base channels)", baseChannels == nil ? "\(recipe.baseChannels)" : nil, "\(a.baseChannels)"),
       ("\(named) (depth)", depth == nil ? "\(recipe.depth)" : nil, "\(a.depth)"),
       ("\(named) (dropout)", dropout == nil ? "\(recipe.dropout)" : nil, "\(a.dropout)"),
+      ("\(named) (norm layer)", normLayer == nil ? recipe.normLayer.rawValue : nil, a.normLayer.rawValue),
       ("\(named) (tile)", tile == nil ? "\(recipe.tile)" : nil, "\(c.tile)"),
       ("\(named) (batch)", batch == nil ? "\(recipe.batch)" : nil, "\(c.batch)"),
     ]

@@ -61,7 +61,7 @@ final class DNNLParameter {
       plainMD = DNNL.desc(shape, dnnl_oihw)
     // oneDNN orders deconvolution weights [out, in, kh, kw]; PyTorch stores [in, out, kh, kw].
     case .upConvolutionWeight: plainMD = DNNL.desc([spec.shape[1], spec.shape[0], 2, 2], dnnl_iohw)
-    case .bias: plainMD = DNNL.desc(spec.shape, dnnl_x)
+    case .bias, .normScale, .normShift: plainMD = DNNL.desc(spec.shape, dnnl_x)
     }
     self.context = context
     value = try DNNLBuffer(md, context: context)
@@ -131,14 +131,20 @@ final class DNNLGraph: CompiledGraph {
   let outputShape: (channels: Int, size: Int)
   let training: Bool
   let context: DNNLContext
-  private let graph: Graph
-  private let shapes: [(channels: Int, size: Int)]
-  private(set) var params: [DNNLParameter?] = []
+  let graph: Graph
+  let shapes: [(channels: Int, size: Int)]
+  var params: [DNNLParameter?] = []
+  /// The running statistics in `graph.statistics` order (plain [C] buffers).
+  var statistics: [DNNLBuffer?] = []
+  /// Training forward passes that updated `statistics`.
+  var statisticsBatches = 0
   /// Activations per tensor, in the layout of the operation that wrote it.
-  private var values: [DNNLBuffer] = []
+  private(set) var values: [DNNLBuffer] = []
   /// Gradients per tensor (training only), in the same layout as `values`.
-  private var diffs: [DNNLBuffer?] = []
-  private var forwardSteps: [() -> Void] = []
+  private(set) var diffs: [DNNLBuffer?] = []
+  /// Operations whose backward pass reads their own output (a ReLU's gradient).
+  var backwardReadsOutput: Set<Int> = []
+  var forwardSteps: [() -> Void] = []
   private var backwardSteps: [() -> Void] = []
   private var dropoutSeed: UInt64 = 0
   private let logitsPlain: DNNLBuffer
@@ -168,17 +174,18 @@ final class DNNLGraph: CompiledGraph {
     logitsPlain = try DNNLBuffer(
       DNNL.desc([batch, outputShape.channels, outputShape.size, outputShape.size], dnnl_nchw), context: context)
     params = Array(repeating: nil, count: graph.parameters.count)
+    statistics = Array(repeating: nil, count: graph.statistics.count)
     try build()
     try placeTensors()
   }
 
   /// Keeps `primitive` alive and lists it as one that runs every step.
-  private func hot(_ primitive: DNNLPrimitive, _ operation: String) {
+  func hot(_ primitive: DNNLPrimitive, _ operation: String) {
     primitives.append(primitive)
     kernels.append(Kernel(operation: operation, implementation: primitive.implementation))
   }
 
-  private func dims(_ tensor: Int) -> [Int] {
+  func dims(_ tensor: Int) -> [Int] {
     [batch, shapes[tensor].channels, shapes[tensor].size, shapes[tensor].size]
   }
 
@@ -215,12 +222,16 @@ final class DNNLGraph: CompiledGraph {
       let out = i + 1
       var backward: [() -> Void] = []
       switch op {
-      case .convolution(let inputIndex, let parameter, let channels, let kernel, let relu):
+      case .convolution(let inputIndex, let parameter, let channels, let kernel, let bias, let relu):
         backward = try buildConvolution(
-          input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: kernel, relu: relu, deconvolution: false)
+          input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: kernel, bias: bias, relu: relu,
+          deconvolution: false)
       case .upConvolution(let inputIndex, let parameter, let channels):
         backward = try buildConvolution(
-          input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: 2, relu: false, deconvolution: true)
+          input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: 2, bias: true, relu: false,
+          deconvolution: true)
+      case .batchNorm(let inputIndex, let parameter, let statistics, let relu):
+        backward = try buildBatchNorm(input: inputIndex, output: out, parameter: parameter, statistics: statistics, relu: relu)
       case .maxPool(let inputIndex):
         backward = try buildPool(input: inputIndex, output: out)
       case .cropConcat(let skip, let up):
@@ -274,7 +285,7 @@ final class DNNLGraph: CompiledGraph {
 
   /// Registers the output buffer of a new tensor (and its gradient buffer).
   /// Both get their bytes in the arena once the graph is built (`placeTensors`).
-  private func addTensor(_ md: dnnl_memory_desc_t) throws -> DNNLBuffer {
+  func addTensor(_ md: dnnl_memory_desc_t) throws -> DNNLBuffer {
     func make() throws -> DNNLBuffer {
       let buffer = try DNNLBuffer(unplaced: md, context: context)
       return buffer.hasPadding ? try DNNLBuffer(md, context: context) : buffer
@@ -321,12 +332,13 @@ final class DNNLGraph: CompiledGraph {
           now += 1
         }
         use(diffs[out])
+        // ReLU's gradient reads the output.
+        if backwardReadsOutput.contains(i) { use(values[out]) }
         switch op {
-        case .convolution(let input, _, _, _, let relu):
-          // The weight gradient reads the input; ReLU's gradient the output.
+        case .convolution(let input, _, _, _, _, _), .batchNorm(let input, _, _, _):
+          // The weight (or scale) gradient reads the input.
           use(values[input])
           use(diffs[input])
-          if relu { use(values[out]) }
         case .upConvolution(let input, _, _):
           use(values[input])
           use(diffs[input])
@@ -357,7 +369,7 @@ final class DNNLGraph: CompiledGraph {
 
   /// Steps that write a gradient computed in layout `md` into tensor `t`'s
   /// gradient: directly when the layouts agree, else through a reorder.
-  private func diffTarget(_ t: Int, computedAs md: dnnl_memory_desc_t) throws -> (buffer: DNNLBuffer, after: [() -> Void]) {
+  func diffTarget(_ t: Int, computedAs md: dnnl_memory_desc_t) throws -> (buffer: DNNLBuffer, after: [() -> Void]) {
     let diff = diffs[t]!
     if DNNL.equal(diff.md, md) { return (diff, []) }
     let temporary = try DNNLBuffer(md, context: context)
@@ -396,14 +408,15 @@ final class DNNLGraph: CompiledGraph {
   /// The primitives of a convolution (or 2×2 stride-2 deconvolution) whose
   /// source has `inputChannels` channels in layout `tag` (`any`: oneDNN's choice).
   private func makeConvolution(
-    input: Int, output: Int, inputChannels: Int, tag: dnnl_format_tag_t, channels: Int, kernel: Int, relu: Bool,
-    deconvolution: Bool
+    input: Int, output: Int, inputChannels: Int, tag: dnnl_format_tag_t, channels: Int, kernel: Int, bias hasBias: Bool,
+    relu: Bool, deconvolution: Bool
   ) throws -> ConvolutionPlan {
     let ctx = context
     var srcDims = dims(input)
     srcDims[1] = inputChannels
     let weightsAny = DNNL.any([channels, inputChannels, kernel, kernel])
-    let biasMD = DNNL.desc([channels], dnnl_x)
+    // A zero descriptor is oneDNN's "no bias".
+    let biasMD = hasBias ? DNNL.desc([channels], dnnl_x) : dnnl_memory_desc_t()
     let stride: [dnnl_dim_t] = deconvolution ? [2, 2] : [1, 1]
     let zero: [dnnl_dim_t] = [0, 0]
     let prop = training ? dnnl_forward_training : dnnl_forward_inference
@@ -477,7 +490,7 @@ final class DNNLGraph: CompiledGraph {
   /// are the JIT backward passes below AVX). The first candidate without a
   /// reference kernel wins; if none exists, the first candidate runs.
   private func planConvolution(
-    input: Int, output: Int, channels: Int, kernel: Int, relu: Bool, deconvolution: Bool
+    input: Int, output: Int, channels: Int, kernel: Int, bias: Bool, relu: Bool, deconvolution: Bool
   ) throws -> ConvolutionPlan {
     let realChannels = shapes[input].channels
     var candidates: [(channels: Int, tag: dnnl_format_tag_t)] = [(realChannels, dnnl_format_tag_any)]
@@ -493,7 +506,7 @@ final class DNNLGraph: CompiledGraph {
       do {
         let plan = try makeConvolution(
           input: input, output: output, inputChannels: candidate.channels, tag: candidate.tag, channels: channels,
-          kernel: kernel, relu: relu, deconvolution: deconvolution)
+          kernel: kernel, bias: bias, relu: relu, deconvolution: deconvolution)
         if !plan.usesReference { return plan }
         if first == nil { first = plan }
       } catch {
@@ -504,16 +517,18 @@ final class DNNLGraph: CompiledGraph {
     return first
   }
 
-  /// A convolution (or 2×2 stride-2 deconvolution) with bias and optional
-  /// fused ReLU; returns its backward steps.
+  /// A convolution (or 2×2 stride-2 deconvolution) with or without bias and
+  /// optional fused ReLU; returns its backward steps.
   private func buildConvolution(
-    input: Int, output: Int, parameter: Int, channels: Int, kernel: Int, relu: Bool, deconvolution: Bool
+    input: Int, output: Int, parameter: Int, channels: Int, kernel: Int, bias hasBias: Bool, relu: Bool,
+    deconvolution: Bool
   ) throws -> [() -> Void] {
     let ctx = context
     let biasMD = DNNL.desc([channels], dnnl_x)
     let what = deconvolution ? "up-convolution" : "convolution"
     let plan = try planConvolution(
-      input: input, output: output, channels: channels, kernel: kernel, relu: relu, deconvolution: deconvolution)
+      input: input, output: output, channels: channels, kernel: kernel, bias: hasBias, relu: relu,
+      deconvolution: deconvolution)
     let forward = plan.forward
     let label = "\(what) \(output) (\(shapes[input].channels)→\(channels), \(shapes[input].size)→\(shapes[output].size))"
     hot(forward, "\(label) forward")
@@ -530,19 +545,22 @@ final class DNNLGraph: CompiledGraph {
     let specs = graph.parameters
     let weightParameter = try DNNLParameter(
       spec: specs[parameter], native: weightsMD, paddedInputChannels: padded, training: training, context: ctx)
-    let biasParameter = try DNNLParameter(spec: specs[parameter + 1], native: biasMD, training: training, context: ctx)
+    let biasParameter =
+      hasBias ? try DNNLParameter(spec: specs[parameter + 1], native: biasMD, training: training, context: ctx) : nil
     params[parameter] = weightParameter
-    params[parameter + 1] = biasParameter
+    if hasBias { params[parameter + 1] = biasParameter }
+    let biasArguments = biasParameter.map { [(DNNL_ARG_BIAS, $0.value.memory)] } ?? []
     forwardSteps.append {
       forward.execute(
-        [(DNNL_ARG_SRC, source.memory), (DNNL_ARG_WEIGHTS, weightParameter.value.memory),
-         (DNNL_ARG_BIAS, biasParameter.value.memory), (DNNL_ARG_DST, out.memory)], context: ctx)
+        [(DNNL_ARG_SRC, source.memory), (DNNL_ARG_WEIGHTS, weightParameter.value.memory), (DNNL_ARG_DST, out.memory)]
+          + biasArguments, context: ctx)
     }
     guard training, let backwardWeights = plan.backwardWeights else { return [] }
 
     var steps: [() -> Void] = []
     let diffOut = diffs[output]!
     if relu {
+      backwardReadsOutput.insert(output - 1)
       var desc = dnnl_eltwise_desc_t()
       var data = out.md
       try DNNL.check(dnnl_eltwise_backward_desc_init(&desc, dnnl_eltwise_relu_use_dst_for_bwd, &data, &data, 0, 0), "ReLU backward")
@@ -573,12 +591,12 @@ final class DNNLGraph: CompiledGraph {
       gradientTarget = temporary
       afterGradient.append { reorder.execute([(DNNL_ARG_FROM, temporary.memory), (DNNL_ARG_TO, weightGradient.memory)], context: ctx) }
     }
-    let biasGradient = biasParameter.gradient!
+    let biasGradientArguments = biasParameter.map { [(DNNL_ARG_DIFF_BIAS, $0.gradient!.memory)] } ?? []
     let target = gradientTarget
     steps.append {
       backwardWeights.execute(
-        [(DNNL_ARG_SRC, source.memory), (DNNL_ARG_DIFF_DST, diffOut.memory),
-         (DNNL_ARG_DIFF_WEIGHTS, target.memory), (DNNL_ARG_DIFF_BIAS, biasGradient.memory)], context: ctx)
+        [(DNNL_ARG_SRC, source.memory), (DNNL_ARG_DIFF_DST, diffOut.memory), (DNNL_ARG_DIFF_WEIGHTS, target.memory)]
+          + biasGradientArguments, context: ctx)
     }
     steps.append(contentsOf: afterGradient)
 

@@ -1,0 +1,32 @@
+/// The JSON form of an architecture, stored in checkpoints and in the
+/// `architecture` metadata of weights files (which PyTorch code passes to
+/// the module as keyword arguments, see examples/pytorch).
+///
+/// `normLayer` is written only when there are normalisation layers, so a
+/// network without them is written exactly as before the option existed;
+/// a form without it (every earlier checkpoint and weights file) reads as
+/// `none`.
+extension Architecture {
+  private enum CodingKeys: String, CodingKey {
+    case inputChannels, classes, baseChannels, depth, dropout, normLayer
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      inputChannels: try c.decode(Int.self, forKey: .inputChannels), classes: try c.decode(Int.self, forKey: .classes),
+      baseChannels: try c.decode(Int.self, forKey: .baseChannels), depth: try c.decode(Int.self, forKey: .depth),
+      dropout: try c.decode(Double.self, forKey: .dropout),
+      normLayer: try c.decodeIfPresent(NormLayer.self, forKey: .normLayer) ?? NormLayer.none)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(inputChannels, forKey: .inputChannels)
+    try c.encode(classes, forKey: .classes)
+    try c.encode(baseChannels, forKey: .baseChannels)
+    try c.encode(depth, forKey: .depth)
+    try c.encode(dropout, forKey: .dropout)
+    if normLayer != .none { try c.encode(normLayer, forKey: .normLayer) }
+  }
+}
