@@ -156,6 +156,20 @@ struct PyTorchInteropTests {
     #expect(tuned.stderr.contains(described), "\(tuned.stderr)")
   }
 
+  /// `train.py --time-limit` stops at the first step that ends past the
+  /// limit, before --steps, and saves the step it reached.
+  @Test func pytorchTrainingStopsAtItsTimeLimit() throws {
+    try checkImports()
+    let weights = dir + "/limited.safetensors"
+    let py = try TorchPython.python([
+      Self.examples + "/train.py", "--shards", try dataset(), "--out", weights, "--steps", "50", "--time-limit",
+      "0.00001", "--base-channels", "4", "--depth", "2", "--tile", "60", "--workers", "0", "--cpu",
+    ])
+    try #require(py.status == 0, "\(py.stderr)")
+    #expect(py.stdout.contains("train: 1 steps"), "\(py.stdout)")
+    #expect(try TrainedModel.read(from: weights).step == 1)
+  }
+
   /// 7 samples in 4 shards (the last one short): the example's loader
   /// yields each exactly once, whole and split between 2 ranks (with 2
   /// DataLoader workers each) and 3 ranks, with the keys the shards hold.

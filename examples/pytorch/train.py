@@ -72,6 +72,9 @@ def parse_args(argv=None):
     p.add_argument("--out", required=True, help="output .safetensors file")
     p.add_argument("--init", help="initial weights (a unet export file); its architecture replaces the options below")
     p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--time-limit", type=float, metavar="MINUTES",
+                   help="stop once training has taken this many minutes (the steps' wall time, as unet train "
+                        "--time-limit counts it: without start-up), or at --steps, whichever comes first")
     p.add_argument("--lr", type=float, default=0.001)
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default="sgd")
     p.add_argument("--momentum", type=float, default=0.99, help="SGD's")
@@ -158,6 +161,8 @@ def main():
     net.train()
     batches = iter(loader)
     start = time.time()
+    limit = None if args.time_limit is None else args.time_limit * 60
+    steps_done = 0
     for step in range(1, args.steps + 1):
         image, labels, weights = (t.to(device, non_blocking=True) for t in next(batches))
         logits = net(image)
@@ -167,21 +172,31 @@ def main():
         loss.backward()
         optimizer.step()
         scheduler.step()
-        if step % args.log_every == 0 or step == args.steps:
+        steps_done = step
+        # Every rank stops at the same step: rank 0's clock decides.
+        stop = limit is not None and time.time() - start >= limit
+        if limit is not None and distributed:
+            flag = torch.tensor([1.0 if stop else 0.0], device=device)
+            dist.broadcast(flag, 0)
+            stop = flag.item() > 0
+        if step % args.log_every == 0 or step == args.steps or stop:
             mean = loss.detach().clone()
             if distributed:
                 dist.all_reduce(mean)
                 mean /= world
             if rank == 0:
                 print(f"step {step}/{args.steps}  loss {mean.item():.4f}  "
-                      f"{(time.time() - start) / step:.3f} s/step", flush=True)
+                      f"{(time.time() - start) / step:.3f} s/step  {(time.time() - start) / 60:.2f} min",
+                      flush=True)
+        if stop:
+            break
 
     if rank == 0:
         temporary = args.out + ".tmp"
-        unet_module.save(model, temporary, architecture, tile=tile, step=start_step + args.steps,
+        unet_module.save(model, temporary, architecture, tile=tile, step=start_step + steps_done,
                          normalization=normalization_json)
         os.replace(temporary, args.out)
-        print(f"train: {args.steps} steps in {time.time() - start:.1f} s -> {args.out}", flush=True)
+        print(f"train: {steps_done} steps in {time.time() - start:.1f} s -> {args.out}", flush=True)
     if distributed:
         dist.destroy_process_group()
 
