@@ -9,6 +9,15 @@
 #   RECIPES="paper adam" examples/recipe-study.sh
 #   examples/recipe-study.sh final nnunet    # the chosen recipe on 0-19, scored on 20-24
 #   examples/recipe-study.sh list            # the candidates and their options
+#   examples/recipe-study.sh peer base16-adam  # the same recipe in PyTorch (examples/pytorch/train.py)
+#
+# "peer" trains a recipe with examples/pytorch/train.py on the final split
+# (0-19) for the same BUDGET of training minutes (--time-limit), then scores
+# its weights file once on 20-24 with unet predict and unet eval, as "final"
+# does: the same network, loss, optimiser and shards in another framework.
+# Its Python (PYTHON, default .venv-test/bin/python) needs torch,
+# webdataset, safetensors and numpy. A peer run is not resumable: an
+# interrupted one starts again.
 #
 # Every run is resumable: re-running the script continues unfinished runs
 # (--resume; the budget counts the training time of all segments together)
@@ -77,8 +86,8 @@ if [ "$mode" = list ]; then
 fi
 case "$mode" in
   screen) ;;
-  final) [ $# -eq 2 ] || { echo "usage: $0 final RECIPE" >&2; exit 2; }; options_of "$2" >/dev/null ;;
-  *) echo "usage: $0 [screen|final RECIPE|list]" >&2; exit 2 ;;
+  final|peer) [ $# -eq 2 ] || { echo "usage: $0 $mode RECIPE" >&2; exit 2; }; options_of "$2" >/dev/null ;;
+  *) echo "usage: $0 [screen|final RECIPE|peer RECIPE|list]" >&2; exit 2 ;;
 esac
 
 if [ -n "${UNET:-}" ]; then
@@ -172,6 +181,30 @@ if [ "$mode" = screen ]; then
     touch "$run/finished"
   done
   echo "recipe-study: results in $out/results.tsv"
+elif [ "$mode" = peer ]; then
+  name=$2
+  shards final
+  python=${PYTHON:-.venv-test/bin/python}
+  weights=$out/final/$name-pytorch.safetensors
+  if [ -e "$weights" ]; then
+    echo "== $name in PyTorch: finished; its score is $out/final/$name-pytorch-eval.json"
+  else
+    # unet train's options minus --recipe paper, whose values are train.py's
+    # defaults, plus the warm-up that unet train adds.
+    options=$(options_of "$name" | sed 's/--recipe paper//')
+    echo "== $name in PyTorch: $options for $budget minutes"
+    # shellcheck disable=SC2086
+    "$python" examples/pytorch/train.py --shards "$out/shards-final" --out "$out/final/$name-pytorch.tmp.safetensors" \
+      --steps "$steps" --time-limit "$budget" --warmup 100 --workers 1 --cpu --log-every 100 $options \
+      | tee "$out/final/$name-pytorch.log"
+    "$unet" predict --model "$out/final/$name-pytorch.tmp.safetensors" "$out/split/test/image" \
+      --out "$out/final/$name-pytorch-pred"
+    "$unet" eval --pred "$out/final/$name-pytorch-pred" --truth "$out/split/test/label" --thresholds 10
+    "$unet" eval --pred "$out/final/$name-pytorch-pred" --truth "$out/split/test/label" --thresholds 10 --json \
+      > "$out/final/$name-pytorch-eval.json"
+    mv "$out/final/$name-pytorch.tmp.safetensors" "$weights"
+    echo "recipe-study: $name in PyTorch scored once on sections 20-24: $out/final/$name-pytorch-eval.json"
+  fi
 else
   name=$2
   run=$out/final/$name
