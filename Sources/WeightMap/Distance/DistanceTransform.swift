@@ -248,11 +248,13 @@ struct LowerEnvelope {
   }
 
   /// The transform with caller-owned scratch: `v` and `z` hold at least
-  /// `f.count` entries each (no allocation, no reference counting).
+  /// `f.count` entries each (no allocation, no reference counting). Only
+  /// the positions `queries` (default: all) are reported; the envelope is
+  /// that of all of `f` all the same.
   @inline(__always)
   static func transform(
     _ f: UnsafeBufferPointer<Double>, s2: Double, v: UnsafeMutablePointer<Int>, z: UnsafeMutablePointer<Int>,
-    _ body: (_ q: Int, _ value: Double, _ p: Int) -> Void
+    queries: Range<Int>? = nil, _ body: (_ q: Int, _ value: Double, _ p: Int) -> Void
   ) {
     let n = f.count
     var k = -1
@@ -291,7 +293,7 @@ struct LowerEnvelope {
     }
     guard k >= 0 else { return }
     var j = 0
-    for q in 0..<n {
+    for q in queries ?? 0..<n {
       while j < k && z[j + 1] <= q { j += 1 }
       let p = v[j]
       body(q, s2 * Double((q - p) * (q - p)) + f[p], p)

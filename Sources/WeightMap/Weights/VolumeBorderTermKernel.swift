@@ -300,7 +300,11 @@ final class TwoNearestAlongLine {
         let c = line[p]
         f[p] = c.l1 == 0 ? .infinity : c.l1 != label ? c.v1 : c.l2 != 0 ? c.v2 : .infinity
       }
-      LowerEnvelope.transform(UnsafeBufferPointer(start: f + lo, count: hi - lo), s2: s2, v: v, z: z) { q, value, p in
+      // Read out over the span only: elsewhere L is not the nearest.
+      LowerEnvelope.transform(
+        UnsafeBufferPointer(start: f + lo, count: hi - lo), s2: s2, v: v, z: z,
+        queries: (span.lower - lo)..<(span.upper - lo)
+      ) { q, value, p in
         guard firstLabel[lo + q] == label, value <= r2 else { return }
         let c = line[lo + p]
         out[lo + q].offer(value, c.l1 != label ? c.l1 : c.l2)
