@@ -242,48 +242,61 @@ struct LowerEnvelope {
     }
     v.withUnsafeMutableBufferPointer { v in
       z.withUnsafeMutableBufferPointer { z in
-        var k = -1
-        for q in 0..<n where f[q] != .infinity {
-          let fq = f[q] + s2 * Double(q * q)
-          while k >= 0 {
-            let p = v[k]
-            // First integer position where parabola q is strictly below p.
-            let cut = (fq - (f[p] + s2 * Double(p * p))) / (2 * s2 * Double(q - p))
-            // ⌊cut⌋ + 1, cut clamped to [−1, n] (a NaN, from spacings too
-            // small to square, to n); the floor by truncation, no libm call.
-            let start: Int
-            if cut < Double(n) {
-              let c = Swift.max(cut, -1)
-              let truncated = Int(c)
-              start = (Double(truncated) > c ? truncated - 1 : truncated) + 1
-            } else {
-              start = n
-            }
-            if start <= z[k] {
-              k -= 1  // parabola p is never the lowest
-              continue
-            }
-            if start < n {
-              k += 1
-              v[k] = q
-              z[k] = start
-            }  // else: q is never the lowest inside the domain
-            break
-          }
-          if k < 0 {
-            k = 0
-            v[0] = q
-            z[0] = 0
-          }
-        }
-        guard k >= 0 else { return }
-        var j = 0
-        for q in 0..<n {
-          while j < k && z[j + 1] <= q { j += 1 }
-          let p = v[j]
-          body(q, s2 * Double((q - p) * (q - p)) + f[p], p)
-        }
+        Self.transform(f, s2: s2, v: v.baseAddress!, z: z.baseAddress!, body)
       }
+    }
+  }
+
+  /// The transform with caller-owned scratch: `v` and `z` hold at least
+  /// `f.count` entries each (no allocation, no reference counting). Only
+  /// the positions `queries` (default: all) are reported; the envelope is
+  /// that of all of `f` all the same.
+  @inline(__always)
+  static func transform(
+    _ f: UnsafeBufferPointer<Double>, s2: Double, v: UnsafeMutablePointer<Int>, z: UnsafeMutablePointer<Int>,
+    queries: Range<Int>? = nil, _ body: (_ q: Int, _ value: Double, _ p: Int) -> Void
+  ) {
+    let n = f.count
+    var k = -1
+    for q in 0..<n where f[q] != .infinity {
+      let fq = f[q] + s2 * Double(q * q)
+      while k >= 0 {
+        let p = v[k]
+        // First integer position where parabola q is strictly below p.
+        let cut = (fq - (f[p] + s2 * Double(p * p))) / (2 * s2 * Double(q - p))
+        // ⌊cut⌋ + 1, cut clamped to [−1, n] (a NaN, from spacings too
+        // small to square, to n); the floor by truncation, no libm call.
+        let start: Int
+        if cut < Double(n) {
+          let c = Swift.max(cut, -1)
+          let truncated = Int(c)
+          start = (Double(truncated) > c ? truncated - 1 : truncated) + 1
+        } else {
+          start = n
+        }
+        if start <= z[k] {
+          k -= 1  // parabola p is never the lowest
+          continue
+        }
+        if start < n {
+          k += 1
+          v[k] = q
+          z[k] = start
+        }  // else: q is never the lowest inside the domain
+        break
+      }
+      if k < 0 {
+        k = 0
+        v[0] = q
+        z[0] = 0
+      }
+    }
+    guard k >= 0 else { return }
+    var j = 0
+    for q in queries ?? 0..<n {
+      while j < k && z[j + 1] <= q { j += 1 }
+      let p = v[j]
+      body(q, s2 * Double((q - p) * (q - p)) + f[p], p)
     }
   }
 }

@@ -79,7 +79,7 @@ struct VolumeBorderTermKernel {
     let plane = width * height
     let zPlane = UnsafeMutableBufferPointer<TopTwo<Double>>.allocate(capacity: plane)
     let yPlane = UnsafeMutableBufferPointer<TopTwo<Double>>.allocate(capacity: plane)
-    var yStage = TwoNearestAlongLine(count: height, step: spacing.y, radius: radius)
+    let yStage = TwoNearestAlongLine(count: height, step: spacing.y, radius: radius)
     defer {
       zPlane.deallocate()
       yPlane.deallocate()
@@ -202,54 +202,85 @@ extension UnsafeMutableBufferPointer: CandidatePlane where Element == TopTwo<Dou
 /// - Complexity: O(count + Σ (span + 2R/s)) over the nearest instances;
 ///   a line with more than ``maxEnvelopes`` of them takes O(count × R)
 ///   window scans instead.
-struct TwoNearestAlongLine {
+final class TwoNearestAlongLine {
   let count: Int
   let s2: Double
   let r2: Double
   /// The most instance envelopes a line takes before the window scan.
   static let maxEnvelopes = 12
-  private var envelope: LowerEnvelope
-  private var f: [Double]
-  private var first: [(value: Double, label: UInt32)]
-  private var out: [TopTwo<Double>]
-  private var labels: [UInt32] = []
-  private var spans: [Range<Int>] = []
+  // Scratch allocated once and reused line after line: unsafe buffers, so
+  // that the per-position writes inside the envelope's closure cost no
+  // reference counting or uniqueness checks.
+  private let v: UnsafeMutablePointer<Int>
+  private let z: UnsafeMutablePointer<Int>
+  private let f: UnsafeMutablePointer<Double>
+  private let firstValue: UnsafeMutablePointer<Double>
+  private let firstLabel: UnsafeMutablePointer<UInt32>
+  private let out: UnsafeMutablePointer<TopTwo<Double>>
+  private let labels: UnsafeMutablePointer<UInt32>
+  private let spans: UnsafeMutablePointer<(lower: Int, upper: Int)>
 
   init(count: Int, step: Double, radius: Double) {
     self.count = count
     s2 = step * step
     r2 = radius * radius
-    envelope = LowerEnvelope(capacity: count)
-    f = [Double](repeating: .infinity, count: count)
-    first = [(Double, UInt32)](repeating: (.infinity, 0), count: count)
-    out = [TopTwo<Double>](repeating: TopTwo(), count: count)
+    let c = Swift.max(count, 1)
+    v = .allocate(capacity: c)
+    z = .allocate(capacity: c)
+    f = .allocate(capacity: c)
+    f.initialize(repeating: .infinity, count: c)
+    firstValue = .allocate(capacity: c)
+    firstLabel = .allocate(capacity: c)
+    out = .allocate(capacity: c)
+    labels = .allocate(capacity: Self.maxEnvelopes + 1)
+    spans = .allocate(capacity: Self.maxEnvelopes + 1)
+  }
+
+  deinit {
+    v.deallocate()
+    z.deallocate()
+    f.deallocate()
+    firstValue.deallocate()
+    firstLabel.deallocate()
+    out.deallocate()
+    labels.deallocate()
+    spans.deallocate()
   }
 
   /// Calls `body(q, twoNearest)` for every position of `line`.
-  mutating func transform(_ line: UnsafeBufferPointer<TopTwo<Double>>, _ body: (Int, TopTwo<Double>) -> Void) {
+  @inline(__always)
+  func transform(_ line: UnsafeBufferPointer<TopTwo<Double>>, _ body: (Int, TopTwo<Double>) -> Void) {
     let n = count
     let (s2, r2) = (self.s2, self.r2)
+    let (f, firstValue, firstLabel, out, labels, spans) = (f, firstValue, firstLabel, out, labels, spans)
     // The nearest: the envelope of the first candidates.
     for p in 0..<n { f[p] = line[p].l1 != 0 ? line[p].v1 : .infinity }
-    for q in 0..<n { first[q] = (.infinity, 0) }
-    f.withUnsafeBufferPointer { f in
-      envelope.transform(f, s2: s2) { q, value, p in
-        if value <= r2 { first[q] = (value, line[p].l1) }
+    for q in 0..<n {
+      firstValue[q] = .infinity
+      firstLabel[q] = 0
+    }
+    LowerEnvelope.transform(UnsafeBufferPointer(start: f, count: n), s2: s2, v: v, z: z) { q, value, p in
+      if value <= r2 {
+        firstValue[q] = value
+        firstLabel[q] = line[p].l1
       }
     }
     // The nearest instances of the line and the span of positions each is nearest to.
-    labels.removeAll(keepingCapacity: true)
-    spans.removeAll(keepingCapacity: true)
-    for q in 0..<n where first[q].label != 0 {
-      if let k = labels.firstIndex(of: first[q].label) {
-        spans[k] = spans[k].lowerBound..<(q + 1)
+    var instances = 0
+    for q in 0..<n where firstLabel[q] != 0 {
+      let label = firstLabel[q]
+      var k = 0
+      while k < instances && labels[k] != label { k += 1 }
+      if k < instances {
+        spans[k].upper = q + 1
       } else {
-        labels.append(first[q].label)
-        spans.append(q..<(q + 1))
-        if labels.count > Self.maxEnvelopes { break }
+        labels[instances] = label
+        spans[instances] = (q, q + 1)
+        instances += 1
+        if instances > Self.maxEnvelopes { break }
       }
     }
-    if labels.count > Self.maxEnvelopes {
+    if instances > Self.maxEnvelopes {
       let scan = AxisScan(count: n, stride: 1, step: s2.squareRoot(), radius: r2.squareRoot(), final: false)
       let plane = UnsafeMutableBufferPointer(mutating: line)
       for q in 0..<n { body(q, scan.nearest(at: q, base: 0, in: plane)) }
@@ -259,21 +290,24 @@ struct TwoNearestAlongLine {
     // its span widened by R (positions farther are beyond R of it).
     for q in 0..<n {
       out[q] = TopTwo()
-      if first[q].label != 0 { out[q].offer(first[q].value, first[q].label) }
+      if firstLabel[q] != 0 { out[q].offer(firstValue[q], firstLabel[q]) }
     }
     let reach = Int((r2.squareRoot() / s2.squareRoot()).rounded(.up))
-    for (label, span) in zip(labels, spans) {
-      let lo = Swift.max(0, span.lowerBound - reach), hi = Swift.min(n, span.upperBound + reach)
+    for k in 0..<instances {
+      let label = labels[k], span = spans[k]
+      let lo = Swift.max(0, span.lower - reach), hi = Swift.min(n, span.upper + reach)
       for p in lo..<hi {
         let c = line[p]
         f[p] = c.l1 == 0 ? .infinity : c.l1 != label ? c.v1 : c.l2 != 0 ? c.v2 : .infinity
       }
-      f.withUnsafeBufferPointer { f in
-        envelope.transform(UnsafeBufferPointer(rebasing: f[lo..<hi]), s2: s2) { q, value, p in
-          guard first[lo + q].label == label, value <= r2 else { return }
-          let c = line[lo + p]
-          out[lo + q].offer(value, c.l1 != label ? c.l1 : c.l2)
-        }
+      // Read out over the span only: elsewhere L is not the nearest.
+      LowerEnvelope.transform(
+        UnsafeBufferPointer(start: f + lo, count: hi - lo), s2: s2, v: v, z: z,
+        queries: (span.lower - lo)..<(span.upper - lo)
+      ) { q, value, p in
+        guard firstLabel[lo + q] == label, value <= r2 else { return }
+        let c = line[lo + p]
+        out[lo + q].offer(value, c.l1 != label ? c.l1 : c.l2)
       }
     }
     for q in 0..<n { body(q, out[q]) }
