@@ -66,6 +66,7 @@ candidates=(
   "base32-adam1e3|--recipe paper --base-channels 32 --optimizer adam --lr 1e-3"
   "base16-adam|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4"
   "base16-adam-batchnorm|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4 --norm-layer batch"
+  "base16-adam-batch4-tile316|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4 --batch 4 --tile 316"
   "base32-nnunet|--recipe paper --base-channels 32 --optimizer sgd --nesterov --schedule poly --lr 0.01"
   "base32-batch4-tile252|--recipe paper --base-channels 32 --batch 4 --tile 252"
 )
