@@ -79,7 +79,9 @@ row() {
     echo "bad-inputs: '$what' answered with status $status and: $err" >&2
     exit 1
   fi
-  err=$(printf '%s\n' "$err" | head -1)
+  # The first line, without a pipe (head closing early would SIGPIPE printf
+  # and, under pipefail, end the script).
+  err=${err%%$'\n'*}
   printf '| `unet %s` | %s | `%s` | %d |\n' "$1" "$what" "${err//|/\\|}" "$status"
 }
 row "missing file" info nothing.png
