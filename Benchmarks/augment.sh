@@ -28,17 +28,13 @@ if ! "$peers/bin/python" -c 'import elasticdeform, albumentations, scipy, PIL' 2
   "$peers/bin/pip" install -q numpy scipy pillow albumentations opencv-python-headless setuptools wheel
   "$peers/bin/pip" install -q --no-binary elasticdeform --no-build-isolation elasticdeform
 fi
-scripts/setup.sh
-# Builds quietly; on failure shows what the build said.
-build() { local log; log=$("$@" 2>&1) || { echo "$log" >&2; exit 1; }; }
-build swift build -c release --product unet
+source Benchmarks/common.sh
 build swift build -c release --package-path Benchmarks --product augment-bench
-unet=$(swift build -c release --show-bin-path)/unet
 bench=$(swift build -c release --package-path Benchmarks --show-bin-path)/augment-bench
 
 image="$datasets/isbi2012/image/0.png"
 label="$datasets/isbi2012/label/0.png"
-echo "# machine: $(uname -m), $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+machine
 if [ "$part" != 3d ]; then
 echo "## one 512x512 sample, one thread (median seconds)"
 echo "# glibc's default allocator (fresh pages for every large array):"

@@ -22,11 +22,9 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 
-scripts/setup.sh
-log=$(swift build -c release --product unet 2>&1) || { echo "$log" >&2; exit 1; }
-unet=$(swift build -c release --show-bin-path)/unet
+source Benchmarks/common.sh
 
-echo "# machine: $(uname -m), $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+machine
 echo "# flags: $(grep -m1 -o -w 'avx512f\|avx512_bf16\|avx512_vnni\|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')avx2 $(grep -qw avx2 /proc/cpuinfo && echo yes || echo no)"
 
 # name tile base depth steps

@@ -16,10 +16,8 @@ while [ $# -gt 0 ]; do
   esac
   shift 2
 done
-scripts/setup.sh
-log=$(swift build -c release --product unet 2>&1) || { echo "$log" >&2; exit 1; }
-unet=$(swift build -c release --show-bin-path)/unet
-echo "# machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+source Benchmarks/common.sh
+machine
 
 step() {
   OMP_WAIT_POLICY=$1 "$unet" bench --json --tile 188 --base-channels 16 --depth 3 --steps "$steps" --warmup 3 \

@@ -39,9 +39,7 @@ if ! "$peers/bin/python" -c 'import torch' 2>/dev/null; then
   "$peers/bin/pip" install -q --retries 0 --timeout 10 --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null \
     || "$peers/bin/pip" install -q torch
 fi
-scripts/setup.sh
-log=$(swift build -c release --product unet 2>&1) || { echo "$log" >&2; exit 1; }
-ours=$(swift build -c release --show-bin-path)/unet
+source Benchmarks/common.sh
 
 if [ -z "$tiers" ]; then
   tiers=native
@@ -49,7 +47,7 @@ if [ -z "$tiers" ]; then
 fi
 configs=("paper 572 64 4 3 1" "main 188 16 3 20 3")
 
-echo "# machine: $(uname -m), $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+machine
 echo "# flags: $(grep -m1 -o -w 'avx512f\|avx512_bf16\|avx512_vnni\|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')avx2 $(grep -qw avx2 /proc/cpuinfo && echo yes || echo no)"
 echo "# torch $("$peers/bin/python" -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())' 2>/dev/null)"
 
@@ -86,7 +84,7 @@ for round in $(seq "$rounds"); do
         avx2) ours_env=(ONEDNN_MAX_CPU_ISA=AVX2) torch_env=(ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2) ;;
         *) echo "train.sh: unknown tier $tier" >&2; exit 2 ;;
       esac
-      measure unetkit "$name" "$tier" ${ours_env[@]+"${ours_env[@]}"} "$ours" bench --json --tile "$size" \
+      measure unetkit "$name" "$tier" ${ours_env[@]+"${ours_env[@]}"} "$unet" bench --json --tile "$size" \
         --base-channels "$base" --depth "$depth" --steps "$steps" --warmup "$warm" | tee -a "$results"
       measure pytorch "$name" "$tier" ${torch_env[@]+"${torch_env[@]}"} "$peers/bin/python" "$bench/torch_unet_ref.py" \
         --device cpu --size "$size" --base "$base" --depth "$depth" --steps "$steps" --warm "$warm" | tee -a "$results"

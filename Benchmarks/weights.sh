@@ -25,16 +25,12 @@ if [ ! -x "$peers/bin/python" ]; then
   python3 -m venv "$peers"
   "$peers/bin/pip" install -q numpy scipy pillow
 fi
-scripts/setup.sh
-# Builds quietly; on failure shows what the build said.
-build() { local log; log=$("$@" 2>&1) || { echo "$log" >&2; exit 1; }; }
-build swift build -c release --product unet
+source Benchmarks/common.sh
 build swift build -c release --package-path Benchmarks
-unet=$(swift build -c release --show-bin-path)/unet
 lib=$(swift build -c release --package-path Benchmarks --show-bin-path)/weightmap-bench
 
 isbi=("$datasets"/isbi2012/label/*.png)
-echo "# machine: $(uname -m), $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+machine
 
 seconds() { python3 -c 'import sys; print(f"{float(sys.argv[1]):.3f}")' "$1"; }
 wall() {  # wall seconds of a command, its output discarded
