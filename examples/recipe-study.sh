@@ -47,8 +47,11 @@ val_every=${VAL_EVERY:-100}
 threads=${THREADS:+--threads $THREADS}
 extra=${EXTRA:-}
 
-# name|options (each but default on top of the paper's recipe, so that a
-# candidate keeps its meaning whatever --recipe default becomes)
+# name|options[|data options] (each but default on top of the paper's
+# recipe, so that a candidate keeps its meaning whatever --recipe default
+# becomes). Data options go to `unet augment` (the weight maps' border
+# weight w0 and class weights): such a candidate trains on shards of its own,
+# made once per distinct set of data options.
 candidates=(
   "paper|--recipe paper"
   "default|--recipe default"
@@ -67,22 +70,37 @@ candidates=(
   "base16-adam|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4"
   "base16-adam-batchnorm|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4 --norm-layer batch"
   "base16-adam-batch4-tile316|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4 --batch 4 --tile 316"
+  "base16-adam-w0-0|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4|--w0 0"
+  "base16-adam-w0-5|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4|--w0 5"
+  "base16-adam-w0-20|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4|--w0 20"
+  "base16-adam-unbalanced|--recipe paper --base-channels 16 --optimizer adam --lr 3e-4|--class-weights none"
   "base32-nnunet|--recipe paper --base-channels 32 --optimizer sgd --nesterov --schedule poly --lr 0.01"
   "base32-batch4-tile252|--recipe paper --base-channels 32 --batch 4 --tile 252"
 )
 
-options_of() {
-  local c
+# The training options (field 2) and the data options (field 3, maybe
+# empty) of a candidate.
+field_of() { # name field
+  local c rest
   for c in "${candidates[@]}"; do
-    if [ "${c%%|*}" = "$1" ]; then echo "${c#*|}"; return 0; fi
+    if [ "${c%%|*}" = "$1" ]; then
+      rest=${c#*|}
+      if [ "$2" = 2 ]; then echo "${rest%%|*}"; elif [[ "$rest" == *"|"* ]]; then echo "${rest#*|}"; fi
+      return 0
+    fi
   done
   echo "recipe-study: no recipe $1 (see: $0 list)" >&2
   return 1
 }
+options_of() { field_of "$1" 2; }
+data_of() { field_of "$1" 3; }
 
 mode=${1:-screen}
 if [ "$mode" = list ]; then
-  for c in "${candidates[@]}"; do printf '%-16s %s\n' "${c%%|*}" "${c#*|}"; done
+  for c in "${candidates[@]}"; do
+    name=${c%%|*} data=$(data_of "${c%%|*}")
+    printf '%-16s %s%s\n' "$name" "$(options_of "$name")" "${data:+ (data: $data)}"
+  done
   exit 0
 fi
 case "$mode" in
@@ -111,9 +129,16 @@ link val 15 19
 link test 20 24
 link final 0 19
 
-shards() { # part
-  "$unet" augment --images "$out/split/$1/image" --labels "$out/split/$1/label" --out "$out/shards-$1" \
-    --samples "$samples" --per-shard 100 --seed 1 --resume >&2
+# Makes (or completes) the shards of a part with the given data options and
+# prints their folder: shards-PART, or shards-PART-SLUG for data options.
+shards() { # part [data options]
+  local slug dir
+  slug=$(printf '%s' "${2:-}" | tr -c 'A-Za-z0-9.' '-' | sed 's/--*/-/g; s/^-//; s/-$//')
+  dir=$out/shards-$1${slug:+-$slug}
+  # shellcheck disable=SC2086
+  "$unet" augment --images "$out/split/$1/image" --labels "$out/split/$1/label" --out "$dir" \
+    --samples "$samples" --per-shard 100 --seed 1 --resume ${2:-} >&2
+  echo "$dir"
 }
 
 # One result row from a finished run's metrics.jsonl.
@@ -150,26 +175,25 @@ print("\t".join(f"{k}={result[k]}" for k in fields if k in result))
 PY
 }
 
-train() { # name part run options...
-  local name=$1 part=$2 run=$3
+train() { # name shards run options...
+  local name=$1 data=$2 run=$3
   shift 3
   local resume=
   [ -e "$run/last.ckpt" ] && resume=--resume
-  echo "== $name ($part): $* for $budget minutes${resume:+, resumed}"
+  echo "== $name (${data##*/}): $* for $budget minutes${resume:+, resumed}"
   # shellcheck disable=SC2086
   if [ -n "$resume" ]; then
     # A resumed run keeps its stored choices; only the budget and the logs change.
-    "$unet" train --shards "$out/shards-$part" --out "$run" --resume --steps "$steps" --time-limit "$budget" \
+    "$unet" train --shards "$data" --out "$run" --resume --steps "$steps" --time-limit "$budget" \
       --checkpoint-every "$val_every" ${val_args:-} $threads
   else
-    "$unet" train --shards "$out/shards-$part" --out "$run" --steps "$steps" --time-limit "$budget" \
+    "$unet" train --shards "$data" --out "$run" --steps "$steps" --time-limit "$budget" \
       --checkpoint-every "$val_every" ${val_args:-} $threads "$@"
   fi
 }
 
 mkdir -p "$out/runs" "$out/final"
 if [ "$mode" = screen ]; then
-  shards train
   val_args="--val-images $out/split/val/image --val-labels $out/split/val/label --val-every $val_every"
   for c in "${candidates[@]}"; do
     name=${c%%|*}
@@ -177,14 +201,16 @@ if [ "$mode" = screen ]; then
     run=$out/runs/$name
     if [ -e "$run/finished" ]; then echo "== $name: finished, skipped"; continue; fi
     # shellcheck disable=SC2086
-    train "$name" train "$run" ${c#*|} $extra
-    record "$name" "train 0-14, val 15-19" "${c#*|} $extra" "$run"
+    data=$(data_of "$name")
+    dir=$(shards train "$data")
+    train "$name" "$dir" "$run" $(options_of "$name") $extra
+    record "$name" "train 0-14, val 15-19" "$(options_of "$name") $extra${data:+ | data: $data}" "$run"
     touch "$run/finished"
   done
   echo "recipe-study: results in $out/results.tsv"
 elif [ "$mode" = peer ]; then
   name=$2
-  shards final
+  dir=$(shards final "$(data_of "$name")")
   python=${PYTHON:-.venv-test/bin/python}
   weights=$out/final/$name-pytorch.safetensors
   if [ -e "$weights" ]; then
@@ -195,7 +221,7 @@ elif [ "$mode" = peer ]; then
     options=$(options_of "$name" | sed 's/--recipe paper//')
     echo "== $name in PyTorch: $options for $budget minutes"
     # shellcheck disable=SC2086
-    "$python" examples/pytorch/train.py --shards "$out/shards-final" --out "$out/final/$name-pytorch.tmp.safetensors" \
+    "$python" examples/pytorch/train.py --shards "$dir" --out "$out/final/$name-pytorch.tmp.safetensors" \
       --steps "$steps" --time-limit "$budget" --warmup 100 --workers 1 --cpu --log-every 100 $options \
       | tee "$out/final/$name-pytorch.log"
     "$unet" predict --model "$out/final/$name-pytorch.tmp.safetensors" "$out/split/test/image" \
@@ -209,14 +235,15 @@ elif [ "$mode" = peer ]; then
 else
   name=$2
   run=$out/final/$name
-  shards final
+  data=$(data_of "$name")
+  dir=$(shards final "$data")
   val_args=
   if [ -e "$run/finished" ]; then
     echo "== $name: finished; its score is $out/final/$name-eval.json"
   else
     # shellcheck disable=SC2086
-    train "$name" final "$run" $(options_of "$name") $extra
-    record "$name" "train 0-19, test 20-24" "$(options_of "$name") $extra" "$run"
+    train "$name" "$dir" "$run" $(options_of "$name") $extra
+    record "$name" "train 0-19, test 20-24" "$(options_of "$name") $extra${data:+ | data: $data}" "$run"
     "$unet" predict --model "$run" "$out/split/test/image" --out "$out/final/$name-pred"
     "$unet" eval --pred "$out/final/$name-pred" --truth "$out/split/test/label" --thresholds 10
     "$unet" eval --pred "$out/final/$name-pred" --truth "$out/split/test/label" --thresholds 10 --json \
