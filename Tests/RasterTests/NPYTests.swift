@@ -203,6 +203,12 @@ import Testing
     let bytes = npy("|u1", [3, 4, 5], [UInt8](repeating: 0, count: 60))
     #expect(reason { try ImageFile.decodedVolume(bytes, as: .npy, limits: ReadLimits(maxPixels: 59)) }.contains("voxels"))
     #expect(try ImageFile.decodedVolume(bytes, as: .npy, limits: ReadLimits(maxPixels: 60)).voxelCount == 60)
+    // An empty array may claim any length for its other sides: those are
+    // checked one by one, so that no product of them can overflow later.
+    let empty = npy("|u1", [1 << 40, 1 << 40, 0], [])
+    #expect(reason { try ImageFile.decodedVolume(empty, as: .npy) }.contains("voxels"))
+    #expect(reason { try ImageFile.decoded(npy("|u1", [0, 1 << 40], []), as: .npy) }.contains("pixels"))
+    #expect(try ImageFile.decodedVolume(npy("|u1", [2, 3, 0], []), as: .npy).voxelCount == 0)
     // PNG holds no volume.
     #expect(reason { try ImageFile.encoded(AnyVolume(Volume<UInt8>(width: 1, height: 1, depth: 2)), as: .png) }.contains("NPY"))
   }

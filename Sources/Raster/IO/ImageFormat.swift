@@ -37,22 +37,24 @@ public struct ReadLimits: Sendable, Equatable {
   /// 2^28 pixels (16384 × 16384) per page, 100 000 pages.
   public static let `default` = ReadLimits()
 
-  /// Throws `.tooLarge` when `width × height` exceeds ``maxPixels``.
+  /// Throws `.tooLarge` when `width × height`, or either side alone (an
+  /// empty image can claim any length for the other), exceeds ``maxPixels``.
   public func check(width: Int, height: Int, path: String) throws {
     let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-    if overflow || pixels > maxPixels {
+    if overflow || pixels > maxPixels || max(width, height) > maxPixels {
       throw RasterError(
         .tooLarge, path: path,
         "header claims \(width) x \(height) pixels, more than the limit of \(maxPixels)")
     }
   }
 
-  /// Throws `.tooLarge` when the voxels `width × height × depth` exceed
-  /// ``maxPixels``.
+  /// Throws `.tooLarge` when the voxels `width × height × depth`, or any
+  /// side alone (an empty volume can claim any length for the others, whose
+  /// products would then overflow), exceed ``maxPixels``.
   public func check(width: Int, height: Int, depth: Int, path: String) throws {
     let (slice, o1) = width.multipliedReportingOverflow(by: height)
     let (voxels, o2) = slice.multipliedReportingOverflow(by: depth)
-    if o1 || o2 || voxels > maxPixels {
+    if o1 || o2 || voxels > maxPixels || max(width, height, depth) > maxPixels {
       throw RasterError(
         .tooLarge, path: path,
         "header claims \(width) x \(height) x \(depth) voxels, more than the limit of \(maxPixels) (counted in voxels for a volume)")
