@@ -46,14 +46,20 @@ import Testing
     return (error, scale)
   }
 
-  @Test(arguments: 0..<cases.count)
-  func gradientsMatchReference(_ index: Int) throws {
+  /// Every case with each way of computing the 3×3 weight gradients
+  /// (oneDNN's primitive, and nine matrix products per image), whatever
+  /// the machine's instruction set would choose.
+  @Test(arguments: 0..<cases.count, [DNNLBackend.WeightGradient.primitive, .gemm])
+  func gradientsMatchReference(_ index: Int, weightGradient: DNNLBackend.WeightGradient) throws {
     let c = Self.cases[index]
     let a = c.architecture
     let tile = Self.tile(a, extra: c.extraTile)
     let output = try a.validateTile(tile)
     let graph = a.graph
-    let network = try DNNLBackend(threads: 1).compile(graph, batch: c.batch, inputSize: tile, training: true)
+    let network = try DNNLBackend(threads: 1, weightGradient: weightGradient).compile(
+      graph, batch: c.batch, inputSize: tile, training: true)
+    let kernels = (network as! DNNLGraph).kernels.map(\.implementation)
+    #expect(kernels.contains { $0.hasPrefix("gemm:sgemm") } == (weightGradient == .gemm))
     var rng = SplitMix64(seed: 11)
     let parameters = Self.parameters(a, using: &rng)
     network.setParameters(parameters)

@@ -58,6 +58,13 @@ struct Bench: ToolCommand {
   @Option(help: "oneDNN threads (default: all cores).")
   var threads: Int?
 
+  @Option(
+    help: """
+      How 3x3 weight gradients are computed: automatic (gemm below AVX-512), primitive (oneDNN's \
+      weight-gradient kernel) or gemm (nine matrix products per image).
+      """)
+  var weightGradient: DNNLBackend.WeightGradient = .automatic
+
   @Flag(help: "List every primitive of a step with its implementation.")
   var kernels = false
 
@@ -121,7 +128,7 @@ struct Bench: ToolCommand {
       inputChannels: 1, classes: classes, baseChannels: baseChannels, depth: depth, dropout: 0.5, normLayer: normLayer)
     if let problem = architecture.problem { throw TrainingError(problem) }
     let output = try architecture.validateTile(tile)
-    let backend = DNNLBackend(threads: threads)
+    let backend = DNNLBackend(threads: threads, weightGradient: weightGradient)
     let start = Date()
     let network = try backend.compile(architecture.graph, batch: batch, inputSize: tile, training: true)
     let parameters = architecture.initialParameters(seed: seed)
@@ -170,3 +177,5 @@ struct Bench: ToolCommand {
     try file.write(to: path)
   }
 }
+
+extension DNNLBackend.WeightGradient: ExpressibleByArgument {}

@@ -19,6 +19,15 @@ enum DNNL {
     return md
   }
 
+  /// A float32 descriptor with the given dims and strides (in elements).
+  static func strided(_ dims: [Int], strides: [Int]) throws -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    let d = dims.map { dnnl_dim_t($0) }
+    let s = strides.map { dnnl_dim_t($0) }
+    try check(dnnl_memory_desc_init_by_strides(&md, Int32(d.count), d, dnnl_f32, s), "memory descriptor \(dims) by strides \(strides)")
+    return md
+  }
+
   /// A descriptor that lets the primitive choose the layout.
   static func any(_ dims: [Int]) -> dnnl_memory_desc_t { desc(dims, dnnl_format_tag_any) }
 

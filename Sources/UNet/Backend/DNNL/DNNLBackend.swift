@@ -6,14 +6,42 @@ import Foundation
 /// layouts appear only at the boundary: the input, the logits and the
 /// parameters as the model code sees them.
 public struct DNNLBackend: Backend {
+  /// How the weight gradients of the 3×3 convolutions are computed.
+  public enum WeightGradient: String, Sendable, CaseIterable {
+    /// `gemm` below AVX-512, where oneDNN 2.6's AVX2 weight-gradient kernel
+    /// runs below its forward kernel's speed and the products, reorders
+    /// included, take about 10 % less time; `primitive` from AVX-512 up.
+    case automatic
+    /// oneDNN's weight-gradient primitive.
+    case primitive
+    /// Nine matrix products per image (oneDNN's sgemm), one per kernel
+    /// offset, over the input and the output gradient in nhwc layout.
+    case gemm
+  }
+
   /// The thread count oneDNN uses (all cores unless set).
   public let threads: Int
+  /// How 3×3 weight gradients are computed.
+  public let weightGradient: WeightGradient
 
-  /// - Parameter threads: oneDNN's thread count; nil keeps OpenMP's default
-  ///   (all cores, or OMP_NUM_THREADS).
-  public init(threads: Int? = nil) {
+  /// - Parameters:
+  ///   - threads: oneDNN's thread count; nil keeps OpenMP's default (all
+  ///     cores, or OMP_NUM_THREADS).
+  ///   - weightGradient: how 3×3 weight gradients are computed.
+  public init(threads: Int? = nil, weightGradient: WeightGradient = .automatic) {
     if let threads { DNNL.setThreads(max(1, threads)) }
     self.threads = DNNL.maxThreads()
+    self.weightGradient = weightGradient
+  }
+
+  /// The fewest input channels for which a 3×3 weight gradient runs as
+  /// matrix products at the instruction set in use (nil: none does).
+  var gemmMinimumInputChannels: Int? {
+    switch weightGradient {
+    case .automatic: return isa.hasPrefix("AVX512") ? nil : 1
+    case .primitive: return nil
+    case .gemm: return 1
+    }
   }
 
   public var name: String {
@@ -26,8 +54,37 @@ public struct DNNLBackend: Backend {
   public var isa: String { DNNL.effectiveISA }
 
   public func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph {
-    try DNNLGraph(graph, batch: batch, inputSize: inputSize, training: training)
+    try DNNLGraph(
+      graph, batch: batch, inputSize: inputSize, training: training, gemmMinimumInputChannels: gemmMinimumInputChannels)
   }
+}
+
+/// The scratch memory of the matrix-product weight gradients: three blocks
+/// (the input in nhwc, the output gradient in nhwc with rows as wide as the
+/// input's, the nine products) that every layer's buffers share, since the
+/// layers' backward passes run one after another; and a vector of ones for
+/// the bias gradients.
+final class GEMMScratch {
+  /// Buffers by block, each placed at its block's start by `place()`.
+  var blocks: [[DNNLBuffer]] = [[], [], []]
+  /// The longest vector of ones a bias gradient needs.
+  var onesCount = 0
+  private var arenas: [DNNLArena] = []
+  private(set) var ones: UnsafeMutablePointer<Float>?
+
+  func place() throws {
+    for buffers in blocks where !buffers.isEmpty {
+      let arena = try DNNLArena(bytes: buffers.map(\.bytes).max()!)
+      for buffer in buffers { try buffer.place(at: arena.pointer) }
+      arenas.append(arena)
+    }
+    if onesCount > 0 {
+      ones = .allocate(capacity: onesCount)
+      ones!.initialize(repeating: 1, count: onesCount)
+    }
+  }
+
+  deinit { ones?.deallocate() }
 }
 
 /// One learnable tensor in oneDNN's layout, with its gradient and the
@@ -159,8 +216,12 @@ final class DNNLGraph: CompiledGraph {
   private var inputPadding: Int?
   /// The bytes of the activation and gradient buffers (`placeTensors`).
   private var arena: DNNLArena?
+  /// The fewest input channels for which a 3×3 weight gradient runs as
+  /// matrix products (nil: none; `DNNLBackend.WeightGradient`).
+  let gemmMinimumInputChannels: Int?
+  private let scratch = GEMMScratch()
 
-  init(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws {
+  init(_ graph: Graph, batch: Int, inputSize: Int, training: Bool, gemmMinimumInputChannels: Int? = nil) throws {
     guard let shapes = graph.shapes(inputSize: inputSize) else {
       throw TrainingError("input size \(inputSize) does not fit the network")
     }
@@ -169,6 +230,7 @@ final class DNNLGraph: CompiledGraph {
     self.batch = batch
     self.inputSize = inputSize
     self.training = training
+    self.gemmMinimumInputChannels = gemmMinimumInputChannels
     outputShape = shapes.last!
     context = try DNNLContext()
     logitsPlain = try DNNLBuffer(
@@ -177,6 +239,7 @@ final class DNNLGraph: CompiledGraph {
     statistics = Array(repeating: nil, count: graph.statistics.count)
     try build()
     try placeTensors()
+    try scratch.place()
   }
 
   /// Keeps `primitive` alive and lists it as one that runs every step.
@@ -579,9 +642,31 @@ final class DNNLGraph: CompiledGraph {
     }
 
     // Weight gradient.
+    if let minimum = gemmMinimumInputChannels, shapes[input].channels >= minimum, !deconvolution, kernel == 3, input != 0 {
+      steps += try gemmWeightGradient(
+        source: source, diffOut: diffOut, input: input, output: output, weightGradient: weightParameter.gradient!,
+        biasGradient: biasParameter?.gradient, label: label)
+    } else {
+      steps += try primitiveWeightGradient(
+        backwardWeights, source: source, diffOut: diffOut, weightsMD: weightsMD, weightGradient: weightParameter.gradient!,
+        biasGradient: biasParameter?.gradient, label: label)
+    }
+
+    // Input gradient (not needed for the network's input).
+    guard let backwardData = plan.backwardData else { return steps }
+    return steps
+      + (try inputGradient(
+        backwardData, input: input, diffOut: diffOut, weightParameter: weightParameter, weightsMD: weightsMD, label: label))
+  }
+
+  /// The weight and bias gradients of a convolution by oneDNN's primitive.
+  private func primitiveWeightGradient(
+    _ backwardWeights: DNNLPrimitive, source: DNNLBuffer, diffOut: DNNLBuffer, weightsMD: dnnl_memory_desc_t,
+    weightGradient: DNNLBuffer, biasGradient: DNNLBuffer?, label: String
+  ) throws -> [() -> Void] {
+    let ctx = context
     hot(backwardWeights, "\(label) weight gradient")
     let gradientMD = backwardWeights.md(dnnl_query_diff_weights_md)
-    let weightGradient = weightParameter.gradient!
     var gradientTarget = weightGradient
     var afterGradient: [() -> Void] = []
     if !DNNL.equal(gradientMD, weightsMD) {
@@ -591,17 +676,94 @@ final class DNNLGraph: CompiledGraph {
       gradientTarget = temporary
       afterGradient.append { reorder.execute([(DNNL_ARG_FROM, temporary.memory), (DNNL_ARG_TO, weightGradient.memory)], context: ctx) }
     }
-    let biasGradientArguments = biasParameter.map { [(DNNL_ARG_DIFF_BIAS, $0.gradient!.memory)] } ?? []
+    let biasGradientArguments = biasGradient.map { [(DNNL_ARG_DIFF_BIAS, $0.memory)] } ?? []
     let target = gradientTarget
-    steps.append {
+    return [{
       backwardWeights.execute(
         [(DNNL_ARG_SRC, source.memory), (DNNL_ARG_DIFF_DST, diffOut.memory), (DNNL_ARG_DIFF_WEIGHTS, target.memory)]
           + biasGradientArguments, context: ctx)
-    }
-    steps.append(contentsOf: afterGradient)
+    }] + afterGradient
+  }
 
-    // Input gradient (not needed for the network's input).
-    guard let backwardData = plan.backwardData else { return steps }
+  /// The weight and bias gradients of a 3×3 stride-1 convolution as matrix
+  /// products. With the input X (H × H × I, nhwc) and the output gradient
+  /// D (OH × OH × O, OH = H − 2), the gradient of the weight at kernel
+  /// offset (kh, kw) is Σ over output pixels p of D[p] ⊗ X[p + (kh, kw)]:
+  /// an O × I product over OH² pixels. D is stored with rows as wide as
+  /// X's (H pixels; the last two of each row zero), so that pixel p + (kh, kw)
+  /// of X is the same flat distance kh·H + kw from p in both: each offset is
+  /// then one sgemm over OH·H − 2 flat pixels (the zero columns cancel the
+  /// products that wrap from one row into the next). oneDNN's sgemm
+  /// reaches its forward convolution's speed where its weight-gradient
+  /// kernel does not (below AVX-512); the two reorders to nhwc cost about
+  /// 2 % of the products.
+  private func gemmWeightGradient(
+    source: DNNLBuffer, diffOut: DNNLBuffer, input: Int, output: Int, weightGradient: DNNLBuffer,
+    biasGradient: DNNLBuffer?, label: String
+  ) throws -> [() -> Void] {
+    let ctx = context
+    let (n, co, oh) = (batch, shapes[output].channels, shapes[output].size)
+    let (ci, h) = (shapes[input].channels, shapes[input].size)
+    precondition(h == oh + 2, "a 3×3 valid convolution's input is its output plus 2")
+    let inputMD = DNNL.desc([n, ci, h, h], dnnl_nhwc)
+    let gradientMD = try DNNL.strided([n, co, oh, oh], strides: [oh * h * co, 1, h * co, co])
+    let productMD = try DNNL.strided([co, ci, 3, 3], strides: [ci, 1, 3 * co * ci, co * ci])
+    let x = try DNNLBuffer(unplaced: inputMD, context: ctx)
+    let d = try DNNLBuffer(unplaced: gradientMD, context: ctx)
+    let c = try DNNLBuffer(unplaced: productMD, context: ctx)
+    scratch.blocks[0].append(x)
+    scratch.blocks[1].append(d)
+    scratch.blocks[2].append(c)
+    let flat = oh * h - 2
+    if biasGradient != nil { scratch.onesCount = max(scratch.onesCount, flat) }
+    let toInput = try makeReorder(from: source.md, to: inputMD, context: ctx)
+    let toGradient = try makeReorder(from: diffOut.md, to: gradientMD, context: ctx)
+    let toWeights = try makeReorder(from: productMD, to: weightGradient.md, context: ctx)
+    hot(toInput, "\(label) weight gradient: input as nhwc")
+    hot(toGradient, "\(label) weight gradient: output gradient as nhwc")
+    kernels.append(Kernel(operation: "\(label) weight gradient", implementation: "gemm:sgemm (9 products per image)"))
+    hot(toWeights, "\(label) weight gradient layout")
+    let scratch = self.scratch
+    return [{
+      toInput.execute([(DNNL_ARG_FROM, source.memory), (DNNL_ARG_TO, x.memory)], context: ctx)
+      toGradient.execute([(DNNL_ARG_FROM, diffOut.memory), (DNNL_ARG_TO, d.memory)], context: ctx)
+      let xs = x.floats.baseAddress!, ds = d.floats.baseAddress!, cs = c.floats.baseAddress!
+      // The two columns past each row's end (the block is shared, so they
+      // hold another layer's values); the last row's are never read.
+      for b in 0..<n {
+        for row in 0..<(oh - 1) { (ds + (b * oh + row) * h * co + oh * co).update(repeating: 0, count: 2 * co) }
+      }
+      let (t, nt) = (CChar(UInt8(ascii: "T")), CChar(UInt8(ascii: "N")))
+      for b in 0..<n {
+        let db = ds + b * oh * h * co, xb = xs + b * h * h * ci
+        let beta: Float = b == 0 ? 0 : 1
+        for kh in 0..<3 {
+          for kw in 0..<3 {
+            let status = dnnl_sgemm(
+              t, nt, dnnl_dim_t(co), dnnl_dim_t(ci), dnnl_dim_t(flat), 1, db, dnnl_dim_t(co), xb + (kh * h + kw) * ci,
+              dnnl_dim_t(ci), beta, cs + (kh * 3 + kw) * co * ci, dnnl_dim_t(ci))
+            precondition(status == dnnl_success, "oneDNN sgemm failed (status \(status.rawValue))")
+          }
+        }
+        if let biasGradient {
+          let status = dnnl_sgemm(
+            t, nt, dnnl_dim_t(co), 1, dnnl_dim_t(flat), 1, db, dnnl_dim_t(co), scratch.ones!, 1, beta,
+            biasGradient.floats.baseAddress!, 1)
+          precondition(status == dnnl_success, "oneDNN sgemm failed (status \(status.rawValue))")
+        }
+      }
+      toWeights.execute([(DNNL_ARG_FROM, c.memory), (DNNL_ARG_TO, weightGradient.memory)], context: ctx)
+    }]
+  }
+
+  /// The input gradient of a convolution, with the weights in the layout
+  /// its primitive wants.
+  private func inputGradient(
+    _ backwardData: DNNLPrimitive, input: Int, diffOut: DNNLBuffer, weightParameter: DNNLParameter,
+    weightsMD: dnnl_memory_desc_t, label: String
+  ) throws -> [() -> Void] {
+    let ctx = context
+    var steps: [() -> Void] = []
     hot(backwardData, "\(label) input gradient")
     var weightsForData = weightParameter.value
     let dataWeightsMD = backwardData.md(dnnl_query_weights_md)
