@@ -693,10 +693,10 @@ final class DNNLGraph: CompiledGraph {
   /// X's (H pixels; the last two of each row zero), so that pixel p + (kh, kw)
   /// of X is the same flat distance kh·H + kw from p in both: each offset is
   /// then one sgemm over OH·H − 2 flat pixels (the zero columns cancel the
-  /// products that wrap from one row into the next). oneDNN's sgemm
-  /// reaches its forward convolution's speed where its weight-gradient
-  /// kernel does not (below AVX-512); the two reorders to nhwc cost about
-  /// 2 % of the products.
+  /// products that wrap from one row into the next). On an AVX2 CPU (Zen 1)
+  /// oneDNN's sgemm ran these products 0–20 % faster per layer than its
+  /// AVX2 weight-gradient kernel, and the paper's step 4 % faster with the
+  /// two reorders to nhwc included (BENCHMARKS.md).
   private func gemmWeightGradient(
     source: DNNLBuffer, diffOut: DNNLBuffer, input: Int, output: Int, weightGradient: DNNLBuffer,
     biasGradient: DNNLBuffer?, label: String
