@@ -9,8 +9,8 @@ public struct DNNLBackend: Backend {
   /// How the weight gradients of the 3×3 convolutions are computed.
   public enum WeightGradient: String, Sendable, CaseIterable {
     /// `gemm` below AVX-512, where oneDNN 2.6's AVX2 weight-gradient kernel
-    /// runs below its forward kernel's speed and the products, reorders
-    /// included, take about 10 % less time; `primitive` from AVX-512 up.
+    /// runs below its forward kernel's speed (on a Zen 1 EPYC the paper's
+    /// step was 4 % faster with the products); `primitive` from AVX-512 up.
     case automatic
     /// oneDNN's weight-gradient primitive.
     case primitive
@@ -34,13 +34,13 @@ public struct DNNLBackend: Backend {
     self.weightGradient = weightGradient
   }
 
-  /// The fewest input channels for which a 3×3 weight gradient runs as
-  /// matrix products at the instruction set in use (nil: none does).
-  var gemmMinimumInputChannels: Int? {
+  /// Whether 3×3 weight gradients run as matrix products at the
+  /// instruction set in use.
+  var usesGEMMWeightGradients: Bool {
     switch weightGradient {
-    case .automatic: return isa.hasPrefix("AVX512") ? nil : 1
-    case .primitive: return nil
-    case .gemm: return 1
+    case .automatic: return !isa.hasPrefix("AVX512")
+    case .primitive: return false
+    case .gemm: return true
     }
   }
 
@@ -55,7 +55,7 @@ public struct DNNLBackend: Backend {
 
   public func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph {
     try DNNLGraph(
-      graph, batch: batch, inputSize: inputSize, training: training, gemmMinimumInputChannels: gemmMinimumInputChannels)
+      graph, batch: batch, inputSize: inputSize, training: training, gemmWeightGradients: usesGEMMWeightGradients)
   }
 }
 
@@ -216,12 +216,11 @@ final class DNNLGraph: CompiledGraph {
   private var inputPadding: Int?
   /// The bytes of the activation and gradient buffers (`placeTensors`).
   private var arena: DNNLArena?
-  /// The fewest input channels for which a 3×3 weight gradient runs as
-  /// matrix products (nil: none; `DNNLBackend.WeightGradient`).
-  let gemmMinimumInputChannels: Int?
+  /// Whether 3×3 weight gradients run as matrix products (`DNNLBackend.WeightGradient`).
+  let gemmWeightGradients: Bool
   private let scratch = GEMMScratch()
 
-  init(_ graph: Graph, batch: Int, inputSize: Int, training: Bool, gemmMinimumInputChannels: Int? = nil) throws {
+  init(_ graph: Graph, batch: Int, inputSize: Int, training: Bool, gemmWeightGradients: Bool = false) throws {
     guard let shapes = graph.shapes(inputSize: inputSize) else {
       throw TrainingError("input size \(inputSize) does not fit the network")
     }
@@ -230,7 +229,7 @@ final class DNNLGraph: CompiledGraph {
     self.batch = batch
     self.inputSize = inputSize
     self.training = training
-    self.gemmMinimumInputChannels = gemmMinimumInputChannels
+    self.gemmWeightGradients = gemmWeightGradients
     outputShape = shapes.last!
     context = try DNNLContext()
     logitsPlain = try DNNLBuffer(
@@ -642,7 +641,7 @@ final class DNNLGraph: CompiledGraph {
     }
 
     // Weight gradient.
-    if let minimum = gemmMinimumInputChannels, shapes[input].channels >= minimum, !deconvolution, kernel == 3, input != 0 {
+    if gemmWeightGradients, !deconvolution, kernel == 3, input != 0 {
       steps += try gemmWeightGradient(
         source: source, diffOut: diffOut, input: input, output: output, weightGradient: weightParameter.gradient!,
         biasGradient: biasParameter?.gradient, label: label)
