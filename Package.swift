@@ -16,7 +16,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .target(name: "Raster", dependencies: ["_Support", "CImageSupport"]),
@@ -24,7 +23,7 @@ let package = Package(
     .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap", "Shards"]),
     .target(
       name: "Shards",
-      dependencies: ["_Support", "Raster", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["_Support", "Raster", "COpenSSL"]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
     .executableTarget(
       name: "unet",
@@ -47,6 +46,10 @@ let package = Package(
     .systemLibrary(
       name: "CTIFF", pkgConfig: "libtiff-4",
       providers: [.apt(["libtiff-dev"]), .brew(["libtiff"])]),
+    // OpenSSL's libcrypto: SHA-256 for shards and manifests.
+    .systemLibrary(
+      name: "COpenSSL", pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
     // oneDNN's C API; Debian ships no pkg-config file for it.
     .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
     // The few C functions that must not be Swift: libpng's setjmp error

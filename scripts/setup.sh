@@ -7,6 +7,8 @@ packages=()
 command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
 pkg-config --exists libpng 2>/dev/null || packages+=(libpng-dev)
 pkg-config --exists libtiff-4 2>/dev/null || packages+=(libtiff-dev)
+# OpenSSL's libcrypto: the SHA-256 of shards and manifests.
+pkg-config --exists libcrypto 2>/dev/null || packages+=(libssl-dev)
 # oneDNN (the trainer's convolutions); Debian ships no pkg-config file for it.
 [ -e /usr/include/oneapi/dnnl/dnnl.h ] || packages+=(libdnnl-dev)
 # The tests read the shards with Python's webdataset package, from a venv.

@@ -5,7 +5,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Crypto
 import _Support
 
 /// A byte destination for `TarWriter`.
@@ -40,7 +39,7 @@ public struct DigestOutput: TarOutput {
 
   /// Hashes and counts `bytes`.
   public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-    hasher.update(bufferPointer: bytes)
+    hasher.update(bytes)
     count += bytes.count
   }
 

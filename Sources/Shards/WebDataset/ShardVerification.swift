@@ -1,10 +1,9 @@
-import Crypto
 import _Support
 
 /// The SHA-256 of `bytes` as 64 lowercase hex digits.
 public func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
   var hasher = SHA256()
-  hasher.update(data: Array(bytes))
+  hasher.update(Array(bytes))
   return hexString(hasher.finalize())
 }
 
@@ -23,7 +22,7 @@ private func digest(of file: InputFile) throws -> (bytes: Int, sha256: String) {
   while true {
     let n = try chunk.withUnsafeMutableBytes { try read(file, into: $0) }
     if n == 0 { break }
-    chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     total += n
   }
   return (total, hexString(hasher.finalize()))
