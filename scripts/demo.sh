@@ -5,7 +5,7 @@
 # their weight maps, augments the training images into WebDataset shards,
 # trains a small U-Net, predicts the held-out image, evaluates it, and
 # writes out/report/report.md with pictures. About 5 minutes on 2 cores
-# (most of it the first build).
+# (about 2 of them the first build).
 #
 # Environment: OUT (default out); UNET (a built unet, skips the build);
 # SIZE, SAMPLES, STEPS, BASE, DEPTH, TILE to change the run's size.
