@@ -13,20 +13,14 @@ struct SHA256 {
   private final class Context {
     let pointer: OpaquePointer
 
-    init() {
+    /// A fresh context, or a copy of `other`'s state.
+    init(copying other: Context? = nil) {
       guard let context = EVP_MD_CTX_new() else { fatalError("libcrypto: out of memory for a SHA-256 context") }
-      guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+      let ready =
+        if let other { EVP_MD_CTX_copy_ex(context, other.pointer) } else { EVP_DigestInit_ex(context, EVP_sha256(), nil) }
+      guard ready == 1 else {
         EVP_MD_CTX_free(context)
-        fatalError("libcrypto: SHA-256 is unavailable (check the OpenSSL configuration)")
-      }
-      pointer = context
-    }
-
-    init(copying other: Context) {
-      guard let context = EVP_MD_CTX_new() else { fatalError("libcrypto: out of memory for a SHA-256 context") }
-      guard EVP_MD_CTX_copy_ex(context, other.pointer) == 1 else {
-        EVP_MD_CTX_free(context)
-        fatalError("libcrypto: cannot copy a SHA-256 context")
+        fatalError("libcrypto: cannot set up a SHA-256 context (check the OpenSSL configuration)")
       }
       pointer = context
     }
