@@ -10,7 +10,7 @@ struct ValidationTests {
       do {
         _ = try make()
         Issue.record("no error for bad \(name)")
-      } catch let error as AugmentConfigurationError {
+      } catch let error as ConfigurationError {
         #expect(error.setting == name)
         #expect(!error.description.contains("\n"))
         #expect(error.description.hasPrefix("invalid \(name) "))
@@ -46,7 +46,7 @@ struct ValidationTests {
     }
     #expect(
       (try? AugmentConfiguration(sigmaPixels: -1)) == nil
-        && "\(AugmentConfigurationError(setting: "sigmaPixels", value: "-1.0", requirement: "finite and >= 0"))"
+        && "\(ConfigurationError(setting: "sigmaPixels", value: "-1.0", requirement: "finite and >= 0"))"
           == "invalid sigmaPixels -1.0: must be finite and >= 0"
     )
   }
@@ -62,7 +62,7 @@ struct ValidationTests {
   /// Decoding validates too.
   @Test func decodingValidates() {
     let json = #"{"sigmaPixels": -3}"#
-    #expect(throws: AugmentConfigurationError.self) {
+    #expect(throws: ConfigurationError.self) {
       try JSONDecoder().decode(AugmentConfiguration.self, from: Data(json.utf8))
     }
   }

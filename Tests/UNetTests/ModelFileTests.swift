@@ -138,7 +138,7 @@ import Testing
     #expect(try JSONDecoder().decode(TrainingConfiguration.self, from: Data(versionOne.utf8)) == configuration)
     let unknown = json.replacingOccurrences(of: #""name":"sgd""#, with: #""name":"lion""#)
     #expect(throws: DecodingError.self) { try JSONDecoder().decode(TrainingConfiguration.self, from: Data(unknown.utf8)) }
-    #expect(Optimizer.sgd(momentum: 1).problem == "momentum 1.0 must be in [0, 1)")
+    #expect(Optimizer.sgd(momentum: 1).problem?.description == "invalid momentum 1.0: must be in [0, 1)")
   }
 
   /// A checkpoint with part of its optimiser state is damaged; one without

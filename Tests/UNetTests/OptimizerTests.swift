@@ -124,9 +124,9 @@ import Raster
   }
 
   @Test func rangesAndJSON() throws {
-    #expect(Optimizer.adam(beta1: 1).problem == "beta1 1.0 must be in [0, 1)")
-    #expect(Optimizer.adamw(epsilon: 0).problem == "epsilon 0.0 must be positive")
-    #expect(Optimizer.sgd(momentum: 0.9, weightDecay: -1).problem == "weight decay -1.0 must not be negative")
+    #expect(Optimizer.adam(beta1: 1).problem?.description == "invalid betas 1.0,0.999: must be in [0, 1), both")
+    #expect(Optimizer.adamw(epsilon: 0).problem?.description == "invalid epsilon 0.0: must be finite and > 0")
+    #expect(Optimizer.sgd(momentum: 0.9, weightDecay: -1).problem?.setting == "weightDecay")
     #expect(Optimizer.sgd(momentum: 0, nesterov: true).problem != nil)
     for optimizer in [Optimizer.paper, .sgd(momentum: 0.9, nesterov: true, weightDecay: 1e-4), .adam(), .adamw(weightDecay: 0.1)] {
       let data = try JSONEncoder().encode(optimizer)

@@ -190,8 +190,8 @@ import WeightMap
     let src = try sources()
     let out = dir + "/opts"
     for (args, words) in [
-      (["--sigma=-1"], "sigmaPixels"), (["--rotate", "200"], "rotateDegrees"), (["--grid", "1"], "gridSize"),
-      (["--scale", "0,2"], "scale"), (["--scale", "2,1"], "2,1"), (["--gamma", "0,1"], "gamma"),
+      (["--sigma=-1"], "--elastic-sigma -1.0"), (["--rotate", "200"], "--rotate 200.0"), (["--grid", "1"], "--grid 1"),
+      (["--scale", "0,2"], "--scale"), (["--scale", "2,1"], "2,1"), (["--gamma", "0,1"], "--gamma"),
       (["--samples", "0"], "--samples"), (["--per-shard", "0"], "--per-shard"), (["--name", "a/b"], "--name"),
       (["--interpolation", "nearest"], "nearest"), (["--border", "wrap"], "wrap"), (["--weights", "guess"], "guess"),
       (["--weight-sigma", "0"], "--weight-sigma"), (["--shard-index", "2", "--num-shards", "2"], "partition index 2"),

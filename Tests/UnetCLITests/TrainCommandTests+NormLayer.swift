@@ -33,7 +33,7 @@ extension TrainCommandTests {
     r = try train(out, ["--steps", "6", "--resume", "--norm-layer", "none"])
     expectRefused(r, out, mentioning: ["--norm-layer none", "batch"], checkpoint: bytes)
     r = try train(out, ["--steps", "6", "--resume", "--recipe", "paper", "--optimizer", "adam", "--lr", "0.0003"])
-    expectRefused(r, out, mentioning: ["--recipe paper (norm layer)", "none", "batch"], checkpoint: bytes)
+    expectRefused(r, out, mentioning: ["--recipe paper (norm-layer)", "none", "batch"], checkpoint: bytes)
     r = try train(dir + "/norm-init", ["--steps", "1", "--init", out, "--norm-layer", "none"])
     #expect(r.status != 0 && r.stderr.contains("--norm-layer none differs from the model"), "\(r.stderr)")
     r = try train(dir + "/norm-init", ["--steps", "1", "--init", out])

@@ -13,7 +13,7 @@ struct WeightMapConfigurationTests {
     #expect {
       try WeightMapConfiguration(w0: w0, sigmaPixels: sigma)
     } throws: { error in
-      guard let e = error as? WeightMapConfigurationError else { return false }
+      guard let e = error as? ConfigurationError else { return false }
       let line = e.description
       return e.setting == name && line.contains(name) && line.contains("\(name == "w0" ? w0 : sigma)")
         && !line.contains("\n")
@@ -22,7 +22,7 @@ struct WeightMapConfigurationTests {
 
   @Test(arguments: [(-1.0, 1.0), (1.0, -0.5), (.nan, 1.0), (1.0, .infinity)])
   func rejectsBadClassWeights(background: Double, foreground: Double) {
-    #expect(throws: WeightMapConfigurationError.self) {
+    #expect(throws: ConfigurationError.self) {
       try WeightMapConfiguration(classWeights: .explicit(background: background, foreground: foreground))
     }
   }

@@ -44,7 +44,7 @@ public struct AugmentConfiguration: Sendable, Equatable, Hashable {
   /// augmentation with full rotation, flips, mild gray-value variation,
   /// 1–99.8 percentile normalisation and recomputed weights.
   ///
-  /// - Throws: ``AugmentConfigurationError`` naming the first bad value:
+  /// - Throws: ``ConfigurationError`` naming the first bad value:
   ///   `gridSize` < 2 or > 1024; `sigmaPixels` or `shiftPixels` negative or
   ///   not finite; `rotateDegrees` outside 0…180; a `scale` bound ≤ 0 or
   ///   not finite; an intensity bound not finite, a contrast bound < 0, a
@@ -64,8 +64,8 @@ public struct AugmentConfiguration: Sendable, Equatable, Hashable {
     normalization: Normalization = .standard,
     weights: WeightSource = .recompute
   ) throws {
-    func fail(_ name: String, _ value: Any, _ requirement: String) -> AugmentConfigurationError {
-      AugmentConfigurationError(setting: name, value: "\(value)", requirement: requirement)
+    func fail(_ name: String, _ value: Any, _ requirement: String) -> ConfigurationError {
+      ConfigurationError(setting: name, value: "\(value)", requirement: requirement)
     }
     func check(_ name: String, _ range: ClosedRange<Double>?, _ requirement: String, _ ok: (Double) -> Bool)
       throws
@@ -128,7 +128,7 @@ extension AugmentConfiguration: Codable {
 
   /// Decodes and validates; a missing key takes its default.
   ///
-  /// - Throws: ``AugmentConfigurationError`` for a bad value, or a decoding error.
+  /// - Throws: ``ConfigurationError`` for a bad value, or a decoding error.
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     let d = AugmentConfiguration.standard

@@ -21,11 +21,11 @@ public struct VolumeAugmentConfiguration: Sendable, Equatable, Hashable {
   /// Whether a z flip (mirror front–back) happens with probability ½.
   public let flipDepth: Bool
 
-  /// - Throws: ``AugmentConfigurationError`` for `sigmaZ` negative or not finite.
+  /// - Throws: ``ConfigurationError`` for `sigmaZ` negative or not finite.
   public init(_ base: AugmentConfiguration = .standard, sigmaZ: Double? = nil, flipDepth: Bool? = nil) throws {
     let sigmaZ = sigmaZ ?? base.sigmaPixels
     guard sigmaZ.isFinite, sigmaZ >= 0 else {
-      throw AugmentConfigurationError(setting: "sigmaZ", value: "\(sigmaZ)", requirement: "finite and >= 0")
+      throw ConfigurationError(setting: "sigmaZ", value: "\(sigmaZ)", requirement: "finite and >= 0")
     }
     self.base = base
     self.sigmaZ = sigmaZ

@@ -28,13 +28,18 @@ public struct Architecture: Sendable, Hashable, Codable {
   }
 
   /// A one-line reason when a number is out of range, else nil.
-  public var problem: String? {
-    if !(1...4).contains(inputChannels) { return "input channels \(inputChannels) must be 1 to 4" }
-    if !(2...255).contains(classes) { return "classes \(classes) must be 2 to 255" }
-    if !(1...1024).contains(baseChannels) { return "base channels \(baseChannels) must be 1 to 1024" }
-    if !(1...6).contains(depth) { return "depth \(depth) must be 1 to 6" }
-    if baseChannels << depth > 16384 { return "base channels \(baseChannels) at depth \(depth) give more than 16384 channels" }
-    if !(dropout >= 0 && dropout < 1) { return "dropout \(dropout) must be in [0, 1)" }
+  public var problem: ConfigurationError? {
+    func invalid(_ setting: String, _ value: Any, _ requirement: String) -> ConfigurationError {
+      ConfigurationError(setting: setting, value: "\(value)", requirement: requirement)
+    }
+    if !(1...4).contains(inputChannels) { return invalid("inputChannels", inputChannels, "1 to 4") }
+    if !(2...255).contains(classes) { return invalid("classes", classes, "2 to 255") }
+    if !(1...1024).contains(baseChannels) { return invalid("baseChannels", baseChannels, "1 to 1024") }
+    if !(1...6).contains(depth) { return invalid("depth", depth, "1 to 6") }
+    if baseChannels << depth > 16384 {
+      return invalid("baseChannels", baseChannels, "at most \(16384 >> depth) at depth \(depth) (16384 channels at the bottom)")
+    }
+    if !(dropout >= 0 && dropout < 1) { return invalid("dropout", dropout, "in [0, 1)") }
     return nil
   }
 

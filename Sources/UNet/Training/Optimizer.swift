@@ -33,17 +33,32 @@ public enum Optimizer: Sendable, Hashable {
   /// The paper's optimiser: SGD with momentum 0.99.
   public static let paper = Optimizer.sgd(momentum: 0.99)
 
-  /// The kinds `unet train --optimizer` accepts.
-  public static let names = ["sgd", "adam", "adamw"]
+  /// The optimisers by kind, without their settings.
+  public enum Kind: String, Sendable, Hashable, CaseIterable {
+    case sgd, adam, adamw
 
-  /// A short name: `sgd`, `adam` or `adamw`.
-  public var name: String {
-    switch self {
-    case .sgd: "sgd"
-    case .adam: "adam"
-    case .adamw: "adamw"
+    /// This kind with its defaults: the paper's momentum 0.99 for SGD, and
+    /// PyTorch's for Adam and AdamW.
+    public var defaults: Optimizer {
+      switch self {
+      case .sgd: .paper
+      case .adam: .adam()
+      case .adamw: .adamw()
+      }
     }
   }
+
+  /// Which optimiser this is.
+  public var kind: Kind {
+    switch self {
+    case .sgd: .sgd
+    case .adam: .adam
+    case .adamw: .adamw
+    }
+  }
+
+  /// A short name: `sgd`, `adam` or `adamw`.
+  public var name: String { kind.rawValue }
 
   /// The names of the per-parameter state, in the order checkpoints store them.
   public var slots: [String] {
@@ -89,18 +104,19 @@ public enum Optimizer: Sendable, Hashable {
   }
 
   /// A one-line reason when a value is out of range, else nil.
-  public var problem: String? {
-    if !(weightDecay >= 0 && weightDecay.isFinite) { return "weight decay \(weightDecay) must not be negative" }
+  public var problem: ConfigurationError? {
+    func invalid(_ setting: String, _ value: Any, _ requirement: String) -> ConfigurationError {
+      ConfigurationError(setting: setting, value: "\(value)", requirement: requirement)
+    }
+    if !(weightDecay >= 0 && weightDecay.isFinite) { return invalid("weightDecay", weightDecay, "finite and >= 0") }
     switch self {
     case .sgd(let momentum, let nesterov, _):
-      if !(momentum >= 0 && momentum < 1) { return "momentum \(momentum) must be in [0, 1)" }
-      if nesterov && momentum == 0 { return "Nesterov momentum needs a momentum above 0" }
+      if !(momentum >= 0 && momentum < 1) { return invalid("momentum", momentum, "in [0, 1)") }
+      if nesterov && momentum == 0 { return invalid("nesterov", true, "used with a momentum above 0") }
       return nil
     case .adam(let b1, let b2, let e, _), .adamw(let b1, let b2, let e, _):
-      for (name, b) in [("beta1", b1), ("beta2", b2)] where !(b >= 0 && b < 1) {
-        return "\(name) \(b) must be in [0, 1)"
-      }
-      return e > 0 && e.isFinite ? nil : "epsilon \(e) must be positive"
+      if !([b1, b2].allSatisfy { $0 >= 0 && $0 < 1 }) { return invalid("betas", "\(b1),\(b2)", "in [0, 1), both") }
+      return e > 0 && e.isFinite ? nil : invalid("epsilon", e, "finite and > 0")
     }
   }
 
@@ -111,7 +127,7 @@ public enum Optimizer: Sendable, Hashable {
     case .sgd(let momentum, let nesterov, _):
       return "SGD, \(nesterov ? "Nesterov " : "")momentum \(momentum)" + decay
     case .adam(let b1, let b2, let e, _), .adamw(let b1, let b2, let e, _):
-      return "\(name == "adam" ? "Adam" : "AdamW"), betas (\(b1), \(b2)), eps \(e)" + decay
+      return "\(kind == .adam ? "Adam" : "AdamW"), betas (\(b1), \(b2)), eps \(e)" + decay
     }
   }
 }

@@ -53,21 +53,24 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
 
   /// A one-line reason when a number other than the tile is out of range
   /// (the architecture's and the optimiser's included), else nil.
-  public var problem: String? {
+  public var problem: ConfigurationError? {
+    func invalid(_ setting: String, _ value: Any, _ requirement: String) -> ConfigurationError {
+      ConfigurationError(setting: setting, value: "\(value)", requirement: requirement)
+    }
     if let problem = architecture.problem { return problem }
-    if !(1...64).contains(batch) { return "batch \(batch) must be 1 to 64" }
-    if steps < 1 { return "steps \(steps) must be at least 1" }
-    if !(learningRate > 0 && learningRate.isFinite) { return "learning rate \(learningRate) must be positive" }
+    if !(1...64).contains(batch) { return invalid("batch", batch, "1 to 64") }
+    if steps < 1 { return invalid("steps", steps, "at least 1") }
+    if !(learningRate > 0 && learningRate.isFinite) { return invalid("learningRate", learningRate, "finite and > 0") }
     if let problem = optimizer.problem { return problem }
-    if warmupSteps < 0 { return "warm-up steps \(warmupSteps) must not be negative" }
-    if !(1...4096).contains(shuffleBuffer) { return "shuffle buffer \(shuffleBuffer) must be 1 to 4096" }
+    if warmupSteps < 0 { return invalid("warmupSteps", warmupSteps, "at least 0") }
+    if !(1...4096).contains(shuffleBuffer) { return invalid("shuffleBuffer", shuffleBuffer, "1 to 4096") }
     return nil
   }
 
   /// Checks every number and the tile against the architecture; the error
   /// is one line naming the value.
   public func validate() throws {
-    if let problem { throw TrainingError(problem) }
+    if let problem { throw problem }
     _ = try architecture.validateTile(tile)
   }
 

@@ -28,28 +28,6 @@ public enum ClassWeighting: Sendable, Equatable, Hashable {
   case explicit(background: Double, foreground: Double)
 }
 
-/// An invalid weight-map setting: which one, its value, and what it must be.
-///
-/// `description` is one line, fit for a command-line error.
-public struct WeightMapConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// The setting's name, as in ``WeightMapConfiguration``.
-  public let setting: String
-  /// The rejected value.
-  public let value: Double
-  /// What the value must be, in words.
-  public let requirement: String
-
-  public init(setting: String, value: Double, requirement: String) {
-    self.setting = setting
-    self.value = value
-    self.requirement = requirement
-  }
-
-  public var description: String {
-    "invalid \(setting) \(value): must be \(requirement)"
-  }
-}
-
 /// The settings of the U-Net weight map
 /// `w(x) = w_c(x) + w0 · exp(−(d1(x) + d2(x))² / (2σ²))`
 /// (Ronneberger, Fischer, Brox, MICCAI 2015, arXiv:1505.04597, eq. 2).
@@ -74,7 +52,7 @@ public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
 
   /// Validates and stores the settings.
   ///
-  /// - Throws: ``WeightMapConfigurationError`` naming the first bad value:
+  /// - Throws: ``ConfigurationError`` naming the first bad value:
   ///   `w0` negative or not finite, `sigmaPixels` ≤ 0 or not finite, an
   ///   explicit class weight negative or not finite.
   public init(
@@ -87,18 +65,17 @@ public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
     connectivity: Connectivity = .four
   ) throws {
     guard w0.isFinite, w0 >= 0 else {
-      throw WeightMapConfigurationError(setting: "w0", value: w0, requirement: "finite and >= 0")
+      throw ConfigurationError(setting: "w0", value: "\(w0)", requirement: "finite and >= 0")
     }
     guard sigmaPixels.isFinite, sigmaPixels > 0 else {
-      throw WeightMapConfigurationError(
-        setting: "sigmaPixels", value: sigmaPixels, requirement: "finite and > 0")
+      throw ConfigurationError(
+        setting: "sigmaPixels", value: "\(sigmaPixels)", requirement: "finite and > 0")
     }
-    if case .explicit(let background, let foreground) = classWeights {
-      for (name, v) in [("background class weight", background), ("foreground class weight", foreground)] {
-        guard v.isFinite, v >= 0 else {
-          throw WeightMapConfigurationError(setting: name, value: v, requirement: "finite and >= 0")
-        }
-      }
+    if case .explicit(let background, let foreground) = classWeights,
+      !([background, foreground].allSatisfy { $0.isFinite && $0 >= 0 })
+    {
+      throw ConfigurationError(
+        setting: "classWeights", value: "\(background),\(foreground)", requirement: "finite and >= 0, both")
     }
     self.w0 = w0
     self.sigmaPixels = sigmaPixels
@@ -166,7 +143,7 @@ extension WeightMapConfiguration: Codable {
         labelInterpretation: c.decodeIfPresent(LabelInterpretation.self, forKey: .labelInterpretation)
           ?? d.labelInterpretation,
         connectivity: c.decodeIfPresent(Connectivity.self, forKey: .connectivity) ?? d.connectivity)
-    } catch let error as WeightMapConfigurationError {
+    } catch let error as ConfigurationError {
       throw DecodingError.dataCorruptedError(forKey: .w0, in: c, debugDescription: error.description)
     }
   }

@@ -87,14 +87,12 @@ struct AugmentCommand: ToolCommand {
   @OptionGroup var limits: LimitOptions
 
   func augmentConfiguration() throws -> AugmentConfiguration {
-    do {
-      return try AugmentConfiguration(
+    try OptionNames.augment.checking {
+      try AugmentConfiguration(
         gridSize: geometry.grid, sigmaPixels: geometry.sigma, rotateDegrees: geometry.rotate,
         shiftPixels: geometry.shift, flipHorizontal: !geometry.noFlip, flipVertical: !geometry.noFlip,
         scale: geometry.scale?.range, interpolation: geometry.interpolation.value, border: geometry.border,
         intensity: grayValues.ranges, normalization: grayValues.normalize.value, weights: weightOptions.weights)
-    } catch let error as AugmentConfigurationError {
-      throw ValidationError("\(error)")
     }
   }
 
@@ -148,11 +146,8 @@ struct AugmentCommand: ToolCommand {
         pairs, normalization: configuration.normalization, weightMapper: mapper, warp: configuration.weights == .warp,
         limits: limits.readLimits, spacing: volume.override, jobs: jobs)
       let s = sources.spacing
-      let volumeConfiguration: VolumeAugmentConfiguration
-      do {
-        volumeConfiguration = try VolumeAugmentConfiguration(configuration, sigmaZ: elasticSigmaZ ?? configuration.sigmaPixels * s.x / s.z)
-      } catch let error as AugmentConfigurationError {
-        throw ValidationError("\(error)")
+      let volumeConfiguration = try OptionNames.augment.checking {
+        try VolumeAugmentConfiguration(configuration, sigmaZ: elasticSigmaZ ?? configuration.sigmaPixels * s.x / s.z)
       }
       report = try write(
         AugmentedDataset(sources: sources, configuration: volumeConfiguration, weightMapper: mapper, seed: seed, keepLabels: !noLabels)

@@ -12,8 +12,9 @@ struct Bench: ToolCommand {
       (forward, weighted softmax cross-entropy, backward, SGD with momentum
       0.99) on random data from --seed, and prints the median step time, the
       throughput and the peak memory. The defaults are the paper's network
-      (572 tile, 64 base channels, depth 4); the main job's is --tile 188
-      --base-channels 16 --depth 3. --norm-layer batch adds batch
+      (572 tile, 64 base channels, depth 4: --recipe paper); the main job's
+      is --tile 188 --base-channels 16 --depth 3. The network options are
+      unet train's, over the recipe's values. --norm-layer batch adds batch
       normalisation after each 3x3 convolution, as unet train does.
 
       Every primitive that runs in a step is listed with the implementation
@@ -28,23 +29,10 @@ struct Bench: ToolCommand {
       the tensor "loss"), to compare machines or instruction sets.
       """)
 
-  @Option(help: "Input tile size (output: tile - 184 at depth 4).")
-  var tile = 572
+  @Option(help: ArgumentHelp("The recipe whose network and tile the options below start from.", valueName: "name"))
+  var recipe: Recipe = .paper
 
-  @Option(help: "Channels of the first level.")
-  var baseChannels = 64
-
-  @Option(help: "Number of poolings.")
-  var depth = 4
-
-  @Option(help: "Output classes.")
-  var classes = 2
-
-  @Option(help: "Normalisation after each 3x3 convolution: none or batch.")
-  var normLayer: NormLayer = .none
-
-  @Option(help: "Tiles per step.")
-  var batch = 1
+  @OptionGroup var network: NetworkOptions
 
   @Option(help: "Timed training steps (the median is reported); 0 with --warmup 0 only compiles.")
   var steps = 3
@@ -55,8 +43,7 @@ struct Bench: ToolCommand {
   @Option(help: "Seed of the weights and the random data.")
   var seed: UInt64 = 0
 
-  @Option(help: "oneDNN threads (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
 
   @Option(
     help: """
@@ -74,24 +61,32 @@ struct Bench: ToolCommand {
   @Option(help: "Write the first step's loss and gradients to this .safetensors file.")
   var gradients: String?
 
+  /// The network, tile and batch the options choose, over the recipe's.
+  var overrides: TrainingOverrides {
+    var overrides = TrainingOverrides()
+    overrides.recipe = recipe
+    network.apply(to: &overrides)
+    return overrides
+  }
+
   func validate() throws {
-    for (name, value, least) in [("--steps", steps, 0), ("--warmup", warmup, 0), ("--batch", batch, 1)] where value < least {
-      throw ValidationError("\(name) must be at least \(least), got \(value)")
+    for (name, value) in [("--steps", steps), ("--warmup", warmup)] where value < 0 {
+      throw ValidationError("\(name) must be at least 0, got \(value)")
     }
     if gradients != nil, steps + warmup == 0 { throw ValidationError("--gradients needs a step: --steps or --warmup above 0") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    try OptionNames.training.checking { try overrides.checkRanges(resuming: false) }
   }
 
   func execute() throws {
-    let report = try measure()
+    let report = try OptionNames.training.checking { try measure(overrides.newRun(shards: "")) }
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
       print(String(decoding: try encoder.encode(report), as: UTF8.self))
     } else {
       print(
-        "bench: \(report.backend); tile \(tile) -> \(report.outputSize), \(baseChannels) base channels, depth \(depth), "
-          + "batch \(batch)\(normLayer == .batch ? ", batch norm" : "")")
+        "bench: \(report.backend); tile \(report.tile) -> \(report.outputSize), \(report.baseChannels) base channels, "
+          + "depth \(report.depth), batch \(report.batch)\(report.normLayer == .batch ? ", batch norm" : "")")
       print(kernels ? KernelList(report.kernels).description : KernelList(report.kernels).summary)
       if steps > 0 {
         print(
@@ -123,12 +118,12 @@ struct Bench: ToolCommand {
     var kernels: [Kernel]
   }
 
-  private func measure() throws -> Report {
-    let architecture = Architecture(
-      inputChannels: 1, classes: classes, baseChannels: baseChannels, depth: depth, dropout: 0.5, normLayer: normLayer)
-    if let problem = architecture.problem { throw TrainingError(problem) }
+  private func measure(_ configuration: TrainingConfiguration) throws -> Report {
+    let (architecture, tile, batch, classes) = (
+      configuration.architecture, configuration.tile, configuration.batch, configuration.architecture.classes
+    )
     let output = try architecture.validateTile(tile)
-    let backend = DNNLBackend(threads: threads, weightGradient: weightGradient)
+    let backend = DNNLBackend(threads: threads.threads, weightGradient: weightGradient)
     let start = Date()
     let network = try backend.compile(architecture.graph, batch: batch, inputSize: tile, training: true)
     let parameters = architecture.initialParameters(seed: seed)
@@ -161,7 +156,7 @@ struct Bench: ToolCommand {
     let median = sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     return Report(
       backend: backend.name, isa: backend.isa, threads: backend.threads, tile: tile, outputSize: output,
-      baseChannels: baseChannels, depth: depth, normLayer: normLayer, batch: batch, loss: firstLoss, stepSeconds: median,
+      baseChannels: architecture.baseChannels, depth: architecture.depth, normLayer: architecture.normLayer, batch: batch, loss: firstLoss, stepSeconds: median,
       minSeconds: sorted.first ?? 0, compileSeconds: compileSeconds,
       gflopPerStep: 3 * architecture.graph.forwardFLOPs(inputSize: tile, batch: batch) / 1e9,
       peakMemoryMiB: Int(usage.ru_maxrss / 1024), kernels: network.kernels)

@@ -190,13 +190,10 @@ struct WeightMapOptions: ParsableArguments {
     case .none: weighting = .uniform
     case .explicit(let b, let f): weighting = .explicit(background: b, foreground: f)
     }
-    do {
-      return try WeightMapConfiguration(
+    return try OptionNames.weightMap(sigmaOption: sigmaOption).checking {
+      try WeightMapConfiguration(
         w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn, separation: !noSeparation,
         connectivity: connectivity.value)
-    } catch let error as WeightMapConfigurationError {
-      let option = ["w0": "--w0", "sigmaPixels": sigmaOption][error.setting] ?? "--class-weights"
-      throw ValidationError("\(option) \(error.value): must be \(error.requirement)")
     }
   }
 }
