@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Feeds every command bad input and prints a Markdown table of the answers
 # (docs/bad-inputs.md is its output). Each answer must be one line on
-# standard error with a non-zero exit status (option values that do not
-# parse get swift-argument-parser's "Error: ..." line followed by the
-# usage); the script fails otherwise.
+# standard error, `unet: error: ...`, with a non-zero exit status: 64 for
+# a usage error (an option value out of range, of the wrong form, or
+# contradicting another), 1 otherwise; the script fails otherwise.
 #
 #   scripts/bad-inputs.sh [UNET] > docs/bad-inputs.md
 set -euo pipefail
@@ -75,7 +75,7 @@ row() {
   local what=$1; shift
   local err status=0
   err=$("$unet" "$@" 2>&1 >/dev/null) || status=$?
-  if [ "$status" -eq 0 ] || { [ "$(printf '%s\n' "$err" | grep -c .)" -ne 1 ] && [[ $err != Error:* ]]; }; then
+  if [ "$status" -eq 0 ] || [ "$(printf '%s\n' "$err" | grep -c .)" -ne 1 ] || [[ $err != "unet: error: "* ]]; then
     echo "bad-inputs: '$what' answered with status $status and: $err" >&2
     exit 1
   fi

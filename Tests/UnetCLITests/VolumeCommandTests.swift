@@ -20,9 +20,9 @@ import WeightMap
 
   func expectRefused(_ r: RunResult, _ out: String, mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(r.status != 0, sourceLocation: sourceLocation)
-    // One line, or swift-argument-parser's "Error: ..." line and the usage.
+    // One line, usage errors included.
     let lines = r.stderr.split(separator: "\n")
-    #expect(lines.count == 1 || lines.first?.hasPrefix("Error: ") == true, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+    #expect(lines.count == 1 && lines[0].hasPrefix("unet: error: "), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
     for word in words { #expect(r.stderr.contains(word), "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
     let left = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
     #expect(left.isEmpty, "left: \(left)", sourceLocation: sourceLocation)

@@ -57,15 +57,17 @@ struct Eval: ToolCommand {
 
   @OptionGroup var limits: LimitOptions
 
+  func validate() throws {
+    guard (1...1000).contains(thresholds) else {
+      throw ValidationError("--thresholds \(thresholds): must be 1 to 1000")
+    }
+  }
+
   func execute() throws {
     try evaluate()
   }
 
   private func evaluate() throws {
-    // Checked here rather than in validate() so that the error is one line.
-    guard (1...1000).contains(thresholds) else {
-      throw ValidationError("--thresholds \(thresholds): must be 1 to 1000")
-    }
     let pairs = try Self.pair(predictions: pred, truth: truth)
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits

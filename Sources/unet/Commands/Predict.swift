@@ -73,11 +73,6 @@ struct Predict: ToolCommand {
 
   func validate() throws {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-  }
-
-  /// Checked when the command runs rather than in validate(), so that the
-  /// error is one line.
-  private func checkOptions() throws {
     if let threshold, !(threshold > 0 && threshold < 1) {
       throw ValidationError("--threshold \(threshold): must be between 0 and 1")
     }
@@ -100,7 +95,6 @@ struct Predict: ToolCommand {
   }
 
   func execute() throws {
-    try checkOptions()
     let trained = try TrainedModel.read(from: model)
     let architecture = trained.architecture
     if threshold != nil && architecture.classes != 2 {
