@@ -1,3 +1,4 @@
+import Foundation
 import Raster
 
 /// What a user chose for a training run, each value nil where not given:
@@ -130,14 +131,17 @@ public struct TrainingOverrides: Sendable, Hashable {
   }
 
   /// Checks that the choices agree with `c`, the configuration of the run
-  /// being resumed: every value given, the optimiser's settings, and the
-  /// values of `recipe` that no choice overrides. `steps` may differ (a new
-  /// total trains longer).
+  /// being resumed: its dataset (`shards`, compared as standardised
+  /// paths), every value given, the optimiser's settings, and the values
+  /// of `recipe` that no choice overrides. `steps` may differ (a new total
+  /// trains longer).
   /// - Throws: `SettingConflict` for the first disagreement.
-  public func checkResumed(_ c: TrainingConfiguration) throws {
+  public func checkResumed(_ c: TrainingConfiguration, shards: String) throws {
     let a = c.architecture
     let o = c.optimizer
+    let samePath = (shards as NSString).standardizingPath == (c.shards as NSString).standardizingPath
     var pairs: [(String, String?, String)] = [
+      ("shards", samePath ? nil : shards, c.shards),
       ("learningRate", learningRate.map { "\($0)" }, "\(c.learningRate)"),
       ("schedule", schedule?.rawValue, c.schedule.rawValue),
       ("warmupSteps", warmupSteps.map { "\($0)" }, "\(c.warmupSteps)"),

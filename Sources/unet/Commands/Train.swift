@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import Raster
-import Shards
 import UNet
-import WeightMap
 
 /// `unet train`: the paper's U-Net trained on the shards of `unet augment`.
 struct Train: ToolCommand {
@@ -12,51 +10,31 @@ struct Train: ToolCommand {
     discussion: """
       Each step takes one output-sized region of a sample (388x388 for the
       572 tile) with its mirrored context, runs the network forward, the
-      weight-map-weighted softmax cross-entropy, backward, and the
-      optimiser step (SGD with momentum, Adam or AdamW, with PyTorch's
-      rules). Every shard is checked against manifest.json before use.
+      weight-map-weighted softmax cross-entropy (averaged over the step's
+      pixels), backward, and the optimiser step (SGD with momentum, Adam or
+      AdamW, with PyTorch's rules). Every shard is checked against
+      manifest.json before use. OUT gets metrics.jsonl (a JSON line per step
+      and per validation, with the training seconds so far), loss.svg,
+      last.ckpt and the previous few checkpoints as step-NNNNNN.ckpt.
 
-      OUT gets metrics.jsonl (one JSON line per step and per validation, each
-      with the training seconds so far), loss.svg, last.ckpt (the newest
-      checkpoint) and the previous few as step-NNNNNN.ckpt.
+      Recipes: --recipe paper is the paper's (its silences filled):
+      \(Recipe.paper.summary). --recipe default, what runs without --recipe,
+      was chosen by a recipe study on ISBI (docs/recipe-study.md):
+      \(Recipe.default.summary). Options given beside a recipe override its
+      values. --norm-layer batch puts PyTorch's BatchNorm2d between each 3x3
+      convolution and its ReLU (docs/training.md).
 
       With --val-images and --val-labels, each validation predicts the images
-      whole (overlap-tile, no 8-fold averaging) and logs the weighted loss
-      (masks and weights made as the dataset's, by its manifest) and the
-      ISBI 2012 pixel and Rand errors with their best thresholds, the numbers
-      unet eval gives for the same checkpoint. For 2 classes the checkpoint
-      keeps the last validation's Rand-error threshold, which unet predict
-      then uses.
-      --resume continues from OUT/last.ckpt with the same result as an
-      uninterrupted run (at the same --threads). Ctrl-C writes a checkpoint
-      and stops. --init starts a new run from trained weights (a checkpoint,
-      or a unet-export or examples/pytorch weights file): its architecture
-      and training tile are the model's.
-
-      The loss is averaged over the pixels of a step. With SGD, learning
-      rate 0.001 and momentum 0.99 after a 100-step linear warm-up train
-      stably on the ISBI data; 0.01 stalls at the class prior and diverges.
-
-      --norm-layer batch puts batch normalisation (PyTorch's BatchNorm2d:
-      learned scale and shift, eps 1e-5, momentum 0.1) between each 3x3
-      convolution, which then has no bias, and its ReLU. Training normalises
-      with the batch's statistics; validation and unet predict with the
-      running statistics kept in the checkpoint, so predictions do not
-      depend on where tiles fall.
-
-      Recipes: --recipe paper is the paper's, with no normalisation layers
-      (the learning rate, warm-up and steps, where the paper is silent, are
-      this project's): \(Recipe.paper.summary).
-      --recipe default is what runs without --recipe, chosen by a recipe
-      study on ISBI (docs/recipe-study.md; about 30 minutes on 2 cores):
-      \(Recipe.default.summary).
-      Options given beside a recipe override its values.
-
-      --time-limit M stops once the run's training time (elapsed in
-      metrics.jsonl: steps and checkpoint writes of all its segments,
-      without start-up and validation) reaches M minutes, writes a
-      checkpoint and exits 0; a later --resume with a larger --time-limit
-      continues it.
+      whole and logs the weighted loss and the ISBI 2012 pixel and Rand
+      errors with their best thresholds, as unet eval scores the checkpoint;
+      for 2 classes the checkpoint keeps the Rand-error threshold for unet
+      predict. --resume continues from OUT/last.ckpt with the same result as
+      an uninterrupted run (at the same --threads); Ctrl-C writes a
+      checkpoint and stops. --init starts a new run from trained weights,
+      with the model's architecture and training tile. --time-limit M stops
+      with a checkpoint once the run's training time (all its segments,
+      without start-up and validation) reaches M minutes; a later --resume
+      with a larger --time-limit continues it.
       """)
 
   @Option(help: "Dataset folder written by unet augment (with manifest.json).")
@@ -148,37 +126,10 @@ struct Train: ToolCommand {
   }
 
   private func train(backend: any Backend) throws {
-    let last = out + "/" + Checkpoint.lastName
-    let trainer: Trainer
-    if resume {
-      guard FileManager.default.fileExists(atPath: last) else {
-        throw FileError(.notFound, path: out, "no \(Checkpoint.lastName) to resume from; drop --resume to start a run")
-      }
-      let checkpoint = try Checkpoint.read(from: last)
-      try overrides.checkResumed(checkpoint.configuration)
-      guard (shards as NSString).standardizingPath == (checkpoint.configuration.shards as NSString).standardizingPath else {
-        throw TrainingError("--shards \(shards) differs from the run being resumed (\(checkpoint.configuration.shards))")
-      }
-      trainer = try Trainer(
-        resuming: checkpoint, steps: optimization.steps, directory: out, backend: backend,
-        checkpointEvery: checkpointEvery, keepCheckpoints: keep, validateEvery: valEvery ?? checkpointEvery)
-    } else {
-      guard !FileManager.default.fileExists(atPath: last) else {
-        throw TrainingError("\(out): already holds a training run (\(Checkpoint.lastName)); pass --resume to continue it or choose another --out")
-      }
-      let model = try initial.map { try TrainedModel.read(from: $0) }
-      let normalization = try Manifest.read(from: shards + "/" + Manifest.fileName).normalization(path: shards + "/" + Manifest.fileName)
-      let configuration = try overrides.newRun(
-        shards: shards, normalization: normalization, model: model.map { ($0.architecture, $0.tile, initial!) })
-      if let model, let trained = model.normalization, trained != (normalization ?? .standard) {
-        FileHandle.standardError.write(Data(("train: warning: \(initial!) was trained on images normalised as \(jsonText(trained)), "
-          + "the dataset's are \(jsonText(normalization ?? .standard))\n").utf8))
-      }
-      trainer = try Trainer(
-        configuration: configuration, initialParameters: model?.parameters, initialStatistics: model?.statistics,
-        directory: out, backend: backend, checkpointEvery: checkpointEvery, keepCheckpoints: keep,
-        validateEvery: valEvery ?? checkpointEvery)
-    }
+    let trainer = try Trainer.open(
+      directory: out, shards: shards, overrides: overrides, resume: resume, initial: initial, backend: backend,
+      checkpointEvery: checkpointEvery, keepCheckpoints: keep, validateEvery: valEvery ?? checkpointEvery,
+      warning: { FileHandle.standardError.write(Data("train: warning: \($0)\n".utf8)) })
     if let valImages, let valLabels {
       trainer.validation = try StackHint.adding(StackHint.imagesOnly("train")) {
         try ValidationImage.load(
@@ -186,20 +137,8 @@ struct Train: ToolCommand {
           limits: limits.readLimits)
       }
     }
-    try run(trainer, last: last)
-  }
-
-  private func run(_ trainer: Trainer, last: String) throws {
-    let c = trainer.configuration
-    let a = c.architecture
-    let log = TrainingProgress(total: c.steps, start: trainer.step)
-    let start = trainer.step > 0 ? "; resuming at step \(trainer.step)" : initial.map { "; starting from \($0)" } ?? ""
-    log.line(
-      "train: \(a.baseChannels) base channels, depth \(a.depth)\(a.normLayer == .batch ? ", batch norm" : ""), "
-        + "tile \(c.tile) -> \(c.tile - 2 * a.margin), batch \(c.batch), "
-        + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), \(c.optimizer.summary); "
-        + "\(trainer.backendName)" + start)
-    if verbose { log.line(KernelList(trainer.kernels).description) }
+    let last = out + "/" + Checkpoint.lastName
+    let log = TrainingProgress(trainer, initial: initial, kernels: verbose)
     let stop = Interrupt.install()
     let limit = timeLimit.map { $0 * 60 }
     var timeIsUp = false

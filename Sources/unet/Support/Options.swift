@@ -119,10 +119,3 @@ enum StackHint {
     }
   }
 }
-
-/// `value` as compact JSON text with sorted keys, as UNetKit's files hold it.
-func jsonText<T: Encodable>(_ value: T) -> String {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-  return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
-}

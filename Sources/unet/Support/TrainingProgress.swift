@@ -19,6 +19,21 @@ final class TrainingProgress {
     bar = ProgressBar(total: total, label: "train", width: 24)
   }
 
+  /// Progress of `trainer`'s run, after a line that describes it (and,
+  /// with `kernels`, the implementation of every primitive of a step).
+  convenience init(_ trainer: Trainer, initial: String?, kernels: Bool) {
+    let c = trainer.configuration
+    let a = c.architecture
+    self.init(total: c.steps, start: trainer.step)
+    let start = trainer.step > 0 ? "; resuming at step \(trainer.step)" : initial.map { "; starting from \($0)" } ?? ""
+    line(
+      "train: \(a.baseChannels) base channels, depth \(a.depth)\(a.normLayer == .batch ? ", batch norm" : ""), "
+        + "tile \(c.tile) -> \(c.tile - 2 * a.margin), batch \(c.batch), "
+        + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), \(c.optimizer.summary); "
+        + "\(trainer.backendName)" + start)
+    if kernels { line(KernelList(trainer.kernels).description) }
+  }
+
   /// Prints `text` as a line of its own.
   func line(_ text: String) { bar.line(text) }
 
