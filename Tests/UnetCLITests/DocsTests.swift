@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// The documentation against the code: docs/cli.md against the built tool's
-/// `--help`, and every relative link of README.md and docs/*.md against the
-/// files of the package.
+/// `--help`, and every relative link of README.md, the other top-level pages
+/// and docs/*.md against the files of the package.
 @Suite struct DocsTests {
   static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().standardized.path
@@ -115,16 +115,19 @@ import Testing
     #expect(Self.subcommands(of: help) == ["info", "manifest"])
   }
 
-  /// The Markdown pages whose links must resolve.
+  /// The Markdown pages whose links must resolve: README.md and the other
+  /// pages at the top of the package, and docs/*.md.
   static func pages() throws -> [String] {
-    let docs = try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/docs")
-      .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
-    return ["README.md"] + docs
+    func markdown(in folder: String) throws -> [String] {
+      try FileManager.default.contentsOfDirectory(atPath: packageRoot + "/" + folder)
+        .filter { $0.hasSuffix(".md") }.sorted().map { folder.isEmpty ? $0 : folder + "/" + $0 }
+    }
+    return try markdown(in: "") + markdown(in: "docs")
   }
 
   @Test func relativeLinksLeadToFiles() throws {
     let pages = try Self.pages()
-    #expect(pages.contains("docs/cli.md"))
+    #expect(pages.contains("README.md") && pages.contains("docs/cli.md"))
     for page in pages {
       let text = try String(contentsOfFile: Self.packageRoot + "/" + page, encoding: .utf8)
       let directory = (page as NSString).deletingLastPathComponent
