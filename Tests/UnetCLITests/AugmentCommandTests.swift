@@ -206,7 +206,7 @@ import WeightMap
 }
 
 /// A Swift program writes the dataset `unet augment` writes, from the
-/// library alone (the README's example).
+/// library alone (the example in docs/library.md).
 @Suite struct AugmentedDatasetLibraryTests {
   let dir = makeTemporaryDirectory()
 
