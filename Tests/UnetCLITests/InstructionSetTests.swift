@@ -9,22 +9,27 @@ import UNet
 ///
 /// At each tier no primitive of a training step may be one of oneDNN's
 /// reference implementations, for the paper's network (572 tile, 64 base
-/// channels, depth 4) and the main job's (188, 16, depth 3); and one step's
-/// loss and parameter gradients must equal the native ones within the
-/// backend tests' tolerance, max|Δ| ≤ 2e-4 · max|native| + 1e-7 per tensor
-/// (float32 sums in other orders). The gradients are compared for the main
-/// job's network and for the paper's network at its smallest tile, 188, which
-/// has all its layers and channel counts at a ninth of the 572 tile's work.
-/// The main job's network with batch normalisation after each 3×3
-/// convolution (`--norm-layer batch`) is checked in both ways too, its
-/// gradients with a wider tolerance, 5e-2 · max|native| + 1e-7: the
-/// normalisation's backward pass subtracts the gradient's projection on
-/// each channel's mean and normalised input, and where the gradient lies
-/// almost wholly in those directions oneDNN's float32 sums leave a larger
-/// relative error in the rest. Measured on the machine of BENCHMARKS.md:
-/// up to 1.0e-2 of the largest value between 1 and 2 threads of the same
-/// kernels, 1.4e-2 against AVX2 and 1.0e-3 against SSE4.1 (the loss
-/// agrees to 1e-7); a wrong kernel differs by the whole value.
+/// channels, depth 4) and the main job's (188, 16, depth 3), also with
+/// batch normalisation after each 3×3 convolution (`--norm-layer batch`).
+///
+/// And one step's loss and parameter gradients must equal the native ones
+/// for the main job's network and for the paper's at its smallest tile,
+/// 188, which has all its layers and channel counts at a ninth of the 572
+/// tile's work: max|tier − native| ≤ 2e-4 · max|native| + 1e-7 per tensor.
+/// Both are float32 results of the same sums in other orders. A sum of n
+/// float32 terms typically errs by √n·u of its terms' magnitudes (u = 2⁻²⁴;
+/// Higham, "Accuracy and Stability of Numerical Algorithms", 2002, §2.8):
+/// at most √(184²)·u ≈ 1.1e-5 here (the pixels of a weight gradient at the
+/// 188 tile; a 3×3 convolution sums 9·C_in ≤ 9216 terms). Through at most
+/// 2 × 23 layers between a tensor and the loss these errors add in
+/// quadrature to √46 · 1.1e-5 ≈ 7.5e-5 of its largest value per run, and
+/// the difference of two runs to √2 times that, 1.1e-4 ≤ 2e-4; a wrong
+/// kernel differs by the whole value. Batch normalisation's gradients are
+/// compared with the double-precision reference network instead, at a
+/// tile where its cancellation leaves them well conditioned
+/// (Tests/UNetTests/InstructionSetReferenceTests.swift, which gives the
+/// reason); the main job's network is checked there against the reference
+/// at every tier too.
 @Suite(.serialized) struct InstructionSetTests {
   struct Configuration: CustomTestStringConvertible, Sendable {
     var name: String
@@ -32,8 +37,6 @@ import UNet
     var baseChannels: Int
     var depth: Int
     var normLayer = "none"
-    /// Of max|native|, for the gradients (the loss always gets 2e-4).
-    var gradientTolerance: Double { normLayer == "none" ? 2e-4 : 5e-2 }
     var arguments: [String] {
       ["--tile", "\(tile)", "--base-channels", "\(baseChannels)", "--depth", "\(depth)", "--norm-layer", normLayer]
     }
@@ -76,7 +79,7 @@ import UNet
     }
   }
 
-  @Test(arguments: [mainJob, paperSmallTile, mainJobBatchNorm])
+  @Test(arguments: [mainJob, paperSmallTile])
   func aStepAtEveryTierEqualsTheNativeOne(_ configuration: Configuration) throws {
     var native: SafeTensors?
     for tier in Self.tiers {
@@ -92,9 +95,8 @@ import UNet
       for (fast, reference) in zip(step.tensors, native.tensors) {
         let scale = reference.values.map(abs).max() ?? 0
         let error = zip(fast.values, reference.values).map { abs($0 - $1) }.max() ?? 0
-        let tolerance = fast.name == "loss" ? 2e-4 : configuration.gradientTolerance
         #expect(
-          error <= Float(tolerance) * scale + 1e-7,
+          error <= 2e-4 * scale + 1e-7,
           "\(configuration.name) at \(report.isa): \(fast.name) differs by \(error) (largest value \(scale))")
       }
     }

@@ -17,12 +17,14 @@ struct Train: ToolCommand {
       and per validation, with the training seconds so far), loss.svg,
       last.ckpt and the previous few checkpoints as step-NNNNNN.ckpt.
 
-      Recipes: --recipe paper is the paper's (its silences filled):
-      \(Recipe.paper.summary). --recipe default, what runs without --recipe,
-      was chosen by a recipe study on ISBI (docs/recipe-study.md):
-      \(Recipe.default.summary). Options given beside a recipe override its
-      values. --norm-layer batch puts PyTorch's BatchNorm2d between each 3x3
-      convolution and its ReLU (docs/training.md).
+      Options given beside a recipe override its values. --recipe paper,
+      the paper's with its silences filled (docs/training.md):
+      \(Recipe.paper.summary).
+      --recipe default, what runs without --recipe, chosen by a recipe study
+      on ISBI (docs/recipe-study.md):
+      \(Recipe.default.summary).
+      --norm-layer batch puts PyTorch's BatchNorm2d (eps 1e-5, momentum 0.1)
+      between each 3x3 convolution, which then has no bias, and its ReLU.
 
       With --val-images and --val-labels, each validation predicts the images
       whole and logs the weighted loss and the ISBI 2012 pixel and Rand
