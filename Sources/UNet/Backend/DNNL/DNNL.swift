@@ -1,55 +1,20 @@
 import CDNNL
 import Foundation
 
-/// Thin, owning wrappers over oneDNN's C API: each C call is wrapped once and
-/// its status turned into a `TrainingError`.
+/// Thin wrappers over oneDNN's C API, the backend's only caller of it: each
+/// C call is wrapped once, in a small function that turns its status into a
+/// `TrainingError` (or, where only a programming error can fail it, a
+/// precondition). The calls by subject: this file (the library's version,
+/// instruction set and threads), `DNNL+Memory.swift` (memory descriptors and
+/// objects), `DNNL+Primitive.swift` (the engine and stream, attributes,
+/// primitive descriptors and primitives) and `DNNL+Operation.swift`
+/// (operation descriptors, and sgemm). The owning types over them are
+/// `DNNLContext`, `DNNLBuffer` and `DNNLPrimitive`.
 enum DNNL {
   static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws {
     guard status == dnnl_success else {
       throw TrainingError("oneDNN: \(what()) failed (status \(status.rawValue))")
     }
-  }
-
-  /// A plain (row-major) float32 descriptor with the given dims and tag.
-  static func desc(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
-    var md = dnnl_memory_desc_t()
-    let d = dims.map { dnnl_dim_t($0) }
-    let status = dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag)
-    precondition(status == dnnl_success, "memory descriptor \(dims)")
-    return md
-  }
-
-  /// A float32 descriptor with the given dims and strides (in elements).
-  static func strided(_ dims: [Int], strides: [Int]) throws -> dnnl_memory_desc_t {
-    var md = dnnl_memory_desc_t()
-    let d = dims.map { dnnl_dim_t($0) }
-    let s = strides.map { dnnl_dim_t($0) }
-    try check(dnnl_memory_desc_init_by_strides(&md, Int32(d.count), d, dnnl_f32, s), "memory descriptor \(dims) by strides \(strides)")
-    return md
-  }
-
-  /// A descriptor that lets the primitive choose the layout.
-  static func any(_ dims: [Int]) -> dnnl_memory_desc_t { desc(dims, dnnl_format_tag_any) }
-
-  static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
-    var a = a
-    var b = b
-    return dnnl_memory_desc_equal(&a, &b) != 0
-  }
-
-  static func size(_ md: dnnl_memory_desc_t) -> Int {
-    var md = md
-    return dnnl_memory_desc_get_size(&md)
-  }
-
-  /// A view of `dims` starting at `offsets` inside `parent`.
-  static func submemory(_ parent: dnnl_memory_desc_t, dims: [Int], offsets: [Int]) throws -> dnnl_memory_desc_t {
-    var md = dnnl_memory_desc_t()
-    var parent = parent
-    let d = dims.map { dnnl_dim_t($0) }
-    let o = offsets.map { dnnl_dim_t($0) }
-    try check(dnnl_memory_desc_init_submemory(&md, &parent, d, o), "sub-memory \(dims) at \(offsets)")
-    return md
   }
 
   /// Sets oneDNN's (OpenMP's) thread count for the calling thread and the
@@ -66,6 +31,12 @@ enum DNNL {
   /// (plain loops, 10–1000× slower than its JIT ones): "ref:any",
   /// "ref_int8:any", but not "jit:uni" or "x64:gemm:jit".
   static func isReference(_ implementation: String) -> Bool { implementation.hasPrefix("ref") }
+
+  /// The library's version as "major.minor.patch"; nil if it does not say.
+  static var version: String? {
+    guard let v = dnnl_version() else { return nil }
+    return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch)"
+  }
 
   /// The instruction set oneDNN's JIT kernels use on this machine, as
   /// `ONEDNN_MAX_CPU_ISA` names it ("AVX512_CORE", "AVX2", "SSE41").

@@ -45,8 +45,8 @@ public struct DNNLBackend: Backend {
   }
 
   public var name: String {
-    guard let v = dnnl_version() else { return "oneDNN" }
-    return "oneDNN \(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch) (\(isa), \(threads) threads)"
+    guard let version = DNNL.version else { return "oneDNN" }
+    return "oneDNN \(version) (\(isa), \(threads) threads)"
   }
 
   /// The instruction set of oneDNN's kernels here ("AVX512_CORE", "AVX2",

@@ -35,14 +35,12 @@ final class DNNLBuffer {
     self.bytes = bytes
     self.pointer = pointer
     owned = pointer != nil
-    var memory: dnnl_memory_t?
-    var md = md
-    let status = dnnl_memory_create(&memory, &md, context.engine, pointer)
-    guard status == dnnl_success, let memory else {
+    do {
+      memory = try DNNL.memory(md, engine: context.engine, pointer: pointer, "creating a memory object")
+    } catch {
       if let pointer { free(pointer) }
-      throw TrainingError("oneDNN: creating a memory object failed (status \(status.rawValue))")
+      throw error
     }
-    self.memory = memory
   }
 
   /// Whether the layout pads a dimension (such as 2 channels in nChw16c):
@@ -59,17 +57,15 @@ final class DNNLBuffer {
     precondition(!owned && pointer == nil, "buffer already has its bytes")
     pointer = address
     for memory in [memory] + views {
-      try DNNL.check(dnnl_memory_set_data_handle(memory, address), "placing a buffer")
+      try DNNL.setData(memory, address, "placing a buffer")
     }
   }
 
   /// A memory object over the same bytes with another descriptor (a sub-memory view).
   func view(_ md: dnnl_memory_desc_t, context: DNNLContext) throws -> dnnl_memory_t {
-    var memory: dnnl_memory_t?
-    var md = md
-    try DNNL.check(dnnl_memory_create(&memory, &md, context.engine, pointer), "creating a memory view")
-    views.append(memory!)
-    return memory!
+    let memory = try DNNL.memory(md, engine: context.engine, pointer: pointer, "creating a memory view")
+    views.append(memory)
+    return memory
   }
 
   var floats: UnsafeMutableBufferPointer<Float> {
@@ -79,8 +75,8 @@ final class DNNLBuffer {
   func zero() { memset(pointer, 0, bytes) }
 
   deinit {
-    for view in views { dnnl_memory_destroy(view) }
-    dnnl_memory_destroy(memory)
+    for view in views { DNNL.destroy(memory: view) }
+    DNNL.destroy(memory: memory)
     if owned { free(pointer) }
   }
 }

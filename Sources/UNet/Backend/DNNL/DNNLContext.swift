@@ -6,16 +6,13 @@ final class DNNLContext: @unchecked Sendable {
   let stream: dnnl_stream_t
 
   init() throws {
-    var engine: dnnl_engine_t?
-    try DNNL.check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine")
-    var stream: dnnl_stream_t?
-    try DNNL.check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "creating a stream")
-    self.engine = engine!
-    self.stream = stream!
+    let engine = try DNNL.cpuEngine()
+    stream = try DNNL.stream(engine)
+    self.engine = engine
   }
 
   deinit {
-    dnnl_stream_destroy(stream)
-    dnnl_engine_destroy(engine)
+    DNNL.destroy(stream: stream)
+    DNNL.destroy(engine: engine)
   }
 }

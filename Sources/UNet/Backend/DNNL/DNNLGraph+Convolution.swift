@@ -4,16 +4,10 @@ import CDNNL
 /// that none is one of oneDNN's reference kernels, the forward pass with a
 /// fused ReLU, and the ReLU, weight, bias and input gradients.
 extension DNNLGraph {
-  private func attributes(relu: Bool) throws -> dnnl_primitive_attr_t? {
-    var attr: dnnl_primitive_attr_t?
-    try DNNL.check(dnnl_primitive_attr_create(&attr), "attributes")
-    if relu {
-      var ops: dnnl_post_ops_t?
-      try DNNL.check(dnnl_post_ops_create(&ops), "post-ops")
-      defer { dnnl_post_ops_destroy(ops) }
-      try DNNL.check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op")
-      try DNNL.check(dnnl_primitive_attr_set_post_ops(attr, ops), "setting post-ops")
-    }
+  /// A convolution's attributes: a fused ReLU or none.
+  private func attributes(relu: Bool) throws -> dnnl_primitive_attr_t {
+    let attr = try DNNL.attributes("attributes")
+    if relu { try DNNL.setPostOp(.relu, on: attr) }
     return attr
   }
 
@@ -26,7 +20,7 @@ extension DNNLGraph {
     var inputChannels: Int
 
     var primitives: [DNNLPrimitive] { [forward] + [backwardWeights, backwardData].compactMap { $0 } }
-    var usesReference: Bool { primitives.contains { DNNL.isReference($0.implementation) } }
+    var usesReference: Bool { primitives.contains(where: \.isReference) }
   }
 
   /// The primitives of a convolution (or 2×2 stride-2 deconvolution) whose
@@ -41,26 +35,22 @@ extension DNNLGraph {
     let weightsAny = DNNL.any([channels, inputChannels, kernel, kernel])
     // A zero descriptor is oneDNN's "no bias".
     let biasMD = hasBias ? DNNL.desc([channels], dnnl_x) : dnnl_memory_desc_t()
-    let stride: [dnnl_dim_t] = deconvolution ? [2, 2] : [1, 1]
-    let zero: [dnnl_dim_t] = [0, 0]
+    let stride = deconvolution ? [2, 2] : [1, 1]
+    let zero = [0, 0]
     let prop = training ? dnnl_forward_training : dnnl_forward_inference
     let what = deconvolution ? "up-convolution" : "convolution"
 
-    var src = DNNL.desc(srcDims, tag), weights = weightsAny, bias = biasMD, dst = DNNL.any(dims(output))
+    let src = DNNL.desc(srcDims, tag), dst = DNNL.any(dims(output))
     let forward: DNNLPrimitive
     if deconvolution {
-      var desc = dnnl_deconvolution_desc_t()
-      try DNNL.check(
-        dnnl_deconvolution_forward_desc_init(&desc, prop, dnnl_deconvolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
-        what)
+      var desc = try DNNL.deconvolutionForward(
+        prop, source: src, weights: weightsAny, bias: biasMD, destination: dst, strides: stride, padding: zero, what)
       forward = try DNNLPrimitive(op: &desc, context: ctx, what: what)
     } else {
-      var desc = dnnl_convolution_desc_t()
-      try DNNL.check(
-        dnnl_convolution_forward_desc_init(&desc, prop, dnnl_convolution_direct, &src, &weights, &bias, &dst, stride, zero, zero),
-        what)
+      var desc = try DNNL.convolutionForward(
+        prop, source: src, weights: weightsAny, bias: biasMD, destination: dst, strides: stride, padding: zero, what)
       let attr = try attributes(relu: relu)
-      defer { dnnl_primitive_attr_destroy(attr) }
+      defer { DNNL.destroy(attributes: attr) }
       forward = try DNNLPrimitive(op: &desc, attr: attr, context: ctx, what: what)
     }
     var plan = ConvolutionPlan(forward: forward, inputChannels: inputChannels)
@@ -68,36 +58,28 @@ extension DNNLGraph {
 
     // Weight gradient.
     let srcMD = forward.md(dnnl_query_src_md), dstMD = forward.md(dnnl_query_dst_md)
-    var bwSrc = srcMD, bwDiffWeights = weightsAny, bwDiffBias = biasMD, bwDiffDst = dstMD
     if deconvolution {
-      var desc = dnnl_deconvolution_desc_t()
-      try DNNL.check(
-        dnnl_deconvolution_backward_weights_desc_init(
-          &desc, dnnl_deconvolution_direct, &bwSrc, &bwDiffWeights, &bwDiffBias, &bwDiffDst, stride, zero, zero),
-        "\(what) weight gradient")
+      var desc = try DNNL.deconvolutionBackwardWeights(
+        source: srcMD, weightGradient: weightsAny, biasGradient: biasMD, destinationGradient: dstMD, strides: stride,
+        padding: zero, "\(what) weight gradient")
       plan.backwardWeights = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) weight gradient")
     } else {
-      var desc = dnnl_convolution_desc_t()
-      try DNNL.check(
-        dnnl_convolution_backward_weights_desc_init(
-          &desc, dnnl_convolution_direct, &bwSrc, &bwDiffWeights, &bwDiffBias, &bwDiffDst, stride, zero, zero),
-        "\(what) weight gradient")
+      var desc = try DNNL.convolutionBackwardWeights(
+        source: srcMD, weightGradient: weightsAny, biasGradient: biasMD, destinationGradient: dstMD, strides: stride,
+        padding: zero, "\(what) weight gradient")
       plan.backwardWeights = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) weight gradient")
     }
 
     // Input gradient (not needed for the network's input).
     guard input != 0 else { return plan }
-    var bdDiffSrc = srcMD, bdWeights = weightsAny, bdDiffDst = dstMD
     if deconvolution {
-      var desc = dnnl_deconvolution_desc_t()
-      try DNNL.check(
-        dnnl_deconvolution_backward_data_desc_init(&desc, dnnl_deconvolution_direct, &bdDiffSrc, &bdWeights, &bdDiffDst, stride, zero, zero),
+      var desc = try DNNL.deconvolutionBackwardData(
+        sourceGradient: srcMD, weights: weightsAny, destinationGradient: dstMD, strides: stride, padding: zero,
         "\(what) input gradient")
       plan.backwardData = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) input gradient")
     } else {
-      var desc = dnnl_convolution_desc_t()
-      try DNNL.check(
-        dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &bdDiffSrc, &bdWeights, &bdDiffDst, stride, zero, zero),
+      var desc = try DNNL.convolutionBackwardData(
+        sourceGradient: srcMD, weights: weightsAny, destinationGradient: dstMD, strides: stride, padding: zero,
         "\(what) input gradient")
       plan.backwardData = try DNNLPrimitive(op: &desc, hint: forward, context: ctx, what: "\(what) input gradient")
     }
@@ -185,12 +167,10 @@ extension DNNLGraph {
     let diffOut = diffs[output]!
     if relu {
       backwardReadsOutput.insert(output - 1)
-      var desc = dnnl_eltwise_desc_t()
-      var data = out.md
-      try DNNL.check(dnnl_eltwise_backward_desc_init(&desc, dnnl_eltwise_relu_use_dst_for_bwd, &data, &data, 0, 0), "ReLU backward")
+      var desc = try DNNL.eltwiseBackward(
+        dnnl_eltwise_relu_use_dst_for_bwd, gradient: out.md, data: out.md, "ReLU backward")
       let reluForwardDesc: DNNLPrimitive = try {
-        var fdesc = dnnl_eltwise_desc_t()
-        try DNNL.check(dnnl_eltwise_forward_desc_init(&fdesc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, &data, 0, 0), "ReLU")
+        var fdesc = try DNNL.eltwiseForward(dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, data: out.md, "ReLU")
         return try DNNLPrimitive(op: &fdesc, context: ctx, what: "ReLU")
       }()
       let reluBackward = try DNNLPrimitive(op: &desc, hint: reluForwardDesc, context: ctx, what: "ReLU backward")

@@ -51,23 +51,20 @@ extension DNNLGraph {
       for b in 0..<n {
         for row in 0..<(oh - 1) { (ds + (b * oh + row) * h * co + oh * co).update(repeating: 0, count: 2 * co) }
       }
-      let (t, nt) = (CChar(UInt8(ascii: "T")), CChar(UInt8(ascii: "N")))
       for b in 0..<n {
         let db = ds + b * oh * h * co, xb = xs + b * h * h * ci
         let beta: Float = b == 0 ? 0 : 1
         for kh in 0..<3 {
           for kw in 0..<3 {
-            let status = dnnl_sgemm(
-              t, nt, dnnl_dim_t(co), dnnl_dim_t(ci), dnnl_dim_t(flat), 1, db, dnnl_dim_t(co), xb + (kh * h + kw) * ci,
-              dnnl_dim_t(ci), beta, cs + (kh * 3 + kw) * co * ci, dnnl_dim_t(ci))
-            precondition(status == dnnl_success, "oneDNN sgemm failed (status \(status.rawValue))")
+            DNNL.sgemm(
+              transposeA: true, transposeB: false, m: co, n: ci, k: flat, alpha: 1, a: db, lda: co,
+              b: xb + (kh * h + kw) * ci, ldb: ci, beta: beta, c: cs + (kh * 3 + kw) * co * ci, ldc: ci)
           }
         }
         if let biasGradient {
-          let status = dnnl_sgemm(
-            t, nt, dnnl_dim_t(co), 1, dnnl_dim_t(flat), 1, db, dnnl_dim_t(co), scratch.ones!, 1, beta,
-            biasGradient.floats.baseAddress!, 1)
-          precondition(status == dnnl_success, "oneDNN sgemm failed (status \(status.rawValue))")
+          DNNL.sgemm(
+            transposeA: true, transposeB: false, m: co, n: 1, k: flat, alpha: 1, a: db, lda: co, b: scratch.ones!, ldb: 1,
+            beta: beta, c: biasGradient.floats.baseAddress!, ldc: 1)
         }
       }
       toWeights.execute([(DNNL_ARG_FROM, c.memory), (DNNL_ARG_TO, weightGradient.memory)], context: ctx)

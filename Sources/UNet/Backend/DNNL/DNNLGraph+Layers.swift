@@ -5,15 +5,11 @@ import CDNNL
 extension DNNLGraph {
   func buildPool(input: Int, output: Int) throws -> [() -> Void] {
     let ctx = context
-    let two: [dnnl_dim_t] = [2, 2]
-    let zero: [dnnl_dim_t] = [0, 0]
-    var src = values[input].md
-    var dst = DNNL.any(dims(output))
-    var desc = dnnl_pooling_desc_t()
-    try DNNL.check(
-      dnnl_pooling_forward_desc_init(
-        &desc, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_pooling_max, &src, &dst, two, two, zero, zero),
-      "max pooling")
+    let two = [2, 2]
+    let zero = [0, 0]
+    var desc = try DNNL.poolingForward(
+      training ? dnnl_forward_training : dnnl_forward_inference, dnnl_pooling_max, source: values[input].md,
+      destination: DNNL.any(dims(output)), strides: two, kernel: two, padding: zero, "max pooling")
     let forward = try DNNLPrimitive(op: &desc, context: ctx, what: "max pooling")
     hot(forward, "max pooling \(output) forward")
     let source = values[input]
@@ -27,11 +23,9 @@ extension DNNLGraph {
       forward.execute(
         [(DNNL_ARG_SRC, source.memory), (DNNL_ARG_DST, out.memory), (DNNL_ARG_WORKSPACE, workspace.memory)], context: ctx)
     }
-    var diffSrc = source.md
-    var diffDst = out.md
-    var bdesc = dnnl_pooling_desc_t()
-    try DNNL.check(
-      dnnl_pooling_backward_desc_init(&bdesc, dnnl_pooling_max, &diffSrc, &diffDst, two, two, zero, zero), "max pooling backward")
+    var bdesc = try DNNL.poolingBackward(
+      dnnl_pooling_max, sourceGradient: source.md, destinationGradient: out.md, strides: two, kernel: two, padding: zero,
+      "max pooling backward")
     let backward = try DNNLPrimitive(op: &bdesc, hint: forward, context: ctx, what: "max pooling backward")
     hot(backward, "max pooling \(output) backward")
     let diffOut = diffs[output]!
@@ -59,15 +53,10 @@ extension DNNLGraph {
     // here, are JIT ones: the cropped skip tensor and the up tensor are copied
     // into channel ranges of the output, whose layout oneDNN's concatenation
     // would choose, or a plain one when the split would cut a block.
-    var sources = [cropMD, values[up].md]
-    var pd: dnnl_primitive_desc_t?
-    let status = sources.withUnsafeMutableBufferPointer {
-      dnnl_concat_primitive_desc_create(&pd, nil, 2, 1, $0.baseAddress, nil, ctx.engine)
-    }
     var outMD = DNNL.desc(dims(output), dnnl_nchw)
-    if status == dnnl_success, let pd {
-      outMD = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0).pointee
-      dnnl_primitive_desc_destroy(pd)
+    if let pd = try? DNNL.concatDescriptor([cropMD, values[up].md], axis: 1, engine: ctx.engine) {
+      outMD = DNNL.md(pd, dnnl_query_dst_md, 0)
+      DNNL.destroy(primitiveDescriptor: pd)
     }
     let upDims = [batch, upChannels, size, size]
     if (try? DNNL.submemory(outMD, dims: cropDims, offsets: [0, 0, 0, 0])) == nil
