@@ -18,12 +18,15 @@ public struct Kernel: Sendable, Hashable, Codable {
   public var operation: String
   /// The backend's name for the implementation, such as "jit:avx2".
   public var implementation: String
-  /// Whether it is a slow reference implementation (oneDNN's "ref:…").
-  public var isReference: Bool { implementation.hasPrefix("ref") }
+  /// Whether the implementation is one of the backend's slow reference
+  /// ones (plain loops, such as oneDNN's "ref:…" kernels), as the backend
+  /// that chose it says.
+  public var isReference: Bool
 
-  public init(operation: String, implementation: String) {
+  public init(operation: String, implementation: String, isReference: Bool) {
     self.operation = operation
     self.implementation = implementation
+    self.isReference = isReference
   }
 }
 

@@ -39,7 +39,9 @@ extension DNNLGraph {
     let toWeights = try makeReorder(from: productMD, to: weightGradient.md, context: ctx)
     hot(toInput, "\(label) weight gradient: input as nhwc")
     hot(toGradient, "\(label) weight gradient: output gradient as nhwc")
-    kernels.append(Kernel(operation: "\(label) weight gradient", implementation: "gemm:sgemm (9 products per image)"))
+    kernels.append(
+      Kernel(
+        operation: "\(label) weight gradient", implementation: "gemm:sgemm (9 products per image)", isReference: false))
     hot(toWeights, "\(label) weight gradient layout")
     let scratch = self.scratch
     return [{

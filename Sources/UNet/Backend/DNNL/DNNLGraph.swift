@@ -69,7 +69,7 @@ final class DNNLGraph: CompiledGraph {
   /// Keeps `primitive` alive and lists it as one that runs every step.
   func hot(_ primitive: DNNLPrimitive, _ operation: String) {
     primitives.append(primitive)
-    kernels.append(Kernel(operation: operation, implementation: primitive.implementation))
+    kernels.append(primitive.kernel(operation))
   }
 
   func dims(_ tensor: Int) -> [Int] {
@@ -131,7 +131,7 @@ final class DNNLGraph: CompiledGraph {
       backwardOf.append(backward)
     }
     logitsReorder = try makeReorder(from: values[values.count - 1].md, to: logitsPlain.md, context: context)
-    kernels.append(Kernel(operation: "logits layout", implementation: logitsReorder!.implementation))
+    kernels.append(logitsReorder!.kernel("logits layout"))
     guard training else { return }
     // The loss gradient arrives in plain layout.
     let last = values.count - 1

@@ -36,6 +36,12 @@ final class DNNLPrimitive {
   /// Whether that implementation is one of oneDNN's slow reference kernels.
   var isReference: Bool { DNNL.isReference(implementation) }
 
+  /// The primitive as the kernel list names it, for the operation it runs.
+  func kernel(_ operation: String) -> Kernel {
+    let implementation = self.implementation
+    return Kernel(operation: operation, implementation: implementation, isReference: DNNL.isReference(implementation))
+  }
+
   func execute(_ args: [(Int32, dnnl_memory_t)], context: DNNLContext) {
     DNNL.execute(primitive, stream: context.stream, args)
   }
