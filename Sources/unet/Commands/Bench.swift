@@ -128,7 +128,7 @@ struct Bench: ToolCommand {
       inputChannels: 1, classes: classes, baseChannels: baseChannels, depth: depth, dropout: 0.5, normLayer: normLayer)
     if let problem = architecture.problem { throw TrainingError(problem) }
     let output = try architecture.validateTile(tile)
-    let backend = DNNLBackend(threads: threads, weightGradient: weightGradient)
+    let backend = BackendChoice.default.make(threads: threads, weightGradient: weightGradient)
     let start = Date()
     let network = try backend.compile(architecture.graph, batch: batch, inputSize: tile, training: true)
     let parameters = architecture.initialParameters(seed: seed)
