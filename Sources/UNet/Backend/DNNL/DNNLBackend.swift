@@ -1,6 +1,3 @@
-import CDNNL
-import Foundation
-
 /// The CPU backend: oneDNN primitives for every layer, with the layouts
 /// oneDNN prefers (blocked, such as nChw16c) kept from layer to layer. Plain
 /// layouts appear only at the boundary: the input, the logits and the
