@@ -68,7 +68,7 @@ line = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
 row = {"who": who, "config": config, "tier": tier,
        "step_s": line.get("stepSeconds", line.get("step_s")),
        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
-       "isa": line.get("isa", ""), "references": sum(1 for k in line.get("kernels", []) if k["implementation"].startswith("ref"))}
+       "isa": line.get("isa", ""), "references": sum(1 for k in line.get("kernels", []) if k["isReference"])}
 print(json.dumps(row), flush=True)
 PY
 }

@@ -56,9 +56,9 @@ import Testing
     let tile = Self.tile(a, extra: c.extraTile)
     let output = try a.validateTile(tile)
     let graph = a.graph
-    let network = try DNNLBackend(threads: 1, weightGradient: weightGradient).compile(
+    let network = try BackendChoice.default.make(threads: 1, weightGradient: weightGradient).compile(
       graph, batch: c.batch, inputSize: tile, training: true)
-    let kernels = (network as! DNNLGraph).kernels.map(\.implementation)
+    let kernels = network.kernels.map(\.implementation)
     #expect(kernels.contains { $0.hasPrefix("gemm:sgemm") } == (weightGradient == .gemm))
     var rng = SplitMix64(seed: 11)
     let parameters = Self.parameters(a, using: &rng)
@@ -143,7 +143,7 @@ import Testing
       values: a.statisticSpecs.map { spec in
         (0..<spec.count).map { _ in Float(spec.role == .mean ? rng.uniform(-0.5, 0.5) : rng.uniform(0.5, 2)) }
       }, batches: 17)
-    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 2, inputSize: tile, training: false)
+    let network = try BackendChoice.default.make(threads: 1).compile(a.graph, batch: 2, inputSize: tile, training: false)
     network.setParameters(parameters)
     try network.setRunningStatistics(statistics)
     #expect(network.runningStatistics() == statistics)
@@ -190,7 +190,7 @@ import Testing
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 2, depth: 1, dropout: 0)
     let tile = Self.tile(a, extra: 0)
     let output = a.outputSize(forTile: tile)!
-    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
+    let network = try BackendChoice.default.make(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
     let p0 = a.initialParameters(seed: 1)
     network.setParameters(p0)
     let v0 = p0.map { $0.map { $0 * 0.5 } }

@@ -32,7 +32,7 @@ import Testing
     let checkpoint = try Checkpoint.read(from: Self.folder + "/run/last.ckpt")
     let c = checkpoint.configuration
     let predictor = try TiledPredictor(
-      architecture: c.architecture, parameters: checkpoint.parameters, tile: c.tile, backend: DNNLBackend(threads: 1))
+      architecture: c.architecture, parameters: checkpoint.parameters, tile: c.tile, backend: BackendChoice.default.make(threads: 1))
     let image = (c.normalization ?? .standard).apply(to: try ImageFile.read(Self.folder + "/image.png"))
     let probabilities = try predictor.probabilities(image)
     guard case .float32(let expected) = try ImageFile.read(Self.folder + "/expected/image.prob.tiff") else {
@@ -50,7 +50,7 @@ import Testing
     checkpoint.configuration.shards = Self.folder + "/shards"
     let dir = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let trainer = try Trainer(resuming: checkpoint, directory: dir, backend: DNNLBackend(threads: 1), checkpointEvery: 2)
+    let trainer = try Trainer(resuming: checkpoint, directory: dir, backend: BackendChoice.default.make(threads: 1), checkpointEvery: 2)
     #expect(try trainer.run() == .finished(step: 4))
     let resumed = try Checkpoint.read(from: dir + "/" + Checkpoint.lastName)
     let expected = try Checkpoint.read(from: Self.folder + "/expected/step-000004.ckpt")

@@ -159,7 +159,7 @@ import Testing
     let read = try Checkpoint(weightsOnly.safeTensors, path: "c")
     #expect(read.optimizerState == nil && read.parameters == parameters)
     let refused = try #require(throws: FileError.self) {
-      try Trainer(resuming: read, directory: "/run", backend: DNNLBackend(threads: 1))
+      try Trainer(resuming: read, directory: "/run", backend: BackendChoice.default.make(threads: 1))
     }
     #expect(refused.description == "/run/last.ckpt: holds weights only; it cannot resume training")
     // A weights file is not a checkpoint, and says so.

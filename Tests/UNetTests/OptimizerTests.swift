@@ -62,7 +62,7 @@ import Raster
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 16, depth: 1, dropout: 0)
     let tile = (1...400).first { a.outputSize(forTile: $0) != nil }!
     let output = a.outputSize(forTile: tile)!
-    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
+    let network = try BackendChoice.default.make(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
     let p0 = a.initialParameters(seed: 1)
     network.setParameters(p0)
     // Mid-run state: random slots (second moments non-negative), from update 4 on.
@@ -103,7 +103,7 @@ import Raster
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 2, depth: 1, dropout: 0)
     let tile = (1...400).first { a.outputSize(forTile: $0) != nil }!
     let output = a.outputSize(forTile: tile)!
-    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
+    let network = try BackendChoice.default.make(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
     let p0 = a.initialParameters(seed: 2)
     network.setParameters(p0)
     var rng = SplitMix64(seed: 4)

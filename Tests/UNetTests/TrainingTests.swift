@@ -12,7 +12,7 @@ import Testing
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 8, depth: 2, dropout: 0)
     let tile = 68
     let output = try a.validateTile(tile)
-    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
+    let network = try BackendChoice.default.make(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
     network.setParameters(a.initialParameters(seed: 5))
     // Bright discs on a dark background, the class is "inside a disc".
     var input = [Float](repeating: 0, count: tile * tile)
@@ -147,7 +147,7 @@ import Testing
         (0..<spec.count).map { _ in Float(spec.role == .mean ? rng.uniform(-0.2, 0.2) : rng.uniform(0.5, 2)) }
       }, batches: 3)
     let image = Image<Float>(width: 45, height: 37, channels: 1, samples: (0..<45 * 37).map { _ in Float(rng.unit()) })
-    let backend = DNNLBackend(threads: 1)
+    let backend = BackendChoice.default.make(threads: 1)
     let small = try TiledPredictor(
       architecture: a, parameters: parameters, statistics: statistics, tile: 60, backend: backend)  // output 16
     let large = try TiledPredictor(
@@ -211,7 +211,7 @@ import Testing
       tile: 34, batch: 2,
       steps: 9, learningRate: optimizer.name == "sgd" ? 0.01 : 1e-3, optimizer: optimizer, schedule: .poly, warmupSteps: 3,
       seed: 5, shuffleBuffer: 3, shards: root + "/data")
-    let backend = DNNLBackend(threads: 1)
+    let backend = BackendChoice.default.make(threads: 1)
     let whole = try Trainer(configuration: configuration, directory: root + "/a", backend: backend, checkpointEvery: 100)
     #expect(try whole.run() == .finished(step: 9))
     let expected = try Checkpoint.read(from: root + "/a/last.ckpt")

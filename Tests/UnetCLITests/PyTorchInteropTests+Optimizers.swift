@@ -19,7 +19,7 @@ extension PyTorchInteropTests {
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 16, depth: 1, dropout: 0)
     let tile = (1...400).first { a.outputSize(forTile: $0) != nil }!
     let output = a.outputSize(forTile: tile)!
-    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
+    let network = try BackendChoice.default.make(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
     let p0 = a.initialParameters(seed: 6)
     network.setParameters(p0)
     var rng = SplitMix64(seed: 7)

@@ -4,8 +4,13 @@
 /// parameters in PyTorch's layouts), so that another backend (a GPU one) can
 /// be added without touching the model, loss, trainer or checkpoints.
 public protocol Backend: Sendable {
-  /// A short name for logs, such as "oneDNN 2.6 (jit:avx512_core)".
+  /// A short name for logs, such as "oneDNN 2.6.0 (AVX2, 16 threads)".
   var name: String { get }
+  /// The instruction set its kernels run, such as "AVX512_CORE" or "AVX2"
+  /// (a GPU backend's: its device architecture).
+  var isa: String { get }
+  /// The CPU threads it computes on.
+  var threads: Int { get }
   /// Compiles `graph` for inputs of `batch`×C×`inputSize`×`inputSize`.
   /// With `training` false no gradient buffers are made and dropout is off.
   func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph
@@ -18,12 +23,15 @@ public struct Kernel: Sendable, Hashable, Codable {
   public var operation: String
   /// The backend's name for the implementation, such as "jit:avx2".
   public var implementation: String
-  /// Whether it is a slow reference implementation (oneDNN's "ref:…").
-  public var isReference: Bool { implementation.hasPrefix("ref") }
+  /// Whether the implementation is one of the backend's slow reference
+  /// ones (plain loops, such as oneDNN's "ref:…" kernels), as the backend
+  /// that chose it says.
+  public var isReference: Bool
 
-  public init(operation: String, implementation: String) {
+  public init(operation: String, implementation: String, isReference: Bool) {
     self.operation = operation
     self.implementation = implementation
+    self.isReference = isReference
   }
 }
 

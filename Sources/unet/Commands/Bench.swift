@@ -45,6 +45,8 @@ struct Bench: ToolCommand {
 
   @OptionGroup var threads: ThreadOptions
 
+  @OptionGroup var backend: BackendOptions
+
   @Option(
     help: """
       How 3x3 weight gradients are computed: automatic (gemm below AVX-512), primitive (oneDNN's \
@@ -123,7 +125,7 @@ struct Bench: ToolCommand {
       configuration.architecture, configuration.tile, configuration.batch, configuration.architecture.classes
     )
     let output = try architecture.validateTile(tile)
-    let backend = DNNLBackend(threads: threads.threads, weightGradient: weightGradient)
+    let backend = self.backend.backend.make(threads: threads.threads, weightGradient: weightGradient)
     let start = Date()
     let network = try backend.compile(architecture.graph, batch: batch, inputSize: tile, training: true)
     let parameters = architecture.initialParameters(seed: seed)

@@ -22,27 +22,21 @@ extension DNNLGraph {
     /// ReLU fused into the normalisation (else a separate eltwise ReLU, if any).
     var fused: Bool
 
-    var usesReference: Bool { ([forward] + [backward].compactMap { $0 }).contains { DNNL.isReference($0.implementation) } }
+    var usesReference: Bool { ([forward] + [backward].compactMap { $0 }).contains(where: \.isReference) }
   }
 
   private func makeBatchNorm(data: dnnl_memory_desc_t, fuseReLU: Bool) throws -> NormPlan {
     var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
     if fuseReLU { flags |= dnnl_fuse_norm_relu.rawValue }
     if !training { flags |= dnnl_use_global_stats.rawValue }
-    var md = data
-    var desc = dnnl_batch_normalization_desc_t()
-    try DNNL.check(
-      dnnl_batch_normalization_forward_desc_init(
-        &desc, training ? dnnl_forward_training : dnnl_forward_inference, &md, NormLayer.epsilon, flags),
+    var desc = try DNNL.batchNormalizationForward(
+      training ? dnnl_forward_training : dnnl_forward_inference, data: data, epsilon: NormLayer.epsilon, flags: flags,
       "batch normalisation")
     let forward = try DNNLPrimitive(op: &desc, context: context, what: "batch normalisation")
     var plan = NormPlan(forward: forward, fused: fuseReLU)
     guard training else { return plan }
-    var diff = data
-    var bdesc = dnnl_batch_normalization_desc_t()
-    try DNNL.check(
-      dnnl_batch_normalization_backward_desc_init(&bdesc, dnnl_backward, &diff, &md, NormLayer.epsilon, flags),
-      "batch normalisation backward")
+    var bdesc = try DNNL.batchNormalizationBackward(
+      dnnl_backward, gradient: data, data: data, epsilon: NormLayer.epsilon, flags: flags, "batch normalisation backward")
     plan.backward = try DNNLPrimitive(op: &bdesc, hint: forward, context: context, what: "batch normalisation backward")
     return plan
   }
@@ -87,12 +81,8 @@ extension DNNLGraph {
     ]
     var reluForward: DNNLPrimitive?
     if relu && !plan.fused {
-      var desc = dnnl_eltwise_desc_t()
-      var data = out.md
-      try DNNL.check(
-        dnnl_eltwise_forward_desc_init(
-          &desc, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_eltwise_relu_use_dst_for_bwd, &data, 0, 0),
-        "ReLU")
+      var desc = try DNNL.eltwiseForward(
+        training ? dnnl_forward_training : dnnl_forward_inference, dnnl_eltwise_relu_use_dst_for_bwd, data: out.md, "ReLU")
       reluForward = try DNNLPrimitive(op: &desc, context: ctx, what: "ReLU")
       hot(reluForward!, "ReLU \(output) forward")
     }
@@ -135,10 +125,8 @@ extension DNNLGraph {
     var steps: [() -> Void] = []
     let diffOut = diffs[output]!
     if let reluForward {
-      var desc = dnnl_eltwise_desc_t()
-      var data = out.md
-      try DNNL.check(
-        dnnl_eltwise_backward_desc_init(&desc, dnnl_eltwise_relu_use_dst_for_bwd, &data, &data, 0, 0), "ReLU backward")
+      var desc = try DNNL.eltwiseBackward(
+        dnnl_eltwise_relu_use_dst_for_bwd, gradient: out.md, data: out.md, "ReLU backward")
       let reluBackward = try DNNLPrimitive(op: &desc, hint: reluForward, context: ctx, what: "ReLU backward")
       hot(reluBackward, "ReLU \(output) backward")
       backwardReadsOutput.insert(output - 1)

@@ -1,0 +1,18 @@
+import CDNNL
+
+/// The CPU engine and one in-order stream.
+final class DNNLContext: @unchecked Sendable {
+  let engine: dnnl_engine_t
+  let stream: dnnl_stream_t
+
+  init() throws {
+    let engine = try DNNL.cpuEngine()
+    stream = try DNNL.stream(engine)
+    self.engine = engine
+  }
+
+  deinit {
+    DNNL.destroy(stream: stream)
+    DNNL.destroy(engine: engine)
+  }
+}

@@ -1,0 +1,95 @@
+import CDNNL
+
+/// One learnable tensor in oneDNN's layout, with its gradient and the
+/// optimiser's slots.
+final class DNNLParameter {
+  let spec: ParameterSpec
+  /// The PyTorch-order layout the model code exchanges.
+  let plainMD: dnnl_memory_desc_t
+  let value: DNNLBuffer
+  var gradient: DNNLBuffer?
+  /// The optimiser's state by slot name, in the value's layout; made on first use.
+  var slots: [String: DNNLBuffer] = [:]
+  let toNative: DNNLPrimitive
+  let toPlain: DNNLPrimitive
+  private let context: DNNLContext
+
+  /// Input channels of the native tensor when they are zero-padded beyond
+  /// the model's (the first convolution's, see `DNNLGraph.planConvolution`).
+  let paddedInputChannels: Int?
+
+  init(
+    spec: ParameterSpec, native md: dnnl_memory_desc_t, paddedInputChannels: Int? = nil, training: Bool,
+    context: DNNLContext
+  ) throws {
+    self.spec = spec
+    self.paddedInputChannels = paddedInputChannels
+    switch spec.role {
+    case .convolutionWeight:
+      var shape = spec.shape
+      if let paddedInputChannels { shape[1] = paddedInputChannels }
+      plainMD = DNNL.desc(shape, dnnl_oihw)
+    // oneDNN orders deconvolution weights [out, in, kh, kw]; PyTorch stores [in, out, kh, kw].
+    case .upConvolutionWeight: plainMD = DNNL.desc([spec.shape[1], spec.shape[0], 2, 2], dnnl_iohw)
+    case .bias, .normScale, .normShift: plainMD = DNNL.desc(spec.shape, dnnl_x)
+    }
+    self.context = context
+    value = try DNNLBuffer(md, context: context)
+    toNative = try makeReorder(from: plainMD, to: md, context: context)
+    toPlain = try makeReorder(from: md, to: plainMD, context: context)
+    if training {
+      gradient = try DNNLBuffer(md, context: context)
+    }
+  }
+
+  /// A plain buffer for one conversion (not kept: it would double the
+  /// parameters' memory).
+  private var plain: DNNLBuffer {
+    guard let buffer = try? DNNLBuffer(plainMD, context: context) else {
+      fatalError("out of memory for \(spec.name)")
+    }
+    return buffer
+  }
+
+  func load(_ values: [Float], into buffer: DNNLBuffer, context: DNNLContext) {
+    precondition(values.count == spec.count, "\(spec.name): \(values.count) values for shape \(spec.shape)")
+    let plain = self.plain
+    if let padded = paddedInputChannels {
+      // [O, I, k, k] into [O, P, k, k]; the padding channels stay 0.
+      let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
+      let p = plain.floats
+      p.update(repeating: 0)
+      for a in 0..<o {
+        for b in 0..<i {
+          for k in 0..<kk { p[(a * padded + b) * kk + k] = values[(a * i + b) * kk + k] }
+        }
+      }
+    } else {
+      values.withUnsafeBytes { plain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+    toNative.execute([(DNNL_ARG_FROM, plain.memory), (DNNL_ARG_TO, buffer.memory)], context: context)
+  }
+
+  /// The slot `name`, made (zero) when it does not exist yet.
+  func slot(_ name: String, context: DNNLContext) throws -> DNNLBuffer {
+    if let buffer = slots[name] { return buffer }
+    let buffer = try DNNLBuffer(value.md, context: context)
+    slots[name] = buffer
+    return buffer
+  }
+
+  func read(_ buffer: DNNLBuffer, context: DNNLContext) -> [Float] {
+    let plain = self.plain
+    toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain.memory)], context: context)
+    guard let padded = paddedInputChannels else { return Array(plain.floats.prefix(spec.count)) }
+    let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
+    let p = plain.floats
+    var values = [Float](repeating: 0, count: spec.count)
+    for a in 0..<o {
+      for b in 0..<i {
+        for k in 0..<kk { values[(a * i + b) * kk + k] = p[(a * padded + b) * kk + k] }
+      }
+    }
+    return values
+  }
+}
