@@ -19,7 +19,7 @@ let package = Package(
   ],
   targets: [
     .target(name: "Raster", dependencies: ["_Support", "CImageSupport"]),
-    .target(name: "WeightMap", dependencies: ["Raster"]),
+    .target(name: "WeightMap", dependencies: ["_Support", "Raster"]),
     .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap", "Shards"]),
     .target(
       name: "Shards",

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import Shards
 import WeightMap
+import _Support
 
 /// An augmented dataset, written as WebDataset shards with a checksummed
 /// manifest: what `unet augment` writes, for Swift programs — of 2-D

@@ -3,6 +3,7 @@ import Foundation
 import Raster
 import UNet
 import WeightMap
+import _Support
 
 /// `unet eval`: ISBI 2012 segmentation metrics of predictions against
 /// ground truth.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Raster
 import UNet
+import _Support
 
 /// `unet predict`: overlap-tile segmentation of whole images.
 struct Predict: ToolCommand {
