@@ -279,14 +279,7 @@ struct Train: ToolCommand {
   private func newConfiguration(startingFrom model: TrainedModel?) throws -> TrainingConfiguration {
     let manifestPath = shards + "/" + Manifest.fileName
     let manifest = try Manifest.read(from: manifestPath)
-    let normalization = try manifest.configuration["augment"]?["normalization"].map { value in
-      do {
-        return try JSONDecoder().decode(Normalization.self, from: Data(value.serialized(indent: 0).utf8))
-      } catch {
-        throw ShardError(
-          .invalidManifest, path: manifestPath, "parameters.augment.normalization \(value.serialized(indent: 0)) is not a normalisation")
-      }
-    }
+    let normalization = try manifest.datasetDescription(path: manifestPath).normalization
     let r = chosenRecipe
     var architecture = Architecture(
       inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? r.baseChannels, depth: depth ?? r.depth,
