@@ -14,8 +14,9 @@ struct Eval: ToolCommand {
       Predictions pair with truth files by NAME: a truth file's name without
       its extension, a prediction's without its kind (prob, instances, mask)
       and extension. a.prob.tiff, a.mask.png and a.instances.png all pair
-      with a.png or a.tif; a.b.prob.tiff with a.b.png. When a NAME has several predictions, NAME.prob.* is taken, else
-      NAME.instances.*, else NAME.mask.*; a NAME.instances.* beside a
+      with a.png or a.tif; a.b.prob.tiff with a.b.png. When a NAME has
+      several predictions, NAME.prob.* is taken, else NAME.instances.*, else
+      NAME.mask.*; a NAME.instances.* beside a
       NAME.prob.* is scored too, on its own (post-processed instances beside
       the raw, threshold-swept probabilities). Two single files pair whatever
       their names. A prediction or truth file without a partner is an error.
@@ -68,7 +69,7 @@ struct Eval: ToolCommand {
     guard (1...1000).contains(thresholds) else {
       throw ValidationError("--thresholds \(thresholds): must be 1 to 1000")
     }
-    let pairs = try Self.pair(predictions: pred, truth: truth)
+    let pairs = try PredictionFiles.pair(predictions: pred, truth: truth)
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
     let sweeps = Slots<Scored?>(count: pairs.count, initial: nil)
@@ -93,14 +94,6 @@ struct Eval: ToolCommand {
     }
   }
 
-  // MARK: Pairing
-
-  typealias Pair = PredictionFiles.Pair
-
-  static func pair(predictions: String, truth: String) throws -> [Pair] {
-    try PredictionFiles.pair(predictions: predictions, truth: truth)
-  }
-
   // MARK: Reading and scoring
 
   /// A prediction as read: a foreground probability map or instances.
@@ -123,7 +116,7 @@ struct Eval: ToolCommand {
     var instances: ThresholdSweep?
   }
 
-  static func score(_ pair: Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
+  static func score(_ pair: PredictionFiles.Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
     let truth = SegmentationMetrics.instances(
       of: try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
         .labels(path: pair.truth))
