@@ -21,9 +21,10 @@ import _Support
 ///
 /// Every member is optional, so that the manifest of a dataset written by
 /// another program reads too (``layout`` is then ``SampleLayout/image``);
-/// a member present but not valid is an error. ``json`` gives back the
-/// bytes it was read from, and `unet augment` writes the bytes its earlier
-/// versions wrote (`--resume` and `unet manifest merge` compare them).
+/// a member present but not valid is an error, and keys of no member are
+/// left out. Of a manifest that UNetKit wrote, ``json`` gives back the
+/// parameters it was read from, and `unet augment` writes the bytes its
+/// earlier versions wrote (`--resume` and `unet manifest merge` compare them).
 public struct DatasetDescription: Sendable, Equatable {
   /// The seed every sample's draw derives from.
   public var seed: UInt64?
