@@ -23,7 +23,7 @@ let package = Package(
     .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap", "Shards"]),
     .target(
       name: "Shards",
-      dependencies: ["_Support", "Raster", "COpenSSL"]),
+      dependencies: ["_Support", "Raster", "WeightMap", "COpenSSL"]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
     .executableTarget(
       name: "unet",
@@ -60,7 +60,7 @@ let package = Package(
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
     .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap", "Shards"]),
-    .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster", "WeightMap"]),
     .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards"]),
     .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet"]),
   ],

@@ -3,6 +3,3 @@
 @_exported import enum _Support.AtomicFile
 @_exported import struct _Support.FileError
 @_exported import struct _Support.SplitMix64
-@_exported import enum _Support.Parallel
-@_exported import class _Support.Counter
-@_exported import class _Support.Slots

@@ -209,6 +209,23 @@ import WeightMap
     #expect(lines[7].hasPrefix("a ") && !lines[7].contains("@") && lines[8].hasPrefix("b ") && lines[9].hasPrefix("overall "))
   }
 
+  /// NAME is the file name without its extension, as unet predict names
+  /// its outputs: the predictions of a.b.png pair with it, named a.b.
+  @Test func dottedNamesPairAsPredictWritesThem() throws {
+    let pred = folder("pred"), truth = folder("truth")
+    let files = PredictionFiles(folder: pred, input: truth + "/a.b.png")
+    try ImageFile.write(Self.probabilities(seed: 5), to: files.probabilities)
+    try ImageFile.write(Image<UInt8>(width: 16, height: 12), to: files.mask)
+    try ImageFile.write(
+      Image<UInt16>(width: 16, height: 12, samples: Self.truthInstances.samples.map { UInt16($0) }), to: files.instances)
+    try ImageFile.write(Self.truthMask, to: truth + "/a.b.png")
+    try ImageFile.write(Self.probabilities(seed: 6), to: pred + "/a.prob.tiff")
+    try ImageFile.write(Self.truthMask, to: truth + "/a.png")
+    let r = try evalJSON(["--pred", pred, "--truth", truth])
+    #expect(r.images.map(\.name) == ["a.b", "a"])
+    #expect(r.images[0].iou_threshold != nil && r.images[0].instances != nil && r.images[1].instances == nil)
+  }
+
   @Test func tableOutput() throws {
     let pred = folder("pred"), truth = folder("truth")
     try ImageFile.write(Self.probabilities(seed: 4), to: pred + "/cell.prob.tiff")

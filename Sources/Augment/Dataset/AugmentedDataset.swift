@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import Shards
 import WeightMap
+import _Support
 
 /// An augmented dataset, written as WebDataset shards with a checksummed
 /// manifest: what `unet augment` writes, for Swift programs — of 2-D
@@ -65,21 +66,12 @@ public struct AugmentedDataset<Sources: DatasetSources>: ShardedDataset {
 
   /// Every generation setting, as the manifest records them (and as
   /// `--resume` and `unet manifest merge` compare them).
-  public func manifestConfiguration(samples: Int, perShard: Int, name: String) throws -> JSONValue {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    var entries: [String: JSONValue] = [
-      "seed": .uint(seed),
-      "samples": .int(Int64(samples)),
-      "perShard": .int(Int64(perShard)),
-      "name": .string(name),
-      "labels": .bool(keepLabels),
-      "augment": try JSONValue.parse(Array(try encoder.encode(configuration))),
-      "datasetClassWeights": .array([.double(sources.classWeights.background), .double(sources.classWeights.foreground)]),
-      "sources": .array(sources.pairs.map { .object(["name": .string($0.name), "image": .string($0.image), "labels": .string($0.labels)]) }),
-    ]
-    entries.merge(try sources.manifestEntries(weightMap: weightMapper.configuration)) { $1 }
-    return .object(entries)
+  public func datasetDescription(samples: Int, perShard: Int, name: String) throws -> DatasetDescription {
+    DatasetDescription(
+      seed: seed, samples: samples, perShard: perShard, name: name, labels: keepLabels,
+      augmentation: try DatasetDescription.Augmentation(configuration), classWeights: sources.classWeights,
+      sources: sources.pairs, weightMap: weightMapper.configuration, layout: sources.layout,
+      spacing: sources.datasetSpacing)
   }
 }
 
@@ -99,9 +91,10 @@ public protocol DatasetSources: Sendable {
   /// The shard sample of `sample`; `record(spacing)` is its `json` field.
   func encode(_ sample: Sample, key: String, labels: Bool, record: (VoxelSpacing?) throws -> [UInt8]) throws
     -> ShardSample
-  /// The manifest entries that depend on the dimensionality: the
-  /// weight map's, and a volume's `dimensions` and spacing.
-  func manifestEntries(weightMap: WeightMapConfiguration) throws -> [String: JSONValue]
+  /// 2-D or 3-D samples.
+  var layout: SampleLayout { get }
+  /// The voxel spacing of every source of a volume dataset; nil for images.
+  var datasetSpacing: VoxelSpacing? { get }
 }
 
 /// The augmentation settings of a dataset, 2-D or 3-D.
@@ -136,7 +129,7 @@ public protocol ShardedDataset: Sendable {
   func shardSample(_ k: Int) throws -> ShardSample
   /// Every generation setting, as the manifest records them (and as
   /// `--resume` and `unet manifest merge` compare them).
-  func manifestConfiguration(samples: Int, perShard: Int, name: String) throws -> JSONValue
+  func datasetDescription(samples: Int, perShard: Int, name: String) throws -> DatasetDescription
 }
 
 extension ShardedDataset {
@@ -157,7 +150,7 @@ extension ShardedDataset {
     let plan = try ShardPlan(name: name, totalSamples: samples, samplesPerShard: perShard)
     let writer = DatasetWriter(
       directory: directory, plan: plan, partition: partition,
-      configuration: try manifestConfiguration(samples: samples, perShard: perShard, name: name), tool: tool)
+      configuration: try datasetDescription(samples: samples, perShard: perShard, name: name).json, tool: tool)
     return try writer.run { _, range in
       let slots = Slots<ShardSample?>(count: range.count, initial: nil)
       try Parallel.forEach(range.count, jobs: jobs) { i in

@@ -1,6 +1,5 @@
 import Raster
 import Shards
-import WeightMap
 
 /// The image side of ``AugmentedDataset``: samples in ``SampleLayout/image``.
 extension SourceSet: DatasetSources {
@@ -24,7 +23,7 @@ extension SourceSet: DatasetSources {
       record: try record(nil))
   }
 
-  public func manifestEntries(weightMap: WeightMapConfiguration) throws -> [String: JSONValue] {
-    ["weightMap": try JSONValue(encoding: weightMap)]
-  }
+  public var layout: SampleLayout { .image }
+
+  public var datasetSpacing: VoxelSpacing? { nil }
 }

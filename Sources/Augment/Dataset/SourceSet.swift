@@ -1,5 +1,6 @@
 import Raster
 import WeightMap
+import _Support
 
 /// One source of an augmented dataset: a normalised image and its instances.
 public struct AugmentSource: Sendable {

@@ -1,6 +1,5 @@
 import Raster
 import Shards
-import WeightMap
 
 /// The volume side of ``AugmentedDataset``: samples hold `image.npy`
 /// (float32 `(D, H, W)`), `mask.npy` (uint8), `labels.npy` (uint32),
@@ -28,15 +27,9 @@ extension VolumeSourceSet: DatasetSources {
       weights: sample.weights, record: try record(spacing))
   }
 
-  public func manifestEntries(weightMap configuration: WeightMapConfiguration) throws -> [String: JSONValue] {
-    var weightMap = try JSONValue(encoding: configuration)
-    if case .object(var members) = weightMap {
-      members["sigma"] = members.removeValue(forKey: "sigmaPixels")
-      members["sigmaUnit"] = .string(spacing.unit)
-      weightMap = .object(members)
-    }
-    return SampleLayout.manifestEntries(spacing: spacing).merging(["weightMap": weightMap]) { $1 }
-  }
+  public var layout: SampleLayout { .volume }
+
+  public var datasetSpacing: VoxelSpacing? { spacing }
 }
 
 extension VolumeAugmentConfiguration: DatasetConfiguration {}

@@ -1,5 +1,6 @@
 import Raster
 import WeightMap
+import _Support
 
 /// One volume source of an augmented dataset: a normalised image and its instances.
 public struct AugmentVolumeSource: Sendable {

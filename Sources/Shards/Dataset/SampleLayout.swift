@@ -14,8 +14,9 @@ import Raster
 ///
 /// Entries appear in that order, named `KEY.FIELD`. A 3-D dataset's manifest
 /// records `"dimensions": 3` and the voxel spacing among its parameters
-/// (``manifestEntries(spacing:)``), so that no reader takes `(D, H, W)` for
-/// `(C, H, W)`; a 2-D manifest has neither key (2 is the default).
+/// (``DatasetDescription/layout`` and ``DatasetDescription/spacing``), so
+/// that no reader takes `(D, H, W)` for `(C, H, W)`; a 2-D manifest has
+/// neither key (2 is the default).
 public enum SampleLayout: Sendable, Equatable, CaseIterable {
   /// 2-D samples.
   case image
@@ -31,9 +32,9 @@ public enum SampleLayout: Sendable, Equatable, CaseIterable {
   /// `json`.
   public static let recordField = "json"
   /// The manifest entry that names the dimensionality.
-  public static let dimensionsKey = "dimensions"
+  public static let dimensionsKey = DatasetDescription.Key.dimensions.rawValue
   /// The manifest entry that holds a 3-D dataset's voxel spacing.
-  public static let spacingKey = "spacing"
+  public static let spacingKey = DatasetDescription.Key.spacing.rawValue
 
   /// 2 or 3.
   public var dimensions: Int { self == .image ? 2 : 3 }
@@ -49,29 +50,20 @@ public enum SampleLayout: Sendable, Equatable, CaseIterable {
   // MARK: Manifest
 
   /// The layout a dataset's manifest parameters declare: ``volume`` for
-  /// `"dimensions": 3`, ``image`` when the key is absent or 2.
+  /// `"dimensions": 3`, ``image`` when the key is absent or 2 (see
+  /// ``DatasetDescription/layout``).
   ///
   /// - Throws: ``ShardError`` `.invalidManifest` naming `path` for another value.
   public init(configuration: JSONValue, path: String) throws {
-    switch configuration[Self.dimensionsKey] {
-    case nil, .int(2)?, .uint(2)?: self = .image
-    case .int(3)?, .uint(3)?: self = .volume
-    case let other?:
-      throw ShardError(
-        .invalidManifest, path: path, "parameters.\(Self.dimensionsKey) is \(other.serialized(indent: 0)), expected 2 or 3")
-    }
+    self = try DatasetDescription.layout(of: configuration, path: path)
   }
 
   /// The manifest parameters that declare this layout: none for 2-D (so
   /// 2-D manifests stay as they were), `dimensions` and `spacing` (z, y, x
-  /// and the unit) for 3-D.
+  /// and the unit) for 3-D, as ``DatasetDescription/json`` writes them.
   public static func manifestEntries(spacing: VoxelSpacing) -> [String: JSONValue] {
-    [
-      dimensionsKey: .int(3),
-      spacingKey: .object([
-        "z": .double(spacing.z), "y": .double(spacing.y), "x": .double(spacing.x), "unit": .string(spacing.unit),
-      ]),
-    ]
+    guard case .object(let members) = DatasetDescription(layout: .volume, spacing: spacing).json else { return [:] }
+    return members
   }
 
   // MARK: Writing

@@ -76,7 +76,9 @@ public struct Manifest: Sendable, Equatable {
   public var plan: ShardPlan
   /// The partition that wrote this manifest, or nil for the whole dataset.
   public var partition: Partition?
-  /// Every generation setting, as the caller gave them (`parameters` in the file).
+  /// Every generation setting, as the caller gave them (`parameters` in the
+  /// file); a UNetKit dataset's are a ``DatasetDescription``, read with
+  /// ``datasetDescription(path:)``.
   public var configuration: JSONValue
   /// The shards, ascending by index.
   public private(set) var shards: [ShardInfo]

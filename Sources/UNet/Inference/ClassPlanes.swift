@@ -21,3 +21,40 @@ public enum ClassPlanes {
     return classes
   }
 }
+
+// MARK: Foreground probability
+
+extension ClassPlanes {
+  /// The pages of a probability map (`NAME.prob.tiff`) for K class planes:
+  /// class 1's plane alone for 2 classes (the foreground probability), every
+  /// class plane, in class order, for more.
+  ///
+  /// - Precondition: `k ≥ 2` and `planes.count` is a multiple of `k`.
+  public static func probabilityPages(_ planes: [Float], classes k: Int) -> [ArraySlice<Float>] {
+    precondition(k >= 2 && planes.count % k == 0, "\(planes.count) values are not \(k) class planes")
+    let plane = planes.count / k
+    return k == 2 ? [planes[plane..<2 * plane]] : (0..<k).map { planes[$0 * plane..<($0 + 1) * plane] }
+  }
+
+  /// The foreground probability of a probability map's pages: a single page
+  /// is the foreground probability itself; several pages are class planes,
+  /// page 0 the background, and the foreground is 1 − page 0.
+  ///
+  /// This is the one rule by which `unet predict` makes instances, `unet
+  /// eval` reads a probability map and validation scores a checkpoint.
+  ///
+  /// - Precondition: at least one page.
+  public static func foreground(pages: [some Collection<Float>]) -> [Float] {
+    precondition(!pages.isEmpty, "a probability map has at least one page")
+    return pages.count == 1 ? Array(pages[0]) : pages[0].map { 1 - $0 }
+  }
+
+  /// The foreground probability of K class planes: class 1's plane for 2
+  /// classes, else 1 − class 0's, as ``foreground(pages:)`` reads the
+  /// ``probabilityPages(_:classes:)`` of the planes.
+  ///
+  /// - Precondition: `k ≥ 2` and `planes.count` is a multiple of `k`.
+  public static func foreground(_ planes: [Float], classes k: Int) -> [Float] {
+    foreground(pages: probabilityPages(planes, classes: k))
+  }
+}

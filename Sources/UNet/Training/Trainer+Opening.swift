@@ -35,7 +35,7 @@ extension Trainer {
     }
     let model = try initial.map { try TrainedModel.read(from: $0) }
     let manifestPath = shards + "/" + Manifest.fileName
-    let normalization = try Manifest.read(from: manifestPath).normalization(path: manifestPath)
+    let normalization = try Manifest.read(from: manifestPath).datasetDescription(path: manifestPath).normalization
     let configuration = try overrides.newRun(
       shards: shards, normalization: normalization, model: model.map { ($0.architecture, $0.tile, initial!) })
     if let model, let trained = model.normalization, trained != (normalization ?? .standard) {

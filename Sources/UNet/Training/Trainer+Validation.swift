@@ -45,9 +45,8 @@ extension Trainer {
         loss -= Double(item.weights[p]) * log(max(Double(probabilities[truth * plane + p]), 1e-30))
       }
       pixels += plane
-      // As unet predict writes it (class 1) and unet eval reads it (1 − page 0).
-      let foreground =
-        k == 2 ? Array(probabilities[plane..<2 * plane]) : probabilities[0..<plane].map { 1 - $0 }
+      // As unet predict and unet eval read it.
+      let foreground = ClassPlanes.foreground(probabilities, classes: k)
       sweeps.append(
         ThresholdSweep(
           probabilities: Image(width: item.image.width, height: item.image.height, samples: foreground),

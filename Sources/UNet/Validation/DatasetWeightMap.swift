@@ -1,13 +1,12 @@
-import Foundation
 import Raster
 import Shards
 import WeightMap
 
 /// How a dataset's masks and weight maps were made, read back from the
-/// parameters `unet augment` writes into its manifest (`weightMap`, the
-/// `Codable` form of ``WeightMapConfiguration``; and `datasetClassWeights`,
-/// the class weights it applied), so that held-out images get their masks
-/// and weights the same way.
+/// description `unet augment` writes into its manifest
+/// (``DatasetDescription/weightMap`` and the class weights it applied,
+/// ``DatasetDescription/classWeights``), so that held-out images get their
+/// masks and weights the same way.
 public struct DatasetWeightMap: Sendable, Equatable {
   /// The weight-map configuration of the dataset.
   public var configuration: WeightMapConfiguration
@@ -26,52 +25,36 @@ public struct DatasetWeightMap: Sendable, Equatable {
   public static let paper = DatasetWeightMap(
     configuration: try! WeightMapConfiguration(classWeights: .balanced(.image)), classWeights: nil)
 
-  /// Reads the manifest's configuration; ``paper`` when it has no `weightMap`.
+  /// The weight map of the dataset `description` describes; ``paper`` when
+  /// it has no `weightMap`.
   ///
   /// - Parameter path: the manifest's path, named in errors.
-  /// - Throws: `TrainingError` naming the manifest and the field when a
-  ///   parameter is of the wrong type or out of range (a missing one takes
-  ///   its default), or `datasetClassWeights` is missing or not valid.
-  public init(manifestConfiguration json: JSONValue, path: String) throws {
-    guard let map = json["weightMap"] else {
+  /// - Throws: `TrainingError` naming the manifest when the class weights
+  ///   the dataset applied (`datasetClassWeights`) are missing.
+  public init(_ description: DatasetDescription, path: String) throws {
+    guard let configuration = description.weightMap else {
       self = .paper
       return
     }
-    do {
-      configuration = try JSONDecoder().decode(WeightMapConfiguration.self, from: Data(map.serialized(indent: 0).utf8))
-    } catch let error as DecodingError {
-      throw TrainingError("\(path): parameters.weightMap\(Self.describe(error))")
-    }
-    func number(_ value: JSONValue) -> Double? {
-      switch value {
-      case .double(let x): return x
-      case .int(let x): return Double(x)
-      case .uint(let x): return Double(x)
-      default: return nil
-      }
-    }
+    self.configuration = configuration
     if configuration.classWeights == .balanced(.image) {
       classWeights = nil
     } else {
-      guard case .array(let pair)? = json["datasetClassWeights"], pair.count == 2 else {
+      guard let weights = description.classWeights else {
         throw TrainingError("\(path): parameters.datasetClassWeights is missing or not valid")
       }
-      guard let b = number(pair[0]), let f = number(pair[1]), b.isFinite, f.isFinite, b >= 0, f >= 0 else {
-        throw TrainingError("\(path): parameters.datasetClassWeights is missing or not valid")
-      }
-      classWeights = ClassWeights(background: b, foreground: f)
+      classWeights = weights
     }
   }
 
-  /// `.KEY: why` of a decoding error, one line.
-  static func describe(_ error: DecodingError) -> String {
-    let (path, why): ([any CodingKey], String)
-    switch error {
-    case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c):
-      (path, why) = (c.codingPath, c.debugDescription)
-    @unknown default: (path, why) = ([], "\(error)")
-    }
-    return path.map { "." + $0.stringValue }.joined() + ": " + why.replacingOccurrences(of: "\n", with: " ")
+  /// Reads the manifest's configuration (its `parameters`) as
+  /// ``init(_:path:)`` does.
+  ///
+  /// - Throws: `ShardError` naming the manifest and the field when a
+  ///   parameter is of the wrong type or out of range (a missing one takes
+  ///   its default), or what ``init(_:path:)`` throws.
+  public init(manifestConfiguration json: JSONValue, path: String) throws {
+    try self.init(DatasetDescription(json: json, path: path), path: path)
   }
 
   /// The mask (class per pixel) and weight map of one label image, as

@@ -15,7 +15,7 @@ extension ValidationImage {
     let normalization = configuration.normalization ?? .standard
     let manifestPath = configuration.shards + "/" + Manifest.fileName
     let weightMap = try DatasetWeightMap(
-      manifestConfiguration: try Manifest.read(from: manifestPath).configuration, path: manifestPath)
+      try Manifest.read(from: manifestPath).datasetDescription(path: manifestPath), path: manifestPath)
     return try pairs.map { pair in
       let raw = try ImageFile.readImage(pair.image, limits: limits)
       let labels = try ImageFile.readImage(pair.labels, limits: limits).labels(path: pair.labels)

@@ -108,12 +108,13 @@ public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
 /// w_foreground]`), `borderOn`, `separation`, `connectivity`, and
 /// `labelInterpretation` only when it is not `automatic`. Decoding checks
 /// the values as the initializer does; a missing key takes its default, and
-/// `sigma` (a volume dataset's σ in its spacing unit) stands for `sigmaPixels`.
+/// `sigma` (a volume dataset's σ in its spacing unit, see
+/// ``encoded(sigmaUnit:)``) stands for `sigmaPixels`.
 extension WeightMapConfiguration: Codable {
   private enum CodingKeys: String, CodingKey {
     case w0, sigmaPixels, classWeights, borderOn, separation, labelInterpretation, connectivity
     /// σ as a 3-D dataset's manifest names it, in the spacing's unit.
-    case sigma
+    case sigma, sigmaUnit
   }
 
   private enum BalancedKey: String, CodingKey { case balanced }
@@ -149,9 +150,32 @@ extension WeightMapConfiguration: Codable {
   }
 
   public func encode(to encoder: any Encoder) throws {
+    try encode(to: encoder, sigmaUnit: nil)
+  }
+
+  /// The configuration as a volume dataset's manifest records it: σ under
+  /// `sigma`, with `sigmaUnit` the unit of the dataset's voxel spacing in
+  /// which ``sigmaPixels`` counts, instead of `sigmaPixels`; the rest as
+  /// `encode(to:)` writes it. Decoding reads `sigma` back as ``sigmaPixels``.
+  public func encoded(sigmaUnit: String) -> some Encodable & Sendable {
+    SigmaInUnit(configuration: self, unit: sigmaUnit)
+  }
+
+  private struct SigmaInUnit: Encodable, Sendable {
+    var configuration: WeightMapConfiguration
+    var unit: String
+    func encode(to encoder: any Encoder) throws { try configuration.encode(to: encoder, sigmaUnit: unit) }
+  }
+
+  private func encode(to encoder: any Encoder, sigmaUnit: String?) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(w0, forKey: .w0)
-    try c.encode(sigmaPixels, forKey: .sigmaPixels)
+    if let sigmaUnit {
+      try c.encode(sigmaPixels, forKey: .sigma)
+      try c.encode(sigmaUnit, forKey: .sigmaUnit)
+    } else {
+      try c.encode(sigmaPixels, forKey: .sigmaPixels)
+    }
     switch classWeights {
     case .balanced(let scope):
       var balanced = c.nestedContainer(keyedBy: BalancedKey.self, forKey: .classWeights)

@@ -3,6 +3,7 @@ import Foundation
 import Raster
 import UNet
 import WeightMap
+import _Support
 
 /// `unet eval`: ISBI 2012 segmentation metrics of predictions against
 /// ground truth.
@@ -10,10 +11,12 @@ struct Eval: ToolCommand {
   static let configuration = CommandConfiguration(
     abstract: "Score predictions against ground truth: ISBI 2012 pixel and Rand error, pixel mismatch, IoU.",
     discussion: """
-      Predictions pair with truth files by NAME, the file name up to its first
-      dot: a.prob.tiff, a.mask.png and a.instances.png all pair with a.png or
-      a.tif. When a NAME has several predictions, NAME.prob.* is taken, else
-      NAME.instances.*, else NAME.mask.*; a NAME.instances.* beside a
+      Predictions pair with truth files by NAME: a truth file's name without
+      its extension, a prediction's without its kind (prob, instances, mask)
+      and extension. a.prob.tiff, a.mask.png and a.instances.png all pair
+      with a.png or a.tif; a.b.prob.tiff with a.b.png. When a NAME has
+      several predictions, NAME.prob.* is taken, else NAME.instances.*, else
+      NAME.mask.*; a NAME.instances.* beside a
       NAME.prob.* is scored too, on its own (post-processed instances beside
       the raw, threshold-swept probabilities). Two single files pair whatever
       their names. A prediction or truth file without a partner is an error.
@@ -68,7 +71,7 @@ struct Eval: ToolCommand {
   }
 
   private func evaluate() throws {
-    let pairs = try Self.pair(predictions: pred, truth: truth)
+    let pairs = try PredictionFiles.pair(predictions: pred, truth: truth)
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
     let sweeps = Slots<Scored?>(count: pairs.count, initial: nil)
@@ -87,94 +90,10 @@ struct Eval: ToolCommand {
       instances: withInstances.isEmpty ? nil : withInstances.reduce(SegmentationCounts.zero) { $0 + $1.counts[0] }.scores,
       instanceImages: withInstances.isEmpty ? nil : withInstances.count)
     if json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      print(String(decoding: try encoder.encode(Report(images: rows, overall: overall)), as: UTF8.self))
+      print(try EvaluationReport(images: rows, overall: overall).json())
     } else {
       printTable(rows, overall: overall)
     }
-  }
-
-  // MARK: Pairing
-
-  struct Pair: Sendable {
-    var name: String
-    var prediction: String
-    var truth: String
-    /// NAME.instances.* beside a probability map, scored on its own.
-    var instances: String? = nil
-  }
-
-  /// A file's NAME for pairing: its file name up to the first dot.
-  static func pairingName(_ path: String) -> String {
-    let file = path.split(separator: "/").last.map(String.init) ?? path
-    guard let dot = file.firstIndex(of: "."), dot != file.startIndex else { return file }
-    return String(file[..<dot])
-  }
-
-  /// Preference among several predictions of one NAME: lower is preferred.
-  static func preference(_ path: String) -> Int {
-    let file = path.split(separator: "/").last.map(String.init) ?? path
-    let parts = file.split(separator: ".")
-    guard parts.count >= 3 else { return 3 }
-    return ["prob": 0, "instances": 1, "mask": 2][String(parts[1])] ?? 3
-  }
-
-  static func pair(predictions: String, truth: String) throws -> [Pair] {
-    let predFiles = try expandInputs([predictions])
-    let truthFiles = try expandInputs([truth])
-    if namesOneFile(predictions) && namesOneFile(truth) {
-      return [Pair(name: pairingName(truthFiles[0]), prediction: predFiles[0], truth: truthFiles[0])]
-    }
-    var truthByName: [String: String] = [:]
-    for file in truthFiles {
-      let name = pairingName(file)
-      if let other = truthByName[name] {
-        throw RasterError(.unsupported, path: file, "has the same name '\(name)' as \(other); which is the truth?")
-      }
-      truthByName[name] = file
-    }
-    var predByName: [String: String] = [:]
-    var instancesByName: [String: String] = [:]
-    for file in predFiles {
-      let name = pairingName(file)
-      if preference(file) == 1 {
-        if let other = instancesByName[name] {
-          throw RasterError(.unsupported, path: file, "has the same name '\(name)' as \(other); which is the prediction?")
-        }
-        instancesByName[name] = file
-      }
-      guard let other = predByName[name] else {
-        predByName[name] = file
-        continue
-      }
-      let (a, b) = (preference(file), preference(other))
-      if a == b {
-        throw RasterError(.unsupported, path: file, "has the same name '\(name)' as \(other); which is the prediction?")
-      }
-      if a < b { predByName[name] = file }
-    }
-    for file in predFiles where truthByName[pairingName(file)] == nil {
-      throw RasterError(.notFound, path: file, "has no truth named '\(pairingName(file))' in \(truth)")
-    }
-    for file in truthFiles where predByName[pairingName(file)] == nil {
-      throw RasterError(.notFound, path: file, "has no prediction named '\(pairingName(file))' in \(predictions)")
-    }
-    return truthFiles.map { file in
-      let name = pairingName(file)
-      let prediction = predByName[name]!
-      return Pair(
-        name: name, prediction: prediction, truth: file,
-        instances: preference(prediction) == 0 ? instancesByName[name] : nil)
-    }
-  }
-
-  /// True for an input that names a file (existing or not), not a folder
-  /// or a pattern.
-  private static func namesOneFile(_ input: String) -> Bool {
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: input, isDirectory: &isDir) { return !isDir.boolValue }
-    return !input.contains(where: { "*?[".contains($0) })
   }
 
   // MARK: Reading and scoring
@@ -199,7 +118,7 @@ struct Eval: ToolCommand {
     var instances: ThresholdSweep?
   }
 
-  static func score(_ pair: Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
+  static func score(_ pair: PredictionFiles.Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
     let truth = SegmentationMetrics.instances(
       of: try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
         .labels(path: pair.truth))
@@ -239,60 +158,13 @@ struct Eval: ToolCommand {
         .unsupported, path: path,
         v.isNaN ? "probability is NaN at \(place)" : "probability \(v) at \(place) is outside [0, 1]")
     }
-    // Several pages are class probabilities; page 0 is the background.
-    return .probabilities(pages.count == 1 ? page : Image(width: page.width, height: page.height, samples: page.samples.map { 1 - $0 }))
+    let foreground = ClassPlanes.foreground(pages: pages.map { $0.floatImage().samples })
+    return .probabilities(Image(width: page.width, height: page.height, samples: foreground))
   }
 
   // MARK: Output
 
-  /// One image's best scores, or the overall ones (no name), and the
-  /// scores of its instance image beside a probability map.
-  struct Row: Encodable {
-    var name: String?
-    var best: BestScores
-    var instances: SegmentationScores?
-    /// Overall: the number of images with an instance image.
-    var instanceImages: Int? = nil
-
-    enum CodingKeys: String, CodingKey {
-      case name
-      case pixelError = "pixel_error", pixelMismatch = "pixel_mismatch", randError = "rand_error", iou
-      case pixelErrorThreshold = "pixel_error_threshold", pixelMismatchThreshold = "pixel_mismatch_threshold"
-      case randErrorThreshold = "rand_error_threshold", iouThreshold = "iou_threshold"
-      case instances
-    }
-
-    enum InstanceKeys: String, CodingKey {
-      case pixelError = "pixel_error", pixelMismatch = "pixel_mismatch", randError = "rand_error", iou, images
-    }
-
-    func encode(to encoder: any Encoder) throws {
-      var c = encoder.container(keyedBy: CodingKeys.self)
-      if let name { try c.encode(name, forKey: .name) }
-      try c.encode(best.pixelError.value, forKey: .pixelError)
-      try c.encode(best.pixelMismatch.value, forKey: .pixelMismatch)
-      try c.encode(best.randError.value, forKey: .randError)
-      try c.encode(best.iou.value, forKey: .iou)
-      // Written as null when there is no threshold.
-      try c.encode(best.pixelError.threshold, forKey: .pixelErrorThreshold)
-      try c.encode(best.pixelMismatch.threshold, forKey: .pixelMismatchThreshold)
-      try c.encode(best.randError.threshold, forKey: .randErrorThreshold)
-      try c.encode(best.iou.threshold, forKey: .iouThreshold)
-      if let instances {
-        var i = c.nestedContainer(keyedBy: InstanceKeys.self, forKey: .instances)
-        try i.encode(instances.pixelError, forKey: .pixelError)
-        try i.encode(instances.pixelMismatch, forKey: .pixelMismatch)
-        try i.encode(instances.randError, forKey: .randError)
-        try i.encode(instances.iou, forKey: .iou)
-        if let instanceImages { try i.encode(instanceImages, forKey: .images) }
-      }
-    }
-  }
-
-  struct Report: Encodable {
-    var images: [Row]
-    var overall: Row
-  }
+  typealias Row = EvaluationReport.Row
 
   private func printTable(_ rows: [Row], overall: Row) {
     let nameWidth = max(7, rows.map(\.name!.count).max() ?? 0)

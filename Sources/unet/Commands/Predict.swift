@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Raster
 import UNet
+import _Support
 
 /// `unet predict`: overlap-tile segmentation of whole images.
 struct Predict: ToolCommand {
@@ -133,8 +134,8 @@ struct Predict: ToolCommand {
       predictors[job] = predictor
       while let i = next.take(below: files.count) {
         try write(
-          predictor: predictor, image: normalization.apply(to: images[i]), name: imageName(files[i]), source: files[i],
-          threshold: cut)
+          predictor: predictor, image: normalization.apply(to: images[i]),
+          files: PredictionFiles(folder: out, input: files[i]), source: files[i], threshold: cut)
         progress.advance()
       }
     }
@@ -147,7 +148,9 @@ struct Predict: ToolCommand {
 
   /// - Parameter threshold: for 2 classes, the foreground is p > threshold;
   ///   nil: the class of the largest probability.
-  private func write(predictor: TiledPredictor, image: Image<Float>, name: String, source: String, threshold: Double?) throws {
+  private func write(
+    predictor: TiledPredictor, image: Image<Float>, files: PredictionFiles, source: String, threshold: Double?
+  ) throws {
     let k = predictor.architecture.classes
     let (w, h) = (image.width, image.height)
     let plane = w * h
@@ -155,22 +158,19 @@ struct Predict: ToolCommand {
     let classes =
       threshold.map { t in probabilities[plane..<2 * plane].map { Double($0) > t ? UInt8(1) : 0 } }
       ?? ClassPlanes.argmax(probabilities, classes: k)
-    let pages: [Image<Float>] =
-      k == 2
-      ? [Image(width: w, height: h, samples: Array(probabilities[plane..<2 * plane]))]
-      : (0..<k).map { Image(width: w, height: h, samples: Array(probabilities[$0 * plane..<($0 + 1) * plane])) }
+    let pages = ClassPlanes.probabilityPages(probabilities, classes: k)
     let mask = Image(width: w, height: h, samples: classes)
-    // The foreground probability: class 1, or 1 − class 0 (as unet eval reads it).
-    let foregroundProbability = k == 2 ? pages[0] : Image(width: w, height: h, samples: pages[0].samples.map { 1 - $0 })
+    let foregroundProbability = Image(width: w, height: h, samples: ClassPlanes.foreground(pages: pages))
     let components = extraction.instances(of: foregroundProbability, foreground: classes.map { $0 > 0 })
     let count = components.samples.max() ?? 0
     guard count <= UInt32(UInt16.max) else {
       throw RasterError(.unsupported, path: source, "has \(count) instances, more than a 16-bit PNG holds")
     }
     let instances = Image(width: w, height: h, samples: components.samples.map { UInt16($0) })
-    try ImageFile.writePages(pages.map(AnyImage.init), to: out + "/" + name + ".prob.tiff")
-    try ImageFile.write(AnyImage(mask), to: out + "/" + name + ".mask.png")
-    try ImageFile.write(AnyImage(instances), to: out + "/" + name + ".instances.png")
+    try ImageFile.writePages(
+      pages.map { AnyImage(Image(width: w, height: h, samples: Array($0))) }, to: files.probabilities)
+    try ImageFile.write(AnyImage(mask), to: files.mask)
+    try ImageFile.write(AnyImage(instances), to: files.instances)
   }
 }
 

@@ -51,20 +51,7 @@ struct Report: ToolCommand {
   }
 
   private func write() throws {
-    guard let bytes = FileManager.default.contents(atPath: eval) else {
-      throw RasterError(.io, path: eval, "cannot read the scores (write them with unet eval --json)")
-    }
-    guard let scores = try? JSONValue.parse(Array(bytes), path: eval) else {
-      throw RasterError(.unsupported, path: eval, "is not JSON; write the scores with unet eval --json")
-    }
-    guard case .array(let rows)? = scores["images"], let overall = scores["overall"] else {
-      throw RasterError(.unsupported, path: eval, "is not the output of unet eval --json")
-    }
-    guard overall["pixel_mismatch"] != nil else {
-      throw RasterError(
-        .unsupported, path: eval,
-        "was written by an older unet eval, whose pixel_error was the misclassified fraction; score again with unet eval --json")
-    }
+    let scores = try EvaluationReport.read(from: eval)
     // Everything is read before anything is written.
     let training = try runFolder.map { run in
       (checkpoint: try Checkpoint.read(from: try Checkpoint.resolve(run)), records: try MetricsLog.read(from: run + "/metrics.jsonl"))
@@ -78,23 +65,23 @@ struct Report: ToolCommand {
     md += "foreground IoU; best over thresholds (the threshold in parentheses), overall from the counts of all images "
     md += "summed. Lower errors and higher IoU are better.\n\n"
     md += "| image | pixel error | Rand error | pixel mismatch | IoU |\n|---|---|---|---|---|\n"
-    func cell(_ row: JSONValue?, _ key: String) -> String {
-      guard let value = number(row?[key]) else { return "—" }
-      let threshold = number(row?[key + "_threshold"]).map { String(format: " (%.2f)", $0) } ?? ""
-      return String(format: "%.4f", value) + threshold
+    func cell(_ best: BestScores.Best) -> String {
+      String(format: "%.4f", best.value) + (best.threshold.map { String(format: " (%.2f)", $0) } ?? "")
     }
-    func name(_ row: JSONValue) -> String {
-      row["name"].flatMap { if case .string(let s) = $0 { return s } else { return nil } } ?? "**overall**"
+    func cell(_ value: Double) -> String { String(format: "%.4f", value) }
+    let rows = scores.images + [scores.overall]
+    for row in rows {
+      let b = row.best
+      md += "| \(row.name ?? "**overall**") | "
+        + [b.pixelError, b.randError, b.pixelMismatch, b.iou].map(cell).joined(separator: " | ") + " |\n"
     }
-    let metrics = ["pixel_error", "rand_error", "pixel_mismatch", "iou"]
-    for row in rows + [overall] {
-      md += "| \(name(row)) | " + metrics.map { cell(row, $0) }.joined(separator: " | ") + " |\n"
-    }
-    if overall["instances"] != nil {
+    if scores.overall.instances != nil {
       md += "\nThe instance images (NAME.instances.png, post-processed, scored once without threshold):\n\n"
       md += "| image | pixel error | Rand error | pixel mismatch | IoU |\n|---|---|---|---|---|\n"
-      for row in rows + [overall] where row["instances"] != nil {
-        md += "| \(name(row)) | " + metrics.map { cell(row["instances"], $0) }.joined(separator: " | ") + " |\n"
+      for row in rows {
+        guard let s = row.instances else { continue }
+        md += "| \(row.name ?? "**overall**") | "
+          + [s.pixelError, s.randError, s.pixelMismatch, s.iou].map(cell).joined(separator: " | ") + " |\n"
       }
     }
 
@@ -132,8 +119,8 @@ struct Report: ToolCommand {
       let input = Normalization.standard.apply(to: raw)
       let truthLabels = try StackHint.adding(StackHint.imagesOnly("report")) { try ImageFile.readImage(labels, limits: limits.readLimits) }
         .labels(path: labels)
-      let probabilityPath = pred + "/" + name + ".prob.tiff"
-      let instancesPath = pred + "/" + name + ".instances.png"
+      let files = PredictionFiles(folder: pred, name: name)
+      let (probabilityPath, instancesPath) = (files.probabilities, files.instances)
       let probability = Normalization.none.apply(to: try ImageFile.readPages(probabilityPath, limits: limits.readLimits)[0])
       let instances = try ImageFile.read(instancesPath, limits: limits.readLimits).labels(path: instancesPath)
       guard probability.width == raw.width, probability.height == raw.height else {
@@ -150,15 +137,6 @@ struct Report: ToolCommand {
     }
     try AtomicFile.write(Array(md.utf8), to: out + "/report.md")
     print("report: \(out)/report.md")
-  }
-
-  private func number(_ value: JSONValue?) -> Double? {
-    switch value {
-    case .double(let d)?: return d
-    case .int(let i)?: return Double(i)
-    case .uint(let u)?: return Double(u)
-    default: return nil
-    }
   }
 
   private func copy(_ source: String, to target: String) throws {

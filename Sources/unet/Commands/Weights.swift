@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Raster
 import WeightMap
+import _Support
 
 /// `unet weights`: U-Net weight maps and separated masks from instance labels.
 struct Weights: ToolCommand {
