@@ -97,6 +97,8 @@ enum DNNL {
 final class DNNLContext: @unchecked Sendable {
   let engine: dnnl_engine_t
   let stream: dnnl_stream_t
+  /// The bytes of the buffers with bytes of their own that exist now.
+  fileprivate(set) var ownedBytes = 0
 
   init() throws {
     var engine: dnnl_engine_t?
@@ -122,6 +124,7 @@ final class DNNLBuffer {
   /// The buffer's bytes; nil until an unplaced buffer is placed.
   private(set) var pointer: UnsafeMutableRawPointer!
   private let owned: Bool
+  private let context: DNNLContext
   let memory: dnnl_memory_t
   /// Extra memory objects that view part of this buffer (kept alive here).
   private var views: [dnnl_memory_t] = []
@@ -147,6 +150,7 @@ final class DNNLBuffer {
     self.bytes = bytes
     self.pointer = pointer
     owned = pointer != nil
+    self.context = context
     var memory: dnnl_memory_t?
     var md = md
     let status = dnnl_memory_create(&memory, &md, context.engine, pointer)
@@ -155,6 +159,7 @@ final class DNNLBuffer {
       throw TrainingError("oneDNN: creating a memory object failed (status \(status.rawValue))")
     }
     self.memory = memory
+    if owned { context.ownedBytes += bytes }
   }
 
   /// Whether the layout pads a dimension (such as 2 channels in nChw16c):
@@ -193,13 +198,17 @@ final class DNNLBuffer {
   deinit {
     for view in views { dnnl_memory_destroy(view) }
     dnnl_memory_destroy(memory)
-    if owned { free(pointer) }
+    if owned {
+      free(pointer)
+      context.ownedBytes -= bytes
+    }
   }
 }
 
 /// One 64-byte aligned block of memory that buffers are placed in.
 final class DNNLArena {
   let pointer: UnsafeMutableRawPointer
+  let bytes: Int
 
   init(bytes: Int) throws {
     var raw: UnsafeMutableRawPointer?
@@ -208,6 +217,7 @@ final class DNNLArena {
     }
     memset(raw, 0, max(bytes, 64))
     pointer = raw
+    self.bytes = max(bytes, 64)
   }
 
   deinit { free(pointer) }

@@ -69,7 +69,7 @@ final class GEMMScratch {
   var blocks: [[DNNLBuffer]] = [[], [], []]
   /// The longest vector of ones a bias gradient needs.
   var onesCount = 0
-  private var arenas: [DNNLArena] = []
+  private(set) var arenas: [DNNLArena] = []
   private(set) var ones: UnsafeMutablePointer<Float>?
 
   func place() throws {
@@ -205,7 +205,7 @@ final class DNNLGraph: CompiledGraph {
   private var backwardSteps: [() -> Void] = []
   private var dropoutSeed: UInt64 = 0
   private let logitsPlain: DNNLBuffer
-  private var primitives: [DNNLPrimitive] = []
+  private(set) var primitives: [DNNLPrimitive] = []
   /// Reorders between layers that oneDNN's layout choices forced (0 in the
   /// paper's configuration: blocked layouts run end to end).
   private(set) var layoutConversions = 0
@@ -215,10 +215,10 @@ final class DNNLGraph: CompiledGraph {
   /// The channel count the network's input is zero-padded to, if it is.
   private var inputPadding: Int?
   /// The bytes of the activation and gradient buffers (`placeTensors`).
-  private var arena: DNNLArena?
+  private(set) var arena: DNNLArena?
   /// Whether 3×3 weight gradients run as matrix products (`DNNLBackend.WeightGradient`).
   let gemmWeightGradients: Bool
-  private let scratch = GEMMScratch()
+  let scratch = GEMMScratch()
 
   init(_ graph: Graph, batch: Int, inputSize: Int, training: Bool, gemmWeightGradients: Bool = false) throws {
     guard let shapes = graph.shapes(inputSize: inputSize) else {
