@@ -116,6 +116,12 @@ public final class Trainer {
       throw FileError(
         .unsupported, path: directory + "/" + Checkpoint.lastName, "holds weights only; it cannot resume training")
     }
+    let parameterCount = configuration.architecture.parameterSpecs.count
+    guard Set(optimizerState.keys) == Set(configuration.optimizer.slots),
+      optimizerState.values.allSatisfy({ $0.count == parameterCount })
+    else {
+      throw TrainingError("the checkpoint's optimiser state does not fit its \(configuration.optimizer.name) optimiser")
+    }
     guard checkpoint.step <= configuration.steps else {
       throw TrainingError("the run is already at step \(checkpoint.step), beyond --steps \(configuration.steps)")
     }
