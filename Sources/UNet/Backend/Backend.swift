@@ -52,6 +52,11 @@ public protocol CompiledGraph: AnyObject {
 
   func setParameters(_ values: [[Float]])
   func parameters() -> [[Float]]
+  /// Parameter `index` alone, as `parameters()[index]`: a copy of one
+  /// tensor rather than of all of them (checkpoints are written this way).
+  func parameter(_ index: Int) -> [Float]
+  /// Replaces parameter `index` alone, as `setParameters` does all of them.
+  func setParameter(_ index: Int, _ values: [Float])
 
   /// The running statistics of the normalisation layers (`.empty` without
   /// them): every `forward` of a training graph updates them; an inference
@@ -69,6 +74,17 @@ public protocol CompiledGraph: AnyObject {
   /// - Throws: when the graph is not a training graph or a slot's arrays do
   ///   not match the parameters.
   func setOptimizerState(_ slots: [String: [[Float]]]) throws
+  /// The slots that `optimizerState()` would return.
+  var optimizerSlots: Set<String> { get }
+  /// One array of the optimiser state alone, as
+  /// `optimizerState()[slot]![index]`.
+  /// - Precondition: `optimizerSlots` contains `slot`.
+  func optimizerState(_ slot: String, parameter index: Int) -> [Float]
+  /// Replaces one array of the optimiser state, making the slot (zero for
+  /// the other parameters) when it does not exist yet; `setOptimizerState`
+  /// one array at a time.
+  /// - Throws: as `setOptimizerState`.
+  func setOptimizerState(_ slot: String, parameter index: Int, _ values: [Float]) throws
   /// One step of `optimizer` with the gradients of the last `backward`,
   /// creating its slots (zero) on first use. `step` counts the updates from
   /// 1 (for optimisers that correct their moments' bias, such as Adam).
@@ -77,6 +93,14 @@ public protocol CompiledGraph: AnyObject {
   /// The gradients of the last `backward`, for tests of a backend and
   /// `unet bench --gradients` (not for training code: `update` uses them).
   @_spi(Diagnostics) func gradients() -> [[Float]]
+
+  /// The bytes of the memory a step works in besides the parameters, their
+  /// gradients and the optimiser's slots (for `unet bench` and the memory
+  /// benchmark): the arena of the activations and their gradients, the
+  /// weight gradients' scratch, the other buffers the graph keeps (weights
+  /// in the layouts of other passes, pooling workspaces, dropout masks),
+  /// and the library's own scratch for its largest primitive.
+  @_spi(Diagnostics) var workspaceBytes: (arena: Int, scratch: Int, buffers: Int, library: Int) { get }
 
   /// Runs the network on N×C×S×S plain input; returns N×K×O×O logits.
   /// `dropoutSeed` draws the dropout mask (training graphs only).

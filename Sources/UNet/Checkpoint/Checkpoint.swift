@@ -78,15 +78,23 @@ public struct Checkpoint: Sendable {
   /// The prefix of a slot's tensors: `optimizer.momentum.`.
   static func prefix(ofSlot slot: String) -> String { "optimizer." + slot + "." }
 
+  /// The file's contents in memory (`write(to:)` writes the same bytes
+  /// tensor by tensor).
   public var safeTensors: SafeTensors {
-    let specs = configuration.architecture.parameterSpecs
-    var tensors = zip(specs, parameters).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) }
-    tensors += SafeTensors.tensors(of: statistics, configuration.architecture)
-    for slot in configuration.optimizer.slots {
-      guard let values = optimizerState?[slot] else { continue }
-      let prefix = Self.prefix(ofSlot: slot)
-      tensors += zip(specs, values).map { SafeTensors.Tensor(name: prefix + $0.name, shape: $0.shape, values: $1) }
-    }
+    let layout = layout(slots: storedSlots)
+    return SafeTensors(
+      metadata: metadata,
+      tensors: layout.indices.map { tensor(layout[$0], parameter: { parameters[$0] }, slot: { optimizerState![$0]![$1] }) })
+  }
+
+  /// The slots of `configuration.optimizer` that `optimizerState` holds.
+  private var storedSlots: Set<String> {
+    Set(configuration.optimizer.slots.filter { optimizerState?[$0] != nil })
+  }
+
+  /// The metadata: format, version, step, configuration, stream, elapsed
+  /// and threshold.
+  private var metadata: [String: String] {
     var metadata = [
       "format": Self.format, "version": String(Self.version), "step": String(step),
       "configuration": Self.json(configuration),
@@ -94,7 +102,45 @@ public struct Checkpoint: Sendable {
     if let stream { metadata["stream"] = stream }
     if let elapsed { metadata["elapsed"] = "\(elapsed)" }
     if let threshold { metadata["threshold"] = "\(threshold)" }
-    return SafeTensors(metadata: metadata, tensors: tensors)
+    return metadata
+  }
+
+  /// Where the values of one tensor of the file come from.
+  private enum Source {
+    /// Parameter i.
+    case parameter(Int)
+    /// The optimiser's slot for parameter i.
+    case slot(String, Int)
+    /// A tensor at hand (the running statistics).
+    case tensor(SafeTensors.Tensor)
+  }
+
+  /// The file's tensors in order: the parameters, the running statistics,
+  /// then each of the optimiser's slots that `slots` names, in the order of
+  /// `configuration.optimizer.slots`.
+  private func layout(slots: Set<String>) -> [(entry: SafeTensors.Entry, source: Source)] {
+    let specs = configuration.architecture.parameterSpecs
+    var layout = specs.indices.map { (entry: SafeTensors.Entry(name: specs[$0].name, shape: specs[$0].shape), source: Source.parameter($0)) }
+    layout += SafeTensors.tensors(of: statistics, configuration.architecture).map { ($0.entry, .tensor($0)) }
+    for slot in configuration.optimizer.slots where slots.contains(slot) {
+      let prefix = Self.prefix(ofSlot: slot)
+      layout += specs.indices.map {
+        (SafeTensors.Entry(name: prefix + specs[$0].name, shape: specs[$0].shape), .slot(slot, $0))
+      }
+    }
+    return layout
+  }
+
+  /// The tensor of `item`, its values from `parameter` or `slot`.
+  private func tensor(
+    _ item: (entry: SafeTensors.Entry, source: Source), parameter: (Int) throws -> [Float],
+    slot: (String, Int) throws -> [Float]
+  ) rethrows -> SafeTensors.Tensor {
+    switch item.source {
+    case .parameter(let i): SafeTensors.Tensor(name: item.entry.name, shape: item.entry.shape, values: try parameter(i))
+    case .slot(let name, let i): SafeTensors.Tensor(name: item.entry.name, shape: item.entry.shape, values: try slot(name, i))
+    case .tensor(let tensor): tensor
+    }
   }
 
   /// The checkpoint in `file`, read from `path` (named in errors).
@@ -150,7 +196,33 @@ public struct Checkpoint: Sendable {
     try Checkpoint(try SafeTensors.read(from: path), path: path)
   }
 
-  public func write(to path: String) throws { try safeTensors.write(to: path) }
+  /// Writes the file atomically, tensor by tensor (`SafeTensors.write(to:metadata:entries:tensor:)`).
+  /// - Precondition: `parameters` and each slot of `optimizerState` hold
+  ///   one array per parameter.
+  public func write(to path: String) throws {
+    let specs = configuration.architecture.parameterSpecs
+    precondition(parameters.count == specs.count, "\(parameters.count) parameter arrays for \(specs.count) parameters")
+    for (slot, arrays) in optimizerState ?? [:] {
+      precondition(arrays.count == specs.count, "optimiser slot \(slot): \(arrays.count) arrays for \(specs.count) parameters")
+    }
+    try write(to: path, slots: storedSlots, parameter: { parameters[$0] }, slot: { optimizerState![$0]![$1] })
+  }
+
+  /// Writes the file of this checkpoint with the parameters and the
+  /// optimiser's slots `slots` that `parameter(i)` and `slot(name, i)`
+  /// give, asked for one tensor at a time as it is written, in place of
+  /// `parameters` and `optimizerState` (which are not read). A training run
+  /// writes its state this way straight from the network, holding a copy
+  /// of one tensor at a time instead of the whole checkpoint; the bytes are
+  /// those of `write(to:)` of the same values.
+  func write(
+    to path: String, slots: Set<String>, parameter: (Int) throws -> [Float], slot: (String, Int) throws -> [Float]
+  ) throws {
+    let layout = layout(slots: slots)
+    try SafeTensors.write(to: path, metadata: metadata, entries: layout.map(\.entry)) {
+      try tensor(layout[$0], parameter: parameter, slot: slot)
+    }
+  }
 
   /// The weights alone, for other programs: PyTorch names and layouts
   /// (see `Architecture.parameterSpecs`), the architecture, tile, step,

@@ -85,64 +85,32 @@ public struct SafeTensors: Sendable, Equatable {
   public var problem: String? {
     var seen: Set<String> = []
     for tensor in tensors {
-      if tensor.name == "__metadata__" { return "the tensor name \"__metadata__\" is reserved" }
-      guard seen.insert(tensor.name).inserted else { return "duplicate tensor name \(quoted(tensor.name))" }
-      if tensor.shape.contains(where: { $0 < 0 }) {
-        return "tensor \(quoted(tensor.name)) has a negative dimension in \(tensor.shape)"
-      }
-      if (tensor.dtype == .f32 ? tensor.integers.count : tensor.values.count) != 0 {
-        return "tensor \(quoted(tensor.name)) of dtype \(tensor.dtype.rawValue) holds elements of the other dtype"
-      }
-      if tensor.count != tensor.shape.reduce(1, *) {
-        return "tensor \(quoted(tensor.name)) has \(tensor.count) values for shape \(tensor.shape)"
-      }
+      if let problem = Self.problem(of: tensor.entry, seen: &seen) ?? tensor.valueProblem { return problem }
     }
     return nil
   }
 
   /// The file's bytes.
   ///
+  /// `write(to:)` writes the same bytes without assembling them in memory.
   /// - Precondition: `problem` is nil.
   /// - Complexity: O(total values + k log k) for k tensors.
   public func encoded() -> [UInt8] {
     if let problem { preconditionFailure(problem) }
-    var header: [String: JSONValue] = [:]
-    if !metadata.isEmpty { header["__metadata__"] = .object(metadata.mapValues { .string($0) }) }
-    var offset = 0
-    for tensor in tensors {
-      let end = offset + tensor.dtype.bytes * tensor.count
-      header[tensor.name] = [
-        "dtype": .string(tensor.dtype.rawValue),
-        "shape": .array(tensor.shape.map { .int(Int64($0)) }),
-        "data_offsets": [.int(Int64(offset)), .int(Int64(end))],
-      ]
-      offset = end
-    }
-    var json = Array(JSONValue.object(header).serialized(indent: 0).utf8)
-    json += [UInt8](repeating: UInt8(ascii: " "), count: (8 - json.count % 8) % 8)
-
-    var out: [UInt8] = []
-    out.reserveCapacity(8 + json.count + offset)
-    withUnsafeBytes(of: UInt64(json.count).littleEndian) { out += $0 }
-    out += json
-    for tensor in tensors {
-      for value in tensor.values {
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { out += $0 }
-      }
-      for value in tensor.integers {
-        withUnsafeBytes(of: value.littleEndian) { out += $0 }
-      }
-    }
+    var out = Self.header(metadata: metadata, entries: tensors.map(\.entry))
+    out.reserveCapacity(out.count + tensors.reduce(0) { $0 + $1.entry.dataBytes })
+    for tensor in tensors { tensor.withDataBytes { out.append(contentsOf: $0) } }
     return out
   }
 
-  /// Writes the file atomically: a temporary file in the same folder,
-  /// renamed onto `path` once complete; nothing is left on failure.
+  /// Writes the file atomically, tensor by tensor (see
+  /// `write(to:metadata:entries:tensor:)`): a temporary file in the same
+  /// folder, renamed onto `path` once complete; nothing is left on failure.
   /// - Throws: `FileError` `.unsupported` when `problem` is not nil, `.io`
   ///   when the write fails.
   public func write(to path: String) throws {
     if let problem { throw FileError(.unsupported, path: path, "cannot write: \(problem)") }
-    try AtomicFile.write(encoded(), to: path)
+    try Self.write(to: path, metadata: metadata, entries: tensors.map(\.entry)) { tensors[$0] }
   }
 
   /// Reads and validates the file at `path`.
@@ -186,7 +154,7 @@ public struct SafeTensors: Sendable, Equatable {
     }
     let data = bytes[(8 + Int(headerLength))...]
     var metadata: [String: String] = [:]
-    var entries: [Entry] = []
+    var entries: [Placed] = []
     for (name, value) in try header(Array(bytes[8..<data.startIndex])) {
       if name == "__metadata__" {
         guard case .object(let pairs) = value else { throw Reason("\"__metadata__\" is not an object") }
@@ -231,11 +199,11 @@ public struct SafeTensors: Sendable, Equatable {
   }
 
   /// A tensor and the byte range of its data within the data buffer.
-  private typealias Entry = (tensor: Tensor, begin: Int, end: Int)
+  private typealias Placed = (tensor: Tensor, begin: Int, end: Int)
 
   /// The tensor that the header entry `name: value` describes, its values
   /// read from `data` (the data buffer).
-  private static func entry(_ name: String, _ value: JSONValue, data: ArraySlice<UInt8>) throws(Reason) -> Entry {
+  private static func entry(_ name: String, _ value: JSONValue, data: ArraySlice<UInt8>) throws(Reason) -> Placed {
     let tensor = "tensor \(quoted(name))"
     guard case .object(let fields) = value else { throw Reason("\(tensor) is not an object") }
     if let unknown = fields.keys.sorted().first(where: { !["dtype", "shape", "data_offsets"].contains($0) }) {

@@ -19,15 +19,27 @@ public final class TiledPredictor {
   ///   layers normalise with (those of the trained model); nil gives a new
   ///   network's. They, not a tile's own statistics, make each pixel's
   ///   output independent of the tile it falls in.
-  public init(
+  public convenience init(
     architecture: Architecture, parameters: [[Float]], statistics: RunningStatistics? = nil, tile: Int,
+    backend: any Backend
+  ) throws {
+    let count = architecture.parameterSpecs.count
+    precondition(parameters.count == count, "\(parameters.count) parameter tensors for \(count)")
+    try self.init(
+      architecture: architecture, parameter: { parameters[$0] }, statistics: statistics, tile: tile, backend: backend)
+  }
+
+  /// Compiles an inference network for `tile` and loads parameter i from
+  /// `parameter(i)`, one at a time (see `init(architecture:parameters:…)`).
+  init(
+    architecture: Architecture, parameter: (Int) -> [Float], statistics: RunningStatistics?, tile: Int,
     backend: any Backend
   ) throws {
     self.architecture = architecture
     self.tile = tile
     output = try architecture.validateTile(tile)
     network = try backend.compile(architecture.graph, batch: 1, inputSize: tile, training: false)
-    network.setParameters(parameters)
+    for index in architecture.parameterSpecs.indices { network.setParameter(index, parameter(index)) }
     try network.setRunningStatistics(statistics ?? architecture.initialStatistics)
   }
 
@@ -40,6 +52,9 @@ public final class TiledPredictor {
 
   /// Replaces the weights (after training steps).
   public func setParameters(_ parameters: [[Float]]) { network.setParameters(parameters) }
+
+  /// Replaces parameter `index` alone.
+  public func setParameter(_ index: Int, _ values: [Float]) { network.setParameter(index, values) }
 
   /// Replaces the running statistics (after training steps).
   public func setRunningStatistics(_ statistics: RunningStatistics) throws {

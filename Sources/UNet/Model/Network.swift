@@ -63,16 +63,20 @@ extension Architecture {
   /// not depend on the order they are drawn in); normalisation scales 1 and
   /// shifts 0, as PyTorch starts them.
   public func initialParameters(seed: UInt64) -> [[Float]] {
-    parameterSpecs.enumerated().map { index, spec in
-      switch spec.role {
-      case .bias, .normShift: return [Float](repeating: 0, count: spec.count)
-      case .normScale: return [Float](repeating: 1, count: spec.count)
-      case .convolutionWeight, .upConvolutionWeight: break
-      }
-      var rng = SplitMix64(seed: seed, stream: UInt64(index))
-      let std = (2 / Double(spec.fanIn)).squareRoot()
-      return (0..<spec.count).map { _ in Float(std * rng.gaussian()) }
+    parameterSpecs.indices.map { initialParameter($0, seed: seed) }
+  }
+
+  /// Parameter `index` of `initialParameters(seed:)` alone.
+  public func initialParameter(_ index: Int, seed: UInt64) -> [Float] {
+    let spec = parameterSpecs[index]
+    switch spec.role {
+    case .bias, .normShift: return [Float](repeating: 0, count: spec.count)
+    case .normScale: return [Float](repeating: 1, count: spec.count)
+    case .convolutionWeight, .upConvolutionWeight: break
     }
+    var rng = SplitMix64(seed: seed, stream: UInt64(index))
+    let std = (2 / Double(spec.fanIn)).squareRoot()
+    return (0..<spec.count).map { _ in Float(std * rng.gaussian()) }
   }
 
   /// A new network's running statistics: means 0, variances 1.

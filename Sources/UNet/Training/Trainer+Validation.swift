@@ -23,14 +23,16 @@ extension Trainer {
   /// truth, exactly as `unet predict` and `unet eval` would score the same
   /// checkpoint; and the loss, (1/P) Σ w·(−log p_class) over all P pixels.
   public func validate() throws -> ValidationResult {
-    let parameters = network.parameters()
+    // The weights go over one tensor at a time (not a copy of all of them).
     let statistics = network.runningStatistics()
     if let predictor {
-      predictor.setParameters(parameters)
+      for index in configuration.architecture.parameterSpecs.indices {
+        predictor.setParameter(index, network.parameter(index))
+      }
       try predictor.setRunningStatistics(statistics)
     } else {
       predictor = try TiledPredictor(
-        architecture: configuration.architecture, parameters: parameters, statistics: statistics,
+        architecture: configuration.architecture, parameter: { self.network.parameter($0) }, statistics: statistics,
         tile: configuration.tile, backend: backend)
     }
     var loss = 0.0

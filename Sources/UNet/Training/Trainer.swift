@@ -88,14 +88,16 @@ public final class Trainer {
     }
     configuration.architecture.inputChannels = stream.channels
     try configuration.validate()
-    let specs = configuration.architecture.parameterSpecs
-    let zeros = specs.map { [Float](repeating: 0, count: $0.count) }
+    let architecture = configuration.architecture
+    let specs = architecture.parameterSpecs
+    // Drawn (and the optimiser's zeros made) one tensor at a time, as the
+    // network takes them.
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: initialParameters ?? configuration.architecture.initialParameters(seed: configuration.seed),
-      statistics: initialStatistics ?? configuration.architecture.initialStatistics,
-      optimizerState: Dictionary(uniqueKeysWithValues: configuration.optimizer.slots.map { ($0, zeros) }),
+      parameter: { initialParameters?[$0] ?? architecture.initialParameter($0, seed: configuration.seed) },
+      statistics: initialStatistics ?? architecture.initialStatistics,
+      optimizerState: { _, index in [Float](repeating: 0, count: specs[index].count) },
       step: 0, resuming: false, elapsed: nil, threshold: nil)
   }
 
@@ -114,6 +116,12 @@ public final class Trainer {
       throw FileError(
         .unsupported, path: directory + "/" + Checkpoint.lastName, "holds weights only; it cannot resume training")
     }
+    let parameterCount = configuration.architecture.parameterSpecs.count
+    guard Set(optimizerState.keys) == Set(configuration.optimizer.slots),
+      optimizerState.values.allSatisfy({ $0.count == parameterCount })
+    else {
+      throw TrainingError("the checkpoint's optimiser state does not fit its \(configuration.optimizer.name) optimiser")
+    }
     guard checkpoint.step <= configuration.steps else {
       throw TrainingError("the run is already at step \(checkpoint.step), beyond --steps \(configuration.steps)")
     }
@@ -122,18 +130,20 @@ public final class Trainer {
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints, validateEvery: validateEvery,
-      parameters: checkpoint.parameters, statistics: checkpoint.statistics, optimizerState: optimizerState,
-      step: checkpoint.step, resuming: true,
+      parameter: { checkpoint.parameters[$0] }, statistics: checkpoint.statistics,
+      optimizerState: { optimizerState[$0]![$1] }, step: checkpoint.step, resuming: true,
       elapsed: checkpoint.elapsed, threshold: checkpoint.threshold)
   }
 
   /// Compiles the network, loads its state and opens the folder's log
   /// (cut back to `step` when resuming). A checkpoint of an older version
   /// has no elapsed time: the step times of the log stand in for it.
+  /// Parameter i is `parameter(i)`, and each of the optimiser's slots holds
+  /// `optimizerState(slot, i)`, asked for one at a time.
   private init(
     configuration: TrainingConfiguration, stream: TrainingStream, directory: String, backend: any Backend,
     checkpointEvery: Int, keepCheckpoints: Int, validateEvery: Int,
-    parameters: [[Float]], statistics: RunningStatistics, optimizerState: [String: [[Float]]], step: Int,
+    parameter: (Int) -> [Float], statistics: RunningStatistics, optimizerState: (String, Int) -> [Float], step: Int,
     resuming: Bool, elapsed: Double?,
     threshold: Double?
   ) throws {
@@ -147,9 +157,12 @@ public final class Trainer {
     backendName = backend.name
     network = try backend.compile(
       configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
-    network.setParameters(parameters)
+    let parameters = configuration.architecture.parameterSpecs.indices
+    for index in parameters { network.setParameter(index, parameter(index)) }
     try network.setRunningStatistics(statistics)
-    try network.setOptimizerState(optimizerState)
+    for slot in configuration.optimizer.slots {
+      for index in parameters { try network.setOptimizerState(slot, parameter: index, optimizerState(slot, index)) }
+    }
     self.step = step
     lastCheckpointStep = resuming ? step : nil
     AtomicFile.removeLeftovers(in: directory, where: Self.isRunFile)
@@ -158,6 +171,9 @@ public final class Trainer {
     records = resuming ? try MetricsLog.read(from: log) : []
     self.elapsed = elapsed ?? records.compactMap(\.seconds).reduce(0, +)
     self.threshold = configuration.architecture.classes == 2 ? threshold : nil
+    // What reading the shards and loading the network freed is not needed
+    // again: the steps' buffers are the network's own.
+    Heap.releaseFreePages()
   }
 
   /// The primitives of a training step and the implementation the backend
@@ -177,10 +193,14 @@ public final class Trainer {
 
   /// The current weights and optimiser state as a checkpoint.
   public var checkpoint: Checkpoint {
+    checkpoint(parameters: network.parameters(), optimizerState: network.optimizerState())
+  }
+
+  /// The run's checkpoint at this step with these arrays.
+  private func checkpoint(parameters: [[Float]], optimizerState: [String: [[Float]]]?) -> Checkpoint {
     var checkpoint = Checkpoint(
-      configuration: configuration, step: step, parameters: network.parameters(),
-      statistics: network.runningStatistics(), optimizerState: network.optimizerState(),
-      stream: Checkpoint.json(stream.state))
+      configuration: configuration, step: step, parameters: parameters, statistics: network.runningStatistics(),
+      optimizerState: optimizerState, stream: Checkpoint.json(stream.state))
     checkpoint.elapsed = elapsed
     checkpoint.threshold = threshold
     return checkpoint
@@ -264,9 +284,14 @@ public final class Trainer {
       try? fm.removeItem(atPath: older)
       if link(last, older) != 0 { try? fm.copyItem(atPath: last, toPath: older) }
     }
-    try checkpoint.write(to: last)
+    // Straight from the network, one tensor at a time: the file's bytes
+    // are `checkpoint.write(to:)`'s without a copy of the whole state.
+    try checkpoint(parameters: [], optimizerState: nil).write(
+      to: last, slots: network.optimizerSlots, parameter: { self.network.parameter($0) },
+      slot: { self.network.optimizerState($0, parameter: $1) })
     lastCheckpointStep = step
     try tidy()
+    Heap.releaseFreePages()
     return last
   }
 

@@ -26,6 +26,59 @@ public enum AtomicFile {
     }
   }
 
+  /// The file that `write(to:_:)` is writing: each `write` goes out to the
+  /// temporary file at once, so the contents never need to be in memory
+  /// together.
+  public final class Output {
+    /// The target, named in errors.
+    public let path: String
+    /// Bytes written so far.
+    public private(set) var count = 0
+    fileprivate var fd: Int32
+
+    fileprivate init(path: String, temporary: String) throws {
+      self.path = path
+      fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+      guard fd >= 0 else { throw FileError(.io, path: path, "cannot create temporary file: \(errnoText())") }
+    }
+
+    deinit { if fd >= 0 { posixClose(fd) } }
+
+    /// Appends `bytes` to the file.
+    /// - Throws: `FileError` `.io` naming the target.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+      if let reason = posixWriteAll(fd, bytes) { throw FileError(.io, path: path, "write failed: \(reason)") }
+      count += bytes.count
+    }
+
+    /// Flushes the file to storage and closes it: a file renamed into
+    /// place afterwards is whole even after a power failure.
+    fileprivate func finish() throws {
+      let synced = fsync(fd) == 0
+      let reason = synced ? "" : errnoText()
+      let closed = posixClose(fd) == 0
+      fd = -1
+      guard synced else { throw FileError(.io, path: path, "fsync failed: \(reason)") }
+      guard closed else { throw FileError(.io, path: path, "close failed: \(errnoText())") }
+    }
+  }
+
+  /// Writes `path` atomically from `body`, which writes the contents piece
+  /// by piece to the `Output` it is given (a large file need not be
+  /// assembled in memory first). The temporary file is flushed to storage
+  /// before the rename; when `body` or any write throws, it is removed and
+  /// `path` is left as it was.
+  /// - Returns: the bytes written.
+  @discardableResult
+  public static func write(to path: String, _ body: (Output) throws -> Void) throws -> Int {
+    try withTemporaryPath(for: path) { tmp in
+      let output = try Output(path: path, temporary: tmp)
+      try body(output)
+      try output.finish()
+      return output.count
+    }
+  }
+
   /// Calls `body` with a fresh temporary path beside `path`; when `body`
   /// returns, renames the temporary file onto `path`; when it throws,
   /// removes the temporary file and rethrows.

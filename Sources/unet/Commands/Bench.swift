@@ -117,6 +117,14 @@ struct Bench: ToolCommand {
     var compileSeconds: Double
     var gflopPerStep: Double
     var peakMemoryMiB: Int
+    /// The memory a step works in (`CompiledGraph.workspaceBytes`), and
+    /// the bytes of the weights (as many again for their gradients and for
+    /// each optimiser slot).
+    var arenaBytes: Int
+    var scratchBytes: Int
+    var bufferBytes: Int
+    var libraryScratchBytes: Int
+    var parameterBytes: Int
     var kernels: [Kernel]
   }
 
@@ -155,13 +163,15 @@ struct Bench: ToolCommand {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     let sorted = times.sorted()
+    let workspace = network.workspaceBytes
     let median = sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     return Report(
       backend: backend.name, isa: backend.isa, threads: backend.threads, tile: tile, outputSize: output,
       baseChannels: architecture.baseChannels, depth: architecture.depth, normLayer: architecture.normLayer, batch: batch, loss: firstLoss, stepSeconds: median,
       minSeconds: sorted.first ?? 0, compileSeconds: compileSeconds,
       gflopPerStep: 3 * architecture.graph.forwardFLOPs(inputSize: tile, batch: batch) / 1e9,
-      peakMemoryMiB: Int(usage.ru_maxrss / 1024), kernels: network.kernels)
+      peakMemoryMiB: Int(usage.ru_maxrss / 1024), arenaBytes: workspace.arena, scratchBytes: workspace.scratch,
+      bufferBytes: workspace.buffers, libraryScratchBytes: workspace.library, parameterBytes: 4 * architecture.parameterSpecs.reduce(0) { $0 + $1.count }, kernels: network.kernels)
   }
 
   private func writeGradients(_ gradients: [[Float]], loss: Double, architecture: Architecture, to path: String) throws {

@@ -3,6 +3,7 @@ import Foundation
 /// One 64-byte aligned block of memory that buffers are placed in.
 final class DNNLArena {
   let pointer: UnsafeMutableRawPointer
+  let bytes: Int
 
   init(bytes: Int) throws {
     var raw: UnsafeMutableRawPointer?
@@ -11,6 +12,7 @@ final class DNNLArena {
     }
     memset(raw, 0, max(bytes, 64))
     pointer = raw
+    self.bytes = max(bytes, 64)
   }
 
   deinit { free(pointer) }

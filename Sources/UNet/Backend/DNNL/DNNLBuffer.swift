@@ -10,6 +10,7 @@ final class DNNLBuffer {
   /// The buffer's bytes; nil until an unplaced buffer is placed.
   private(set) var pointer: UnsafeMutableRawPointer!
   private let owned: Bool
+  private let context: DNNLContext
   let memory: dnnl_memory_t
   /// Extra memory objects that view part of this buffer (kept alive here).
   private var views: [dnnl_memory_t] = []
@@ -35,12 +36,14 @@ final class DNNLBuffer {
     self.bytes = bytes
     self.pointer = pointer
     owned = pointer != nil
+    self.context = context
     do {
       memory = try DNNL.memory(md, engine: context.engine, pointer: pointer, "creating a memory object")
     } catch {
       if let pointer { free(pointer) }
       throw error
     }
+    if owned { context.ownedBytes += bytes }
   }
 
   /// Whether the layout pads a dimension (such as 2 channels in nChw16c):
@@ -77,6 +80,9 @@ final class DNNLBuffer {
   deinit {
     for view in views { DNNL.destroy(memory: view) }
     DNNL.destroy(memory: memory)
-    if owned { free(pointer) }
+    if owned {
+      free(pointer)
+      context.ownedBytes -= bytes
+    }
   }
 }

@@ -4,6 +4,8 @@ import CDNNL
 final class DNNLContext: @unchecked Sendable {
   let engine: dnnl_engine_t
   let stream: dnnl_stream_t
+  /// The bytes of the buffers with bytes of their own that exist now.
+  var ownedBytes = 0
 
   init() throws {
     let engine = try DNNL.cpuEngine()

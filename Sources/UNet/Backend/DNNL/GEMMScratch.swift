@@ -8,7 +8,7 @@ final class GEMMScratch {
   var blocks: [[DNNLBuffer]] = [[], [], []]
   /// The longest vector of ones a bias gradient needs.
   var onesCount = 0
-  private var arenas: [DNNLArena] = []
+  private(set) var arenas: [DNNLArena] = []
   private(set) var ones: UnsafeMutablePointer<Float>?
 
   func place() throws {

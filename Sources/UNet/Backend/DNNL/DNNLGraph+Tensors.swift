@@ -1,0 +1,89 @@
+import CDNNL
+
+/// The parameters and the optimiser's state one tensor at a time, so that a
+/// checkpoint is written, and a run started, with one tensor's plain copy
+/// in memory instead of all of them (124 MB for each of the paper
+/// network's copies). The conversion between oneDNN's layout and the plain
+/// one runs straight between the buffer and the array's storage, without
+/// the intermediate buffer of `parameters()`.
+extension DNNLGraph {
+  func parameter(_ index: Int) -> [Float] {
+    let p = params[index]!
+    return plainCopy(of: p.value, p)
+  }
+
+  func setParameter(_ index: Int, _ values: [Float]) {
+    let p = params[index]!
+    load(values, into: p.value, p)
+  }
+
+  var optimizerSlots: Set<String> { Set(params.first??.slots.keys ?? [:].keys) }
+
+  func optimizerState(_ slot: String, parameter index: Int) -> [Float] {
+    let p = params[index]!
+    guard let buffer = p.slots[slot] else { preconditionFailure("no optimiser slot \(slot)") }
+    return plainCopy(of: buffer, p)
+  }
+
+  func setOptimizerState(_ slot: String, parameter index: Int, _ values: [Float]) throws {
+    guard training else { throw TrainingError("optimiser state needs a training graph") }
+    let p = params[index]!
+    guard values.count == p.spec.count else {
+      throw TrainingError("optimiser slot \(slot): \(values.count) values for \(p.spec.name) of shape \(p.spec.shape)")
+    }
+    // Every parameter gets the slot, as `update` makes it for all at once.
+    for other in params { _ = try other!.slot(slot, context: context) }
+    load(values, into: try p.slot(slot, context: context), p)
+  }
+
+  /// `buffer` (of parameter `p`'s layout) in the plain layout.
+  private func plainCopy(of buffer: DNNLBuffer, _ p: DNNLParameter) -> [Float] {
+    guard p.paddedInputChannels == nil else { return p.read(buffer, context: context) }
+    return [Float](unsafeUninitializedCapacity: p.spec.count) { storage, count in
+      withPlainMemory(of: p, at: UnsafeMutableRawPointer(storage.baseAddress!)) { plain in
+        p.toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
+      }
+      count = p.spec.count
+    }
+  }
+
+  /// Converts the plain `values` into `buffer` (of parameter `p`'s layout).
+  private func load(_ values: [Float], into buffer: DNNLBuffer, _ p: DNNLParameter) {
+    precondition(values.count == p.spec.count, "\(p.spec.name): \(values.count) values for shape \(p.spec.shape)")
+    guard p.paddedInputChannels == nil else { return p.load(values, into: buffer, context: context) }
+    values.withUnsafeBufferPointer { storage in
+      // The reorder only reads its source.
+      withPlainMemory(of: p, at: UnsafeMutableRawPointer(mutating: storage.baseAddress!)) { plain in
+        p.toNative.execute([(DNNL_ARG_FROM, plain), (DNNL_ARG_TO, buffer.memory)], context: context)
+      }
+    }
+  }
+
+  /// Calls `body` with a oneDNN memory object of `p`'s plain layout over
+  /// the bytes at `address`.
+  private func withPlainMemory(of p: DNNLParameter, at address: UnsafeMutableRawPointer, _ body: (dnnl_memory_t) -> Void) {
+    var memory: dnnl_memory_t?
+    var md = p.plainMD
+    let status = dnnl_memory_create(&memory, &md, context.engine, address)
+    precondition(status == dnnl_success, "oneDNN: a memory object over \(p.spec.name) failed (status \(status.rawValue))")
+    defer { dnnl_memory_destroy(memory) }
+    body(memory!)
+  }
+}
+
+extension DNNLGraph {
+  @_spi(Diagnostics) public var workspaceBytes: (arena: Int, scratch: Int, buffers: Int, library: Int) {
+    let parameters = params.reduce(0) { total, p in
+      total + p!.value.bytes + (p!.gradient?.bytes ?? 0) + p!.slots.values.reduce(0) { $0 + $1.bytes }
+    }
+    // oneDNN's scratchpad (library mode): one, as large as the largest
+    // primitive's request.
+    let library = primitives.map { p -> Int in
+      var bytes: Int64 = 0
+      return dnnl_primitive_desc_query(p.pd, dnnl_query_memory_consumption_s64, 0, &bytes) == dnnl_success ? Int(bytes) : 0
+    }.max() ?? 0
+    return (
+      arena?.bytes ?? 0, scratch.arenas.reduce(0) { $0 + $1.bytes }, context.ownedBytes - parameters, library
+    )
+  }
+}
