@@ -106,6 +106,12 @@ extension DNNL {
 
   /// The memory descriptor `query` (such as `dnnl_query_src_md`) of a
   /// primitive descriptor; the `index`th of its kind.
+  /// The scratchpad bytes the primitive of `pd` asks for (0 if it does not say).
+  static func scratchpadBytes(_ pd: dnnl_primitive_desc_t) -> Int {
+    var bytes: Int64 = 0
+    return dnnl_primitive_desc_query(pd, dnnl_query_memory_consumption_s64, 0, &bytes) == dnnl_success ? Int(bytes) : 0
+  }
+
   static func md(_ pd: dnnl_primitive_desc_t, _ query: dnnl_query_t, _ index: Int32) -> dnnl_memory_desc_t {
     guard let md = dnnl_primitive_desc_query_md(pd, query, index) else {
       preconditionFailure("oneDNN: no memory descriptor \(query.rawValue) #\(index)")

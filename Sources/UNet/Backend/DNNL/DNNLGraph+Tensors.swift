@@ -62,12 +62,14 @@ extension DNNLGraph {
   /// Calls `body` with a oneDNN memory object of `p`'s plain layout over
   /// the bytes at `address`.
   private func withPlainMemory(of p: DNNLParameter, at address: UnsafeMutableRawPointer, _ body: (dnnl_memory_t) -> Void) {
-    var memory: dnnl_memory_t?
-    var md = p.plainMD
-    let status = dnnl_memory_create(&memory, &md, context.engine, address)
-    precondition(status == dnnl_success, "oneDNN: a memory object over \(p.spec.name) failed (status \(status.rawValue))")
-    defer { dnnl_memory_destroy(memory) }
-    body(memory!)
+    let memory: dnnl_memory_t
+    do {
+      memory = try DNNL.memory(p.plainMD, engine: context.engine, pointer: address, "a memory object over \(p.spec.name)")
+    } catch {
+      preconditionFailure("\(error)")
+    }
+    defer { DNNL.destroy(memory: memory) }
+    body(memory)
   }
 }
 
@@ -78,10 +80,7 @@ extension DNNLGraph {
     }
     // oneDNN's scratchpad (library mode): one, as large as the largest
     // primitive's request.
-    let library = primitives.map { p -> Int in
-      var bytes: Int64 = 0
-      return dnnl_primitive_desc_query(p.pd, dnnl_query_memory_consumption_s64, 0, &bytes) == dnnl_success ? Int(bytes) : 0
-    }.max() ?? 0
+    let library = primitives.map { DNNL.scratchpadBytes($0.pd) }.max() ?? 0
     return (
       arena?.bytes ?? 0, scratch.arenas.reduce(0) { $0 + $1.bytes }, context.ownedBytes - parameters, library
     )
