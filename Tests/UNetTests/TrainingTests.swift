@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import Shards
 import Testing
+import _TestSupport
 
 @testable import UNet
 
@@ -52,8 +53,7 @@ import Testing
     let checkpoint = Checkpoint(
       configuration: configuration, step: 7, parameters: parameters, optimizerState: ["momentum": momentum],
       stream: #"{"tiles":7}"#)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try checkpoint.write(to: dir + "/last.ckpt")
     let read = try Checkpoint.read(from: try Checkpoint.resolve(dir))
@@ -202,7 +202,7 @@ import Testing
     (.adam(weightDecay: 1e-4), .none), (.adamw(), .none), (.sgd(momentum: 0.99), .batch), (.adamw(), .batch),
   ])
   func resumedRunEqualsUninterruptedRun(optimizer: Optimizer, normLayer: NormLayer) throws {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())").path
+    let root = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
     for sub in ["data", "a", "b"] { try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true) }
     try Self.dataset(in: root + "/data")
