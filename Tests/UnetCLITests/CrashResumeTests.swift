@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UNet
+import _TestSupport
 
 /// `unet augment` and `unet train` killed with SIGKILL at random moments,
 /// at least 20 times each (each loop bounded in time), and resumed: the end

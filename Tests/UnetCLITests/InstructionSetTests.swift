@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UNet
+import _TestSupport
 
 /// oneDNN's kernels at every instruction-set tier this machine can reach.
 /// oneDNN reads ONEDNN_MAX_CPU_ISA once per process, so each tier runs the

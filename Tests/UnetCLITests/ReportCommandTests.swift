@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UNet
+import _TestSupport
 
 /// `unet report` on a run trained with validation, and on files it must
 /// not read silently: an old score file and a damaged metrics.jsonl.

@@ -5,6 +5,7 @@ import Foundation
 import Shards
 import Testing
 import UNet
+import _TestSupport
 
 /// `unet train` and `unet export` run as a user runs them: a tiny network
 /// (4 base channels, depth 1, tile 36 -> output 20, one oneDNN thread) on a

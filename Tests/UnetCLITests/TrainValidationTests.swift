@@ -5,6 +5,7 @@ import Shards
 import Testing
 import UNet
 import WeightMap
+import _TestSupport
 
 /// Validation during `unet train`: its loss uses masks and weights made as
 /// the dataset's, and its scores are what `unet predict` and `unet eval`
