@@ -9,6 +9,7 @@ import _TestSupport
 /// found (see `TorchPython`); the comment is the reason printed with each
 /// skipped test.
 @Suite(
+  .slow,
   .enabled(
     if: TorchPython.isAvailable,
     "needs a Python importing torch, numpy, safetensors, webdataset and PIL: set UNETKIT_TORCH_PYTHON"))

@@ -8,7 +8,7 @@ import _TestSupport
 /// result equals an uninterrupted run byte for byte (a checkpoint's
 /// training seconds apart), no file that looks complete is ever
 /// incomplete, and no temporary file is left behind.
-@Suite(.serialized) struct CrashResumeTests {
+@Suite(.serialized, .slow) struct CrashResumeTests {
   let dir = makeTemporaryDirectory()
 
   func files(_ path: String) -> [String] {

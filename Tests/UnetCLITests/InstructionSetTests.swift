@@ -65,7 +65,7 @@ import _TestSupport
     return try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
   }
 
-  @Test(arguments: [paper, mainJob, mainJobBatchNorm], tiers)
+  @Test(.slow, arguments: [paper, mainJob, mainJobBatchNorm], tiers)
   func noReferenceKernelInATrainingStep(_ configuration: Configuration, tier: String?) throws {
     let report = try bench(configuration, tier: tier, extra: ["--steps", "0", "--warmup", "0"])
     #expect(report.kernels.count > 50)
@@ -77,7 +77,7 @@ import _TestSupport
     }
   }
 
-  @Test(arguments: [mainJob, paperSmallTile, mainJobBatchNorm])
+  @Test(.slow, arguments: [mainJob, paperSmallTile, mainJobBatchNorm])
   func aStepAtEveryTierEqualsTheNativeOne(_ configuration: Configuration) throws {
     var native: SafeTensors?
     for tier in Self.tiers {

@@ -6,7 +6,7 @@ import _TestSupport
 /// the `unet` built for the tests: synth → weights → augment → train →
 /// predict → eval → report.
 @Suite struct MainJobTests {
-  @Test func wholePipelineAtATinySize() throws {
+  @Test(.slow) func wholePipelineAtATinySize() throws {
     let out = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: out) }
     let result = try run(

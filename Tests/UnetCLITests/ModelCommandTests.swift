@@ -7,7 +7,7 @@ import _TestSupport
 /// The models `unet predict` and `unet train` take: a version-1 checkpoint
 /// written by an earlier `unet` (Tests/Fixtures/checkpoint-v1), and weights
 /// files (`unetkit-weights`, from `unet export` or examples/pytorch).
-@Suite struct ModelCommandTests {
+@Suite(.slow) struct ModelCommandTests {
   let dir = makeTemporaryDirectory()
   static let fixture = fixturesFolder + "/checkpoint-v1"
 

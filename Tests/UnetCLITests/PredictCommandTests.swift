@@ -7,7 +7,7 @@ import _TestSupport
 
 /// `unet predict` with a tiny trained model (4 base channels, depth 2, tile
 /// 68 → output 28): tiling invariance, sizes, 8-fold averaging, bad input.
-@Suite struct PredictCommandTests {
+@Suite(.slow) struct PredictCommandTests {
   let root: String
   let model: String
 

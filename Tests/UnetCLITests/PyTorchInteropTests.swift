@@ -10,6 +10,7 @@ import _TestSupport
 /// trained by the example predict with `unet predict`, and the example's
 /// webdataset loader reads every sample of a dataset.
 @Suite(
+  .slow,
   // Runs only where a Python with torch is found (see TorchPython); the
   // comment is the reason printed with each skipped test.
   .enabled(

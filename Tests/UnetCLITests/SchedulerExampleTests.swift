@@ -6,7 +6,7 @@ import _TestSupport
 /// run here as the scheduler would run them (all tasks at once, each with
 /// its array variables), must give the dataset of one `unet augment`
 /// process, byte for byte.
-@Suite struct SchedulerExampleTests {
+@Suite(.slow) struct SchedulerExampleTests {
   let dir = makeTemporaryDirectory()
   static let examples = packageRoot + "/examples/slurm"
 

@@ -11,7 +11,7 @@ import _TestSupport
 /// (4 base channels, depth 1, tile 36 -> output 20, one oneDNN thread) on a
 /// tiny dataset (8 synthetic 64x64 samples in 2 shards), so that each step
 /// takes milliseconds.
-@Suite struct TrainCommandTests {
+@Suite(.slow) struct TrainCommandTests {
   let dir = makeTemporaryDirectory()
 
   /// The network and thread options of every run here.
