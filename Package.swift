@@ -56,13 +56,19 @@ let package = Package(
     // handling and libtiff's variadic field and error-handler calls.
     .target(name: "CImageSupport", dependencies: ["CPNG", "CTIFF"]),
 
-    .testTarget(name: "SupportTests", dependencies: ["_Support"]),
-    .testTarget(name: "RasterTests", dependencies: ["Raster"]),
-    .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
-    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap", "Shards"]),
-    .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster", "WeightMap"]),
-    .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards"]),
-    .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet"]),
+    // What every test target shares: running a child process and Python
+    // (both pipes read at once), temporary folders, the package's fixture
+    // folders and the shared datasets, and the `.slow` tag. Not API.
+    .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+
+    .testTarget(name: "SupportTests", dependencies: ["_Support", "_TestSupport"]),
+    .testTarget(name: "RasterTests", dependencies: ["Raster", "_TestSupport"]),
+    .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster", "_TestSupport"]),
+    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap", "Shards", "_TestSupport"]),
+    .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster", "WeightMap", "_TestSupport"]),
+    .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards", "_TestSupport"]),
+    .testTarget(
+      name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet", "_TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

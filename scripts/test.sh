@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite.
+# Sets up and runs the whole test suite (what CI runs first).
+#
+#   scripts/test.sh                 # every test
+#   scripts/test.sh --quick         # without the tests marked .slow
+#   scripts/test.sh [--quick] ARG…  # ARGs go to swift test (--filter X, --skip Y)
+#
+# `--quick` sets UNETKIT_QUICK=1, which skips the suites and tests marked
+# `.slow` (Tests/_TestSupport/Slow.swift); CONTRIBUTING.md ("Checks") gives
+# the time of both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = --quick ]; then
+  shift
+  export UNETKIT_QUICK=1
+fi
 scripts/setup.sh
 # Python with numpy, Pillow, webdataset, safetensors, scipy and torch, for
 # the tests that read the shards and checkpoints as PyTorch users do, run

@@ -8,8 +8,9 @@ import Testing
 
 @testable import Raster
 
-// Helpers of PNGTests and TIFFTests: seeded images, the shared datasets,
-// hand-built PNG and TIFF bytes, and a capture of standard error.
+// Helpers of PNGTests and TIFFTests: seeded images, hand-built PNG and TIFF
+// bytes, and a capture of standard error (the shared datasets are
+// _TestSupport's `datasetPath`).
 
 // MARK: - Random images
 
@@ -44,30 +45,6 @@ func bitIdentical(_ a: AnyImage, _ b: AnyImage) -> Bool {
       && x.samples.map(\.bitPattern) == y.samples.map(\.bitPattern)
   default: a == b
   }
-}
-
-// MARK: - Datasets
-
-/// The shared datasets: `$UNETKIT_DATASETS`, else `../shared/datasets` from
-/// the package root.
-func datasetsRoot() -> String {
-  if let root = ProcessInfo.processInfo.environment["UNETKIT_DATASETS"], !root.isEmpty { return root }
-  let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  return packageRoot.appendingPathComponent("../shared/datasets").standardizedFileURL.path
-}
-
-/// The path of `relative` under ``datasetsRoot()``; a test failure, not a
-/// skip, when it is missing.
-func datasetPath(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-  let root = datasetsRoot()
-  try #require(
-    FileManager.default.fileExists(atPath: root),
-    "datasets folder \(root) is missing: set UNETKIT_DATASETS to the folder holding isbi2012/ and dsb2018-sample/",
-    sourceLocation: sourceLocation)
-  let path = root + "/" + relative
-  try #require(FileManager.default.fileExists(atPath: path), "dataset file \(path) is missing", sourceLocation: sourceLocation)
-  return path
 }
 
 // MARK: - Hand-built files

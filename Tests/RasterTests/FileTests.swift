@@ -1,14 +1,8 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Raster
-
-/// A fresh empty folder under the system's temporary folder.
-func makeTemporaryDirectory() -> String {
-  let path = NSTemporaryDirectory() + "/unetkit-tests-" + UUID().uuidString
-  try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
-}
 
 @Suite struct FileTests {
   let dir = makeTemporaryDirectory()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Shards
 
@@ -7,7 +8,7 @@ import Testing
 final class DatasetWriterTests {
   let root: String
 
-  init() throws { root = try makeTemporaryDirectory() }
+  init() throws { root = makeTemporaryDirectory() }
   deinit { removeDirectory(root) }
 
   static let tool = ToolInfo(name: "unet", version: "0.1.0")

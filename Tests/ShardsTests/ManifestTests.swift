@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Shards
 
@@ -7,7 +8,7 @@ import Testing
 final class ManifestTests {
   let dir: String
 
-  init() throws { dir = try makeTemporaryDirectory() }
+  init() throws { dir = makeTemporaryDirectory() }
   deinit { removeDirectory(dir) }
 
   static let tool = ToolInfo(name: "unet", version: "0.1.0")
@@ -119,7 +120,8 @@ final class ManifestTests {
     #expect(try Manifest.read(from: path) == Self.whole())
     #expect(try readFile(path) == Self.whole().encoded())
     // Python reads it as plain JSON.
-    let result = try runPython("import json, sys; m = json.load(open(sys.argv[1])); print(m['totals']['samples'], len(m['shards']))", [path])
+    let result = try runPython(
+      ["-c", "import json, sys; m = json.load(open(sys.argv[1])); print(m['totals']['samples'], len(m['shards']))", path])
     #expect(result.stdout == "10 3\n")
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Shards
 
@@ -9,7 +10,7 @@ import Testing
 final class PythonInteropTests {
   let dir: String
 
-  init() throws { dir = try makeTemporaryDirectory() }
+  init() throws { dir = makeTemporaryDirectory() }
   deinit { removeDirectory(dir) }
 
   /// Lists a tar's members with Python: name, size, type, mode, ids, mtime,
@@ -69,7 +70,7 @@ final class PythonInteropTests {
 
     // The streamed SHA-256 is hashlib's over the file.
     let digest = try runPython(
-      "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", [path])
+      ["-c", "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", path])
     #expect(digest.status == 0)
     #expect(digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == info.sha256)
     #expect(info.bytes == (try readFile(path)).count)
@@ -122,7 +123,7 @@ final class PythonInteropTests {
       make(sys.argv[1], "k.txt")
       make(sys.argv[2], "n" * 300)
       """
-    let result = try runPython(script, [plain, long])
+    let result = try runPython(["-c", script, plain, long])
     try #require(result.status == 0, "\(result.stderr)")
     let reader = try TarReader(path: plain)
     #expect(try reader.next() == TarEntry(name: "k.txt", data: Array("abc".utf8)))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Shards
 
@@ -7,7 +8,7 @@ import Testing
 final class ShardTests {
   let dir: String
 
-  init() throws { dir = try makeTemporaryDirectory() }
+  init() throws { dir = makeTemporaryDirectory() }
   deinit { removeDirectory(dir) }
 
   static func sample(_ i: Int) throws -> ShardSample {

@@ -1,20 +1,14 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Shards
 
-// Helpers of the Shards tests: temporary folders, file bytes, hand-patched
-// tar headers, and running Python's standard library as the reference.
+// Helpers of the Shards tests: file bytes, hand-patched tar headers, and
+// Python's standard library as the reference (run by _TestSupport's
+// `runPython`).
 
 // MARK: - Files
-
-/// A fresh empty folder under the system temporary folder.
-func makeTemporaryDirectory(_ function: String = #function) throws -> String {
-  let name = "shards-test-\(function.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString)"
-  let path = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
-  try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
-}
 
 func removeDirectory(_ path: String) {
   try? FileManager.default.removeItem(atPath: path)
@@ -76,46 +70,12 @@ func nameField(_ name: String) -> [UInt8] {
 /// Thrown after a failure has been recorded, to stop the test.
 struct TestStop: Error {}
 
-struct PythonResult {
-  var status: Int32
-  var stdout: String
-  var stderr: String
-}
-
-/// The `python3` on PATH. The reference checks need it: a missing
+/// Runs a Python script (`python -c SCRIPT ARGUMENTS…`) that must succeed
+/// and print one JSON value. The reference checks need Python: a missing
 /// interpreter is a test failure, not a skip.
-func pythonPath() throws -> String {
-  let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-  for folder in path.split(separator: ":") {
-    let candidate = "\(folder)/python3"
-    if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-  }
-  Issue.record("python3 is not on PATH; the Shards tests check tar and SHA-256 output against Python's tarfile and hashlib and need it")
-  throw TestStop()
-}
-
-/// Runs `python3 -c script args…` and returns its exit status and output.
-func runPython(_ script: String, _ arguments: [String] = []) throws -> PythonResult {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: try pythonPath())
-  process.arguments = ["-c", script] + arguments
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  let errData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return PythonResult(
-    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// Runs a Python script that must succeed and print one JSON value.
 func pythonJSON(_ script: String, _ arguments: [String] = []) throws -> JSONValue {
-  let result = try runPython(script, arguments)
-  try #require(result.status == 0, "python3 failed: \(result.stderr)")
+  let result = try runPython(["-c", script] + arguments)
+  try #require(result.status == 0, "python failed: \(result.stderr)")
   return try JSONValue.parse(Array(result.stdout.utf8))
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Shards
 
@@ -11,7 +12,7 @@ final class TarRejectionTests {
   let good: [UInt8]
 
   init() throws {
-    dir = try makeTemporaryDirectory()
+    dir = makeTemporaryDirectory()
     good = try TarWriter.archive([
       TarEntry(name: "k1.txt", data: Array("first".utf8)),
       TarEntry(name: "k2.bin", data: pseudoRandomBytes(1000, seed: 3)),

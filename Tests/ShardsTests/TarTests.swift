@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import Shards
 
@@ -22,7 +23,7 @@ struct TarTests {
   }
 
   @Test func roundTrip() throws {
-    let dir = try makeTemporaryDirectory()
+    let dir = makeTemporaryDirectory()
     defer { removeDirectory(dir) }
     let bytes = try TarWriter.archive(Self.entries)
     try writeFile(bytes, to: dir + "/t.tar")

@@ -1,15 +1,12 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import _Support
 
 @Suite("Files: AtomicFile, readFile")
 struct FileTests {
-  let dir: String = {
-    let path = NSTemporaryDirectory() + "/unetkit-support-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-  }()
+  let dir = makeTemporaryDirectory()
 
   @Test func atomicWriteLeavesNothingOnFailure() throws {
     struct Boom: Error {}

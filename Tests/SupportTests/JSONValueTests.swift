@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import _Support
 
@@ -64,7 +65,7 @@ struct JSONValueTests {
       value = json.loads(sys.argv[1])
       print(json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False))
       """
-    let result = try runPython(script, [Self.sample.serialized()])
+    let result = try runPython(["-c", script, Self.sample.serialized()])
     try #require(result.status == 0, "\(result.stderr)")
     #expect(try JSONValue.parse(Array(result.stdout.utf8)) == Self.sample)
   }

@@ -1,5 +1,6 @@
 import Raster
 import Testing
+import _TestSupport
 
 @_spi(Diagnostics) @testable import UNet
 
@@ -9,7 +10,7 @@ import Testing
 /// Tolerance: float32 against float64 through up to 23 layers; every tensor
 /// (logits, each parameter gradient) must satisfy
 /// max|fast − reference| ≤ 2e-4 · max|reference| + 1e-7.
-@Suite struct BackendTests {
+@Suite(.slow) struct BackendTests {
   struct Case {
     var architecture: Architecture
     var batch: Int

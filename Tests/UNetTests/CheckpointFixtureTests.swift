@@ -1,6 +1,7 @@
 import Foundation
 import Raster
 import Testing
+import _TestSupport
 
 @testable import UNet
 
@@ -14,8 +15,7 @@ import Testing
 /// probabilities and weights after two steps at learning rate 0.001; the
 /// momentum (a sum of gradients of size up to about 10) gets 1e-5 relative.
 @Suite struct CheckpointFixtureTests {
-  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/checkpoint-v1").path
+  static let folder = fixturesFolder + "/checkpoint-v1"
 
   @Test func versionOneCheckpointLoads() throws {
     let checkpoint = try Checkpoint.read(from: try Checkpoint.resolve(Self.folder + "/run"))
@@ -48,7 +48,7 @@ import Testing
   @Test func versionOneCheckpointResumesToTheUninterruptedWeights() throws {
     var checkpoint = try Checkpoint.read(from: Self.folder + "/run/last.ckpt")
     checkpoint.configuration.shards = Self.folder + "/shards"
-    let dir = try makeTemporaryDirectory()
+    let dir = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let trainer = try Trainer(resuming: checkpoint, directory: dir, backend: BackendChoice.default.make(threads: 1), checkpointEvery: 2)
     #expect(try trainer.run() == .finished(step: 4))

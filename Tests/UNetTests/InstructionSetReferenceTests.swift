@@ -1,6 +1,7 @@
 import Foundation
 import Raster
 import Testing
+import _TestSupport
 
 @testable import UNet
 
@@ -47,7 +48,7 @@ import Testing
 /// whose gradients nearly sum to zero), and float32 kernels at any tier
 /// differ from the exact gradients by up to 1.3e-2 of a tensor's largest
 /// value: the data's conditioning, not a kernel's fault.
-@Suite(.serialized) struct InstructionSetReferenceTests {
+@Suite(.serialized, .slow) struct InstructionSetReferenceTests {
   /// nil: the machine's own; the others as ONEDNN_MAX_CPU_ISA spells them.
   static let tiers: [String?] = [nil, "AVX2", "SSE41"]
   static let tile = 92
@@ -76,17 +77,15 @@ import Testing
       labels: labels, weights: weights.map(Double.init), dropoutMask: mask.map(Double.init))
     let expected = [("loss", [reference.loss])] + zip(a.parameterSpecs.map(\.name), reference.parameterGradients).map { ($0, $1) }
 
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unetkit-isa-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let dir = makeTemporaryDirectory()
     for tier in Self.tiers {
       let path = dir + "/\(tier ?? "native").safetensors"
       let arguments = [
         "bench", "--steps", "0", "--warmup", "1", "--tile", "\(tile)", "--base-channels", "16", "--depth", "3",
         "--norm-layer", normLayer.rawValue, "--seed", "\(seed)", "--gradients", path,
       ]
-      let status = try runUnet(arguments, environment: tier.map { ["ONEDNN_MAX_CPU_ISA": $0] } ?? [:])
-      #expect(status == 0, "\(normLayer) at \(tier ?? "native"): unet bench exited \(status)")
+      let r = try run(unetExecutable, arguments, environment: tier.map { ["ONEDNN_MAX_CPU_ISA": $0] } ?? [:])
+      #expect(r.status == 0, "\(normLayer) at \(tier ?? "native"): unet bench exited \(r.status): \(r.stderr)")
       let step = try SafeTensors.read(from: path)
       #expect(step.tensors.map(\.name) == expected.map(\.0))
       for (tensor, (name, exact)) in zip(step.tensors, expected) {
@@ -102,19 +101,5 @@ import Testing
           "\(at) differs from the reference by \(difference) in norm (its norm \(norm))")
       }
     }
-  }
-
-  /// Runs the `unet` built beside this test bundle; its exit status.
-  private func runUnet(_ arguments: [String], environment: [String: String]) throws -> Int32 {
-    let bundle = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-    let process = Process()
-    process.executableURL = bundle.deletingLastPathComponent().appendingPathComponent("unet")
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 #if canImport(FoundationXML)
   import FoundationXML
@@ -184,7 +185,7 @@ struct LossPlotTests {
   }
 
   @Test func writeIsAtomic() throws {
-    let dir = try makeTemporaryDirectory()
+    let dir = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let records = Self.run(steps: 5) { 1 / Double($0) }
     try LossPlot.write(records, title: "t", to: dir + "/loss.svg")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import UNet
 
@@ -8,7 +9,7 @@ final class MetricsLogTests {
   let dir: String
   var path: String { dir + "/metrics.jsonl" }
 
-  init() throws { dir = try makeTemporaryDirectory() }
+  init() { dir = makeTemporaryDirectory() }
   deinit { try? FileManager.default.removeItem(atPath: dir) }
 
   func text() throws -> String { try String(contentsOfFile: path, encoding: .utf8) }

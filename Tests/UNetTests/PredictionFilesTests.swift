@@ -1,6 +1,7 @@
 import Foundation
 import Raster
 import Testing
+import _TestSupport
 import UNet
 
 /// The names of a prediction's files, how predictions pair with their

@@ -3,6 +3,7 @@
 import Raster
 import Testing
 import UNet
+import _TestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -267,7 +268,7 @@ private let absoluteTolerance = 1e-8
 
   // MARK: - The whole network
 
-  @Test(arguments: [1, 2], [NormLayer.none, .batch]) func networkGradients(depth: Int, normLayer: NormLayer) throws {
+  @Test(.slow, arguments: [1, 2], [NormLayer.none, .batch]) func networkGradients(depth: Int, normLayer: NormLayer) throws {
     let architecture = Architecture(
       inputChannels: 1, classes: 2, baseChannels: 2, depth: depth, dropout: 0.5, normLayer: normLayer)
     let tile = try #require((1...100).first { architecture.outputSize(forTile: $0) != nil })

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 @testable import UNet
 
@@ -7,7 +8,7 @@ import Testing
 final class SafeTensorsTests {
   let dir: String
 
-  init() throws { dir = try makeTemporaryDirectory() }
+  init() { dir = makeTemporaryDirectory() }
   deinit { try? FileManager.default.removeItem(atPath: dir) }
 
   static let sample = SafeTensors(
@@ -298,57 +299,4 @@ final class SafeTensorsTests {
       probe.status == 0,
       "Python with safetensors and numpy is needed (scripts/test.sh installs them into .venv-test): \(probe.stderr)")
   }
-}
-
-// MARK: - Support shared by the UNet tests
-
-/// A fresh empty folder under the system temporary folder.
-func makeTemporaryDirectory(_ function: String = #function) throws -> String {
-  let name = "unet-test-\(function.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString)"
-  let path = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
-  try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
-}
-
-/// The package's root folder.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent().path
-
-/// UNETKIT_PYTHON, else the test venv (created by scripts/test.sh), else
-/// python3 on PATH.
-let pythonExecutable: [String] = {
-  if let python = ProcessInfo.processInfo.environment["UNETKIT_PYTHON"] { return [python] }
-  let venv = packageRoot + "/.venv-test/bin/python"
-  return FileManager.default.isExecutableFile(atPath: venv) ? [venv] : ["/usr/bin/env", "python3"]
-}()
-
-struct PythonResult {
-  var status: Int32
-  var stdout: String
-  var stderr: String
-}
-
-/// Runs Python with `arguments` and collects its exit status and output.
-func runPython(_ arguments: [String]) throws -> PythonResult {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: pythonExecutable[0])
-  process.arguments = Array(pythonExecutable.dropFirst()) + arguments
-  let out = Pipe(), err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  // Read both pipes concurrently so that neither fills up and blocks the child.
-  nonisolated(unsafe) var errData = Data()
-  let group = DispatchGroup()
-  group.enter()
-  DispatchQueue.global().async {
-    errData = err.fileHandleForReading.readDataToEndOfFile()
-    group.leave()
-  }
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  group.wait()
-  process.waitUntilExit()
-  return PythonResult(
-    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
 }

@@ -2,16 +2,14 @@ import Foundation
 import Raster
 import Shards
 import Testing
+import _TestSupport
 
 @testable import UNet
 
 @Suite final class TrainingStreamTests {
   let root: String
 
-  init() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("training-stream-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-  }
+  init() { root = makeTemporaryDirectory() }
 
   deinit { try? FileManager.default.removeItem(atPath: root) }
 

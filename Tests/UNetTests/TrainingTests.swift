@@ -2,13 +2,14 @@ import Foundation
 import Raster
 import Shards
 import Testing
+import _TestSupport
 
 @testable import UNet
 
 @Suite struct TrainingTests {
   /// A tiny network fed one fixed tile again and again learns it: the loss
   /// falls at least tenfold (the issue's overfitting check).
-  @Test func tinyModelOverfitsOneSample() throws {
+  @Test(.slow) func tinyModelOverfitsOneSample() throws {
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 8, depth: 2, dropout: 0)
     let tile = 68
     let output = try a.validateTile(tile)
@@ -52,8 +53,7 @@ import Testing
     let checkpoint = Checkpoint(
       configuration: configuration, step: 7, parameters: parameters, optimizerState: ["momentum": momentum],
       stream: #"{"tiles":7}"#)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try checkpoint.write(to: dir + "/last.ckpt")
     let read = try Checkpoint.read(from: try Checkpoint.resolve(dir))
@@ -137,7 +137,7 @@ import Testing
   /// that covers the image equals one pass over the mirrored image. With
   /// batch normalisation too: prediction normalises with the running
   /// statistics, not a tile's own.
-  @Test(arguments: [NormLayer.none, .batch])
+  @Test(.slow, arguments: [NormLayer.none, .batch])
   func tiledPredictionIsTileInvariant(normLayer: NormLayer) throws {
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 4, depth: 2, dropout: 0.5, normLayer: normLayer)
     let parameters = a.initialParameters(seed: 9)
@@ -197,12 +197,12 @@ import Testing
   /// With batch normalisation the running statistics come back too, so the
   /// resumed run normalises its validation and prediction as the
   /// uninterrupted one does.
-  @Test(arguments: [
+  @Test(.slow, arguments: [
     (Optimizer.sgd(momentum: 0.99), NormLayer.none), (.sgd(momentum: 0.99, nesterov: true, weightDecay: 3e-5), .none),
     (.adam(weightDecay: 1e-4), .none), (.adamw(), .none), (.sgd(momentum: 0.99), .batch), (.adamw(), .batch),
   ])
   func resumedRunEqualsUninterruptedRun(optimizer: Optimizer, normLayer: NormLayer) throws {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID())").path
+    let root = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: root) }
     for sub in ["data", "a", "b"] { try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true) }
     try Self.dataset(in: root + "/data")

@@ -4,6 +4,7 @@ import Raster
 import Shards
 import Testing
 import WeightMap
+import _TestSupport
 
 @Suite struct AugmentCommandTests {
   let dir = makeTemporaryDirectory()

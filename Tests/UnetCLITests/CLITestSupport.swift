@@ -1,69 +1,12 @@
 import Foundation
 import Testing
 import UNet
+import _TestSupport
 
-/// The result of one run of the built `unet` executable.
-struct RunResult {
-  var status: Int32
-  var stdout: String
-  var stderr: String
-}
-
-/// The `unet` executable built beside this test bundle (override: UNET_BIN).
-let unetExecutable: String = {
-  if let path = ProcessInfo.processInfo.environment["UNET_BIN"] { return path }
-  let bundle = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-  return bundle.deletingLastPathComponent().appendingPathComponent("unet").path
-}()
-
-/// Runs `unet ARGS` and collects its exit status and output.
+/// Runs `unet ARGS` and collects its exit status and output (both pipes
+/// read at once: `run` of _TestSupport).
 func unet(_ arguments: [String], cwd: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
   try run(unetExecutable, arguments, cwd: cwd, environment: environment)
-}
-
-/// Runs a program and collects its exit status and output.
-func run(_ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String: String] = [:]) throws
-  -> RunResult
-{
-  let process = Process()
-  if !environment.isEmpty {
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  }
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-  let out = Pipe(), err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  // Read both pipes concurrently so that neither fills up and blocks the child.
-  nonisolated(unsafe) var errData = Data()
-  let group = DispatchGroup()
-  group.enter()
-  DispatchQueue.global().async {
-    errData = err.fileHandleForReading.readDataToEndOfFile()
-    group.leave()
-  }
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  group.wait()
-  process.waitUntilExit()
-  return RunResult(
-    status: process.terminationStatus,
-    stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// The shared datasets folder: UNETKIT_DATASETS, or ../shared/datasets beside the package.
-let datasetsRoot: String = {
-  if let path = ProcessInfo.processInfo.environment["UNETKIT_DATASETS"] { return path }
-  let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets").standardized.path
-}()
-
-func makeTemporaryDirectory() -> String {
-  let path = NSTemporaryDirectory() + "/unetkit-cli-" + UUID().uuidString
-  try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
 }
 
 func write(_ bytes: [UInt8], to path: String) {

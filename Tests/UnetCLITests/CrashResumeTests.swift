@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import UNet
+import _TestSupport
 
 /// `unet augment` and `unet train` killed with SIGKILL at random moments,
 /// at least 20 times each (each loop bounded in time), and resumed: the end
 /// result equals an uninterrupted run byte for byte (a checkpoint's
 /// training seconds apart), no file that looks complete is ever
 /// incomplete, and no temporary file is left behind.
-@Suite(.serialized) struct CrashResumeTests {
+@Suite(.serialized, .slow) struct CrashResumeTests {
   let dir = makeTemporaryDirectory()
 
   func files(_ path: String) -> [String] {

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
+import _TestSupport
 
 /// The documentation against the code: docs/cli.md against the built tool's
 /// `--help`, and every relative link of README.md, the other top-level pages
 /// and docs/*.md against the files of the package.
 @Suite struct DocsTests {
-  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().standardized.path
+  static let packageRoot = URL(fileURLWithPath: _TestSupport.packageRoot).standardized.path
 
   /// `unet ARGS --help` as scripts/cli-docs.sh writes it: 80 columns, no
   /// trailing spaces, no trailing blank lines.

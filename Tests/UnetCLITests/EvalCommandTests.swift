@@ -3,6 +3,7 @@ import Raster
 import Testing
 import UNet
 import WeightMap
+import _TestSupport
 
 @Suite struct EvalCommandTests {
   let dir = makeTemporaryDirectory()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UNet
+import _TestSupport
 
 /// oneDNN's kernels at every instruction-set tier this machine can reach.
 /// oneDNN reads ONEDNN_MAX_CPU_ISA once per process, so each tier runs the
@@ -63,7 +64,7 @@ import UNet
     return try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
   }
 
-  @Test(arguments: [paper, mainJob, mainJobBatchNorm], tiers)
+  @Test(.slow, arguments: [paper, mainJob, mainJobBatchNorm], tiers)
   func noReferenceKernelInATrainingStep(_ configuration: Configuration, tier: String?) throws {
     let report = try bench(configuration, tier: tier, extra: ["--steps", "0", "--warmup", "0"])
     #expect(report.kernels.count > 50)
@@ -75,7 +76,7 @@ import UNet
     }
   }
 
-  @Test(arguments: [mainJob, paperSmallTile])
+  @Test(.slow, arguments: [mainJob, paperSmallTile])
   func aStepAtEveryTierEqualsTheNativeOne(_ configuration: Configuration) throws {
     var native: SafeTensors?
     for tier in Self.tiers {

@@ -1,17 +1,16 @@
 import Foundation
 import Testing
+import _TestSupport
 
 /// The README's main job (scripts/demo.sh) end to end at a tiny size, with
 /// the `unet` built for the tests: synth → weights → augment → train →
 /// predict → eval → report.
 @Suite struct MainJobTests {
-  @Test func wholePipelineAtATinySize() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().path
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("mainjob-\(UUID())").path
+  @Test(.slow) func wholePipelineAtATinySize() throws {
+    let out = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: out) }
     let result = try run(
-      "/bin/bash", [root + "/scripts/demo.sh"],
+      "/bin/bash", [packageRoot + "/scripts/demo.sh"],
       environment: [
         "UNET": unetExecutable, "OUT": out, "SIZE": "96", "SAMPLES": "16", "STEPS": "8", "BASE": "4", "DEPTH": "2",
         "TILE": "68",
@@ -40,8 +39,7 @@ import Testing
   }
 
   @Test func reportRefusesWhatIsNotEvalOutput() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: dir + "/list.json"))
     for (eval, expected) in [(dir + "/missing.json", "missing.json: cannot read"), (dir + "/list.json", "list.json: is not the output")] {
@@ -57,11 +55,9 @@ import Testing
   /// docs/bad-inputs.md is what scripts/bad-inputs.sh prints today: every
   /// bad input still gets one error line, and the table says which.
   @Test func badInputTableIsCurrent() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().path
-    let result = try run("/bin/bash", [root + "/scripts/bad-inputs.sh", unetExecutable])
+    let result = try run("/bin/bash", [packageRoot + "/scripts/bad-inputs.sh", unetExecutable])
     #expect(result.status == 0, "\(result.stderr)")
-    let document = try String(contentsOfFile: root + "/docs/bad-inputs.md", encoding: .utf8)
+    let document = try String(contentsOfFile: packageRoot + "/docs/bad-inputs.md", encoding: .utf8)
     let table = document.split(separator: "\n").filter { $0.hasPrefix("|") }.joined(separator: "\n")
     #expect(result.stdout.trimmingCharacters(in: .newlines) == table, "regenerate docs/bad-inputs.md with scripts/bad-inputs.sh")
   }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 /// The manifest's parameters, byte for byte as this version of `unet
 /// augment` wrote them before they were built from `Codable` values:

@@ -2,13 +2,14 @@ import Foundation
 import Raster
 import Testing
 import UNet
+import _TestSupport
 
 /// The models `unet predict` and `unet train` take: a version-1 checkpoint
 /// written by an earlier `unet` (Tests/Fixtures/checkpoint-v1), and weights
 /// files (`unetkit-weights`, from `unet export` or examples/pytorch).
-@Suite struct ModelCommandTests {
+@Suite(.slow) struct ModelCommandTests {
   let dir = makeTemporaryDirectory()
-  static let fixture = PythonReaderTests.packageRoot + "/Tests/Fixtures/checkpoint-v1"
+  static let fixture = fixturesFolder + "/checkpoint-v1"
 
   func probabilities(_ path: String) throws -> Image<Float> {
     guard case .float32(let image) = try ImageFile.read(path) else {

@@ -3,16 +3,16 @@ import Raster
 import Testing
 import UNet
 import WeightMap
+import _TestSupport
 
 /// `unet predict` with a tiny trained model (4 base channels, depth 2, tile
 /// 68 → output 28): tiling invariance, sizes, 8-fold averaging, bad input.
-@Suite struct PredictCommandTests {
+@Suite(.slow) struct PredictCommandTests {
   let root: String
   let model: String
 
   init() throws {
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("predict-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    root = makeTemporaryDirectory()
     let src = root + "/src"
     #expect(try unet(["synth", "--out", src, "--count", "3", "--size", "64x64", "--seed", "3", "--cells", "6"]).status == 0)
     #expect(

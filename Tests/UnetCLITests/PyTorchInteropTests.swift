@@ -3,56 +3,23 @@ import Raster
 import Shards
 import Testing
 import UNet
-
-/// A Python that runs examples/pytorch: it imports torch, numpy,
-/// safetensors, webdataset and PIL. UNETKIT_TORCH_PYTHON names one (used as
-/// it is: when its imports fail, the tests fail and say why); otherwise the
-/// first of .venv-test/bin/python and python3 on PATH whose imports work.
-/// scripts/test.sh installs a CPU build of torch into .venv-test and CI
-/// names it; elsewhere, without torch, the suite is skipped, and the skip
-/// and its reason show in the test output.
-enum TorchPython {
-  static let modules = "torch, numpy, safetensors, webdataset, PIL"
-
-  /// The command that starts it (executable and leading arguments), or nil.
-  static let command: [String]? = {
-    if let named = ProcessInfo.processInfo.environment["UNETKIT_TORCH_PYTHON"] { return [named] }
-    let candidates = [[PythonReaderTests.packageRoot + "/.venv-test/bin/python"], ["/usr/bin/env", "python3"]]
-    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate[0]) {
-      if let probe = try? run(candidate[0], Array(candidate.dropFirst()) + ["-c", "import \(modules)"]), probe.status == 0 {
-        return candidate
-      }
-    }
-    print("PyTorchInteropTests: skipped: neither .venv-test/bin/python nor python3 imports \(modules); set UNETKIT_TORCH_PYTHON")
-    return nil
-  }()
-
-  /// Runs the Python with `arguments`.
-  static func python(_ arguments: [String]) throws -> RunResult {
-    let command = try #require(command)
-    return try run(command[0], Array(command.dropFirst()) + arguments)
-  }
-}
+import _TestSupport
 
 /// UNetKit models and datasets in PyTorch, through examples/pytorch: the
 /// weights of `unet export` give `unet predict`'s probabilities, weights
 /// trained by the example predict with `unet predict`, and the example's
 /// webdataset loader reads every sample of a dataset.
 @Suite(
+  .slow,
   // Runs only where a Python with torch is found (see TorchPython); the
   // comment is the reason printed with each skipped test.
   .enabled(
-    if: TorchPython.command != nil,
+    if: TorchPython.isAvailable,
     "needs a Python importing torch, numpy, safetensors, webdataset and PIL: set UNETKIT_TORCH_PYTHON"))
 struct PyTorchInteropTests {
   let dir = makeTemporaryDirectory()
-  static let examples = PythonReaderTests.packageRoot + "/examples/pytorch"
-  static let scripts = PythonReaderTests.packageRoot + "/Tests/python"
-
-  func checkImports() throws {
-    let probe = try TorchPython.python(["-c", "import \(TorchPython.modules)"])
-    try #require(probe.status == 0, "\(TorchPython.command ?? []) cannot import \(TorchPython.modules): \(probe.stderr)")
-  }
+  static let examples = packageRoot + "/examples/pytorch"
+  static let scripts = pythonScriptsFolder
 
   /// 4 augmented samples of 48 × 48 touching cells, normalised by the
   /// default percentiles, in DIR/ds.
@@ -112,7 +79,7 @@ struct PyTorchInteropTests {
   /// eval mode: the running statistics).
   @Test(arguments: ["none", "batch"])
   func exportedWeightsGiveThePredictedProbabilities(normLayer: String) throws {
-    try checkImports()
+    try TorchPython.checkImports()
     let train = try unet([
       "train", "--shards", try dataset(), "--out", dir + "/run", "--base-channels", "4", "--depth", "2",
       "--tile", "60", "--steps", "3", "--threads", "1", "--norm-layer", normLayer,
@@ -131,7 +98,7 @@ struct PyTorchInteropTests {
   /// forward pass, and `unet train --init` continues from it.
   @Test(arguments: ["none", "batch"])
   func pytorchTrainedWeightsPredictWithUnet(normLayer: String) throws {
-    try checkImports()
+    try TorchPython.checkImports()
     let shards = try dataset()
     let weights = dir + "/torch-model.safetensors"
     let py = try TorchPython.python([
@@ -159,7 +126,7 @@ struct PyTorchInteropTests {
   /// `train.py --time-limit` stops at the first step that ends past the
   /// limit, before --steps, and saves the step it reached.
   @Test func pytorchTrainingStopsAtItsTimeLimit() throws {
-    try checkImports()
+    try TorchPython.checkImports()
     let weights = dir + "/limited.safetensors"
     let py = try TorchPython.python([
       Self.examples + "/train.py", "--shards", try dataset(), "--out", weights, "--steps", "50", "--time-limit",
@@ -174,7 +141,7 @@ struct PyTorchInteropTests {
   /// yields each exactly once, whole and split between 2 ranks (with 2
   /// DataLoader workers each) and 3 ranks, with the keys the shards hold.
   @Test func loaderReadsEverySample() throws {
-    try checkImports()
+    try TorchPython.checkImports()
     #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "40x32", "--seed", "4", "--cells", "6"]).status == 0)
     let augment = try unet([
       "augment", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
@@ -200,7 +167,7 @@ struct PyTorchInteropTests {
   /// once, whole and split between 2 ranks with 2 workers each, the arrays
   /// (D, H, W) and equal to the shards' bytes; `samples` refuses it.
   @Test func loaderReadsVolumes() throws {
-    try checkImports()
+    try TorchPython.checkImports()
     #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "24x20x6", "--seed", "4", "--cells", "4"]).status == 0)
     let augment = try unet([
       "augment", "--volume", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",

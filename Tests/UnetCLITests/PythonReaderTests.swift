@@ -2,25 +2,13 @@ import Foundation
 import Raster
 import Shards
 import Testing
+import _TestSupport
 
 /// The shards as PyTorch users read them: Python's `webdataset` package
-/// (installed by scripts/test.sh into .venv-test) and numpy.
+/// (installed by scripts/test.sh into .venv-test) and numpy, run by
+/// `runPython` (UNETKIT_PYTHON, else .venv-test, else python3 on PATH).
 @Suite struct PythonReaderTests {
   let dir = makeTemporaryDirectory()
-
-  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-  /// UNETKIT_PYTHON, else the test venv, else python3 on PATH.
-  static let python: String = {
-    if let p = ProcessInfo.processInfo.environment["UNETKIT_PYTHON"] { return p }
-    let venv = packageRoot + "/.venv-test/bin/python"
-    return FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env"
-  }()
-
-  func runPython(_ args: [String]) throws -> RunResult {
-    try run(Self.python, (Self.python == "/usr/bin/env" ? ["python3"] : []) + args)
-  }
 
   struct Line: Decodable {
     var key: String
@@ -44,7 +32,7 @@ import Testing
       "--samples", "5", "--per-shard", "2", "--seed", "1",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    let py = try runPython([Self.packageRoot + "/Tests/python/read_shards.py", dir + "/ds"])
+    let py = try runPython([pythonScriptsFolder + "/read_shards.py", dir + "/ds"])
     #expect(py.status == 0, "\(py.stderr)")
     let lines = try py.stdout.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
     #expect(lines.map(\.key) == ["00000000", "00000001", "00000002", "00000003", "00000004"])

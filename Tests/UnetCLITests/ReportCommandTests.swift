@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import UNet
+import _TestSupport
 
 /// `unet report` on a run trained with validation, and on files it must
 /// not read silently: an old score file and a damaged metrics.jsonl.
-@Suite struct ReportCommandTests {
+@Suite(.slow) struct ReportCommandTests {
   let dir = makeTemporaryDirectory()
 
   /// synth → augment → train with validation → predict → eval --json.

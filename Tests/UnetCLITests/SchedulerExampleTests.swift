@@ -1,13 +1,14 @@
 import Foundation
 import Testing
+import _TestSupport
 
 /// examples/slurm: the job-array script and the Kubernetes indexed Job,
 /// run here as the scheduler would run them (all tasks at once, each with
 /// its array variables), must give the dataset of one `unet augment`
 /// process, byte for byte.
-@Suite struct SchedulerExampleTests {
+@Suite(.slow) struct SchedulerExampleTests {
   let dir = makeTemporaryDirectory()
-  static let examples = PythonReaderTests.packageRoot + "/examples/slurm"
+  static let examples = packageRoot + "/examples/slurm"
 
   /// The dataset's settings, shared by every run.
   static let samples = 7, perShard = 2, seed = 11

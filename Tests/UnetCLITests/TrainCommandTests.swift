@@ -5,12 +5,13 @@ import Foundation
 import Shards
 import Testing
 import UNet
+import _TestSupport
 
 /// `unet train` and `unet export` run as a user runs them: a tiny network
 /// (4 base channels, depth 1, tile 36 -> output 20, one oneDNN thread) on a
 /// tiny dataset (8 synthetic 64x64 samples in 2 shards), so that each step
 /// takes milliseconds.
-@Suite struct TrainCommandTests {
+@Suite(.slow) struct TrainCommandTests {
   let dir = makeTemporaryDirectory()
 
   /// The network and thread options of every run here.

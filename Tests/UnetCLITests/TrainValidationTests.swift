@@ -5,11 +5,12 @@ import Shards
 import Testing
 import UNet
 import WeightMap
+import _TestSupport
 
 /// Validation during `unet train`: its loss uses masks and weights made as
 /// the dataset's, and its scores are what `unet predict` and `unet eval`
 /// give for the same checkpoint.
-@Suite struct TrainValidationTests {
+@Suite(.slow) struct TrainValidationTests {
   let dir = makeTemporaryDirectory()
 
   /// Sources: synthetic touching cells (16-bit ids) and binary masks whose

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 
 /// Every command answers a bad option value the same way: exit status 64,
 /// and a first line `unet: error: …` that names the option as the user

@@ -4,6 +4,7 @@ import Raster
 import Shards
 import Testing
 import WeightMap
+import _TestSupport
 
 /// Volumes through the commands: `unet synth --size WxHxD`, `unet weights
 /// --volume`, `unet augment --volume`, the refusal of stacks without
@@ -182,13 +183,13 @@ import WeightMap
 
   /// Python's webdataset reads the 3-D shards: shapes, dtypes, and the bytes of every array.
   @Test func webdatasetReadsVolumes() throws {
-    let probe = try PythonReaderTests().runPython(["-c", "import webdataset, numpy"])
+    let probe = try runPython(["-c", "import webdataset, numpy"])
     try #require(probe.status == 0, "Python with webdataset and numpy is needed (scripts/test.sh installs them): \(probe.stderr)")
     let src = try sources()
     let out = dir + "/py"
     let r = try unet(["augment", "--volume", "--images", src.images, "--labels", src.labels, "--out", out, "--samples", "3", "--per-shard", "2"])
     #expect(r.status == 0, "\(r.stderr)")
-    let py = try PythonReaderTests().runPython([PythonReaderTests.packageRoot + "/Tests/python/read_shards_3d.py", out])
+    let py = try runPython([pythonScriptsFolder + "/read_shards_3d.py", out])
     #expect(py.status == 0, "\(py.stderr)")
     struct Line: Decodable {
       var key: String
@@ -214,7 +215,7 @@ import WeightMap
   /// per instance. Stated tolerance: 1e-4 absolute where the term is at
   /// least τ = 1e-5 (w0 = 10), and a dropped term below τ.
   @Test func weightsMatchTheScipyRecipe() throws {
-    let probe = try PythonReaderTests().runPython(["-c", "import scipy, numpy, PIL"])
+    let probe = try runPython(["-c", "import scipy, numpy, PIL"])
     try #require(probe.status == 0, "Python with scipy, numpy and pillow is needed (scripts/test.sh installs them): \(probe.stderr)")
     let src = try sources()
     let out = dir + "/scipy"
@@ -223,8 +224,8 @@ import WeightMap
       "--no-separation", "--spacing", "1.5,1,0.8",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    let py = try PythonReaderTests().runPython([
-      PythonReaderTests.packageRoot + "/Tests/python/weights_3d_scipy.py", src.labels + "/cells_000.tif",
+    let py = try runPython([
+      pythonScriptsFolder + "/weights_3d_scipy.py", src.labels + "/cells_000.tif",
       out + "/cells_000.weight.npy", "1.5,1,0.8", "10", "5", "1e-5",
     ])
     #expect(py.status == 0, "\(py.stderr)")

@@ -2,6 +2,7 @@ import Foundation
 import Raster
 import Testing
 import WeightMap
+import _TestSupport
 
 @Suite struct WeightsCommandTests {
   let dir = makeTemporaryDirectory()

@@ -1,10 +1,21 @@
 import Foundation
 import Raster
 import Testing
+import _TestSupport
 
 @_spi(Diagnostics) import UNet
 
-extension PyTorchInteropTests {
+/// The optimisers against PyTorch's. Runs only where a Python with torch is
+/// found (see `TorchPython`); the comment is the reason printed with each
+/// skipped test.
+@Suite(
+  .slow,
+  .enabled(
+    if: TorchPython.isAvailable,
+    "needs a Python importing torch, numpy, safetensors, webdataset and PIL: set UNETKIT_TORCH_PYTHON"))
+struct PyTorchOptimizerTests {
+  let dir = makeTemporaryDirectory()
+
   /// Each optimiser of the oneDNN backend against torch.optim itself: the
   /// same initial parameters, the network's gradients and a changing
   /// learning rate over 5 steps (from zero state, as a new run starts),
@@ -15,7 +26,7 @@ extension PyTorchInteropTests {
     .adamw(), .adamw(beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.3),
   ])
   func optimizersEqualTorchOptim(optimizer: Optimizer) throws {
-    try checkImports()
+    try TorchPython.checkImports()
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 16, depth: 1, dropout: 0)
     let tile = (1...400).first { a.outputSize(forTile: $0) != nil }!
     let output = a.outputSize(forTile: tile)!
@@ -43,7 +54,7 @@ extension PyTorchInteropTests {
       "gradients": gradients.map { $0.map { $0.map(Double.init) } },
     ]
     try JSONSerialization.data(withJSONObject: run).write(to: URL(fileURLWithPath: input))
-    let py = try TorchPython.python([Self.scripts + "/torch_optimizers.py", input])
+    let py = try TorchPython.python([pythonScriptsFolder + "/torch_optimizers.py", input])
     try #require(py.status == 0, "\(py.stderr)")
     let torch = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [[Double]])
     let ours = network.parameters()
