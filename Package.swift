@@ -8,8 +8,10 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .library(name: "Raster", targets: ["Raster"]),
+    .library(name: "RasterCore", targets: ["RasterCore"]),
     .library(name: "WeightMap", targets: ["WeightMap"]),
     .library(name: "Augment", targets: ["Augment"]),
+    .library(name: "AugmentCore", targets: ["AugmentCore"]),
     .library(name: "Shards", targets: ["Shards"]),
     .library(name: "UNet", targets: ["UNet"]),
     .executable(name: "unet", targets: ["unet"]),
@@ -18,9 +20,15 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
-    .target(name: "Raster", dependencies: ["_Support", "CImageSupport"]),
-    .target(name: "WeightMap", dependencies: ["Raster"]),
-    .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap", "Shards"]),
+    // The compute modules build without the file formats (no libpng,
+    // libtiff or libcrypto, no Foundation): RasterCore holds images,
+    // volumes and labels, Raster adds their files; AugmentCore holds the
+    // augmentation, Augment adds datasets of shards.
+    .target(name: "RasterCore", dependencies: ["_Support"]),
+    .target(name: "Raster", dependencies: ["_Support", "RasterCore", "CImageSupport"]),
+    .target(name: "WeightMap", dependencies: ["_Support", "RasterCore"]),
+    .target(name: "AugmentCore", dependencies: ["_Support", "RasterCore", "WeightMap"]),
+    .target(name: "Augment", dependencies: ["_Support", "Raster", "AugmentCore", "WeightMap", "Shards"]),
     .target(
       name: "Shards",
       dependencies: ["_Support", "Raster", "COpenSSL"]),
@@ -59,7 +67,7 @@ let package = Package(
     .testTarget(name: "SupportTests", dependencies: ["_Support"]),
     .testTarget(name: "RasterTests", dependencies: ["Raster"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster"]),
-    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap", "Shards"]),
+    .testTarget(name: "AugmentTests", dependencies: ["Augment", "AugmentCore", "Raster", "WeightMap", "Shards"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
     .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards"]),
     .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet"]),

@@ -1,3 +1,3 @@
 // Raster's `Normalization` is part of this module's API (how sources become
 // float32); `import Augment` brings it, as before it moved to Raster.
-@_exported import enum Raster.Normalization
+@_exported import enum RasterCore.Normalization

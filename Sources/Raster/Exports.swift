@@ -6,3 +6,6 @@
 @_exported import enum _Support.Parallel
 @_exported import class _Support.Counter
 @_exported import class _Support.Slots
+// Images, volumes, labels and normalisation live in `RasterCore`, which
+// builds without the codecs; `import Raster` brings them with the files.
+@_exported import RasterCore

@@ -5,7 +5,8 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Raster
+import RasterCore
+import _Support
 
 /// The border term of a volume with anisotropic voxels: the 2-D kernel's
 /// method with one more axis (see ``WeightMapper`` for the method and its
