@@ -15,6 +15,9 @@ let package = Package(
     .library(name: "Shards", targets: ["Shards"]),
     .library(name: "UNet", targets: ["UNet"]),
     .executable(name: "unet", targets: ["unet"]),
+    // Plain C functions over the compute modules (Sources/UNetKitC/include/unetkit.h),
+    // for the Python package in python/.
+    .library(name: "unetkit", type: .dynamic, targets: ["UNetKitC"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +36,7 @@ let package = Package(
       name: "Shards",
       dependencies: ["_Support", "Raster", "COpenSSL"]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
+    .target(name: "UNetKitC", dependencies: ["_Support", "RasterCore", "WeightMap", "AugmentCore"], exclude: ["include"]),
     .executableTarget(
       name: "unet",
       dependencies: [
