@@ -121,7 +121,8 @@ final class AugmenterState: Sendable {
     let out = augmenter.augment(
       image: source, labels: labels[i], weights: warp ? image(sourceWeights[i].weights) : nil,
       mask: warp ? image(sourceWeights[i].mask) : nil, values: draw.values)
-    return (out.image.samples, out.mask.samples, out.labels.samples, out.weights.samples)
+    // image.npy holds several channels as (C, H, W).
+    return (out.image.planarSamples, out.mask.samples, out.labels.samples, out.weights.samples)
   }
 }
 

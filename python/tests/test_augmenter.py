@@ -45,12 +45,16 @@ def sources_2d(folder: Path):
         (random_instances((40, 40), 6, 2) > 0).astype(np.uint8) * 255,  # a binary mask
         random_instances((52, 44), 7, 3),
     ]
+    (folder / "images").mkdir(exist_ok=True)
+    (folder / "labels").mkdir(exist_ok=True)
     for name, image, label in zip("abc", images, labels):
-        (folder / "images").mkdir(exist_ok=True)
-        (folder / "labels").mkdir(exist_ok=True)
         np.save(folder / "images" / f"{name}.npy", image)
         np.save(folder / "labels" / f"{name}.npy", label)
-    return images, labels
+    # An RGB source: three channels, image.npy (3, H, W).
+    rgb = (rng.random((36, 42, 3)) * 255).astype(np.uint8)
+    Image.fromarray(rgb).save(folder / "images" / "d.png")
+    np.save(folder / "labels" / "d.npy", random_instances((36, 42), 5, 4))
+    return images + [rgb], labels + [np.load(folder / "labels" / "d.npy")]
 
 
 CASES_2D = [
@@ -78,12 +82,13 @@ def test_samples_equal_unet_augment(unet_cli, tmp_path: Path, case):
     out = tmp_path / "out"
     subprocess.run(
         [unet_cli, "augment", "--images", str(tmp_path / "images"), "--labels", str(tmp_path / "labels"),
-         "--out", str(out), "--samples", "10", "--per-shard", "4", "--seed", "42", "--jobs", "2", *flags],
+         "--out", str(out), "--samples", "16", "--per-shard", "4", "--seed", "42", "--jobs", "2", *flags],
         check=True, capture_output=True,
     )
     written = read_shards(out)
-    assert sorted(written) == list(range(10))
+    assert sorted(written) == list(range(16))
     augmenter = unetkit.Augmenter(images, labels, seed=42, **options)
+    assert 3 in {augmenter.source(k) for k in written}
     for k, entries in written.items():
         sample = augmenter.sample(k)
         for name in ("image", "mask", "labels", "weight"):

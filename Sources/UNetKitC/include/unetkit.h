@@ -125,7 +125,8 @@ int32_t unetkit_augmenter_create(
 int32_t unetkit_augmenter_source(const void *augmenter, uint64_t index);
 
 /* Sample `index` as `unet augment` writes it: the normalised, deformed,
- * gray-value varied float32 image (the source's channels, interleaved),
+ * gray-value varied float32 image (several channels planar, (C, H, W), as
+ * in image.npy),
  * the uint8 class mask, the uint32 labels and the float32 weight map. Any
  * output may be NULL. The handle may be used from several threads. */
 int32_t unetkit_augmenter_sample(

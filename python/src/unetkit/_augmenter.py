@@ -149,8 +149,8 @@ class Augmenter:
     def sample(self, k: int) -> Dict[str, np.ndarray]:
         """Sample ``k``: ``{"image", "mask", "labels", "weight"}``, as in the shards.
 
-        ``image`` is float32 (normalised, deformed, gray-value varied; the
-        source's channels last), ``mask`` uint8 (1 = instance after
+        ``image`` is float32 (normalised, deformed, gray-value varied;
+        several channels as ``(C, H, W)``, as in ``image.npy``), ``mask`` uint8 (1 = instance after
         separation), ``labels`` uint32 (the deformed instance ids) and
         ``weight`` float32, each of the source's spatial shape.
         """
@@ -159,7 +159,7 @@ class Augmenter:
         i = _native.lib.unetkit_augmenter_source(handle, index)
         shape = self._shapes[i]
         c = self._channels[i]
-        image = np.empty(shape + ((c,) if c > 1 else ()), dtype=np.float32)
+        image = np.empty(((c,) if c > 1 else ()) + shape, dtype=np.float32)
         mask = np.empty(shape, dtype=np.uint8)
         labels = np.empty(shape, dtype=np.uint32)
         weight = np.empty(shape, dtype=np.float32)
