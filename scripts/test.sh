@@ -6,10 +6,10 @@ scripts/setup.sh
 # Python with numpy, Pillow, webdataset, safetensors, scipy and torch, for
 # the tests that read the shards and checkpoints as PyTorch users do, run
 # examples/pytorch, and compare the 3-D weight maps with scipy's
-# per-instance distance-transform recipe; pytest and hatchling for the
-# Python package in python/. A venv without one of them is completed.
+# per-instance distance-transform recipe; pytest, hatchling and MONAI for
+# the Python package in python/. A venv without one of them is completed.
 venv=.venv-test
-if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy, pytest, hatchling' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy, pytest, hatchling, monai' 2>/dev/null; then
   python3 -m venv "$venv"
   pip=("$venv/bin/pip" install -q --disable-pip-version-check)
   "${pip[@]}" numpy pillow webdataset safetensors scipy pytest hatchling
@@ -20,6 +20,8 @@ if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, s
   "${pip[@]}" --retries 1 --timeout 30 --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null \
     || { [ -n "$local_wheel" ] && "${pip[@]}" "$local_wheel"; } \
     || "${pip[@]}" torch
+  # After torch, so that MONAI does not pull in the default build.
+  "${pip[@]}" monai
 fi
 swift build --build-tests
 swift test --skip-build "$@"
