@@ -162,6 +162,7 @@ public func unetkitAugmenterCreate(
     guard let shapes, let imageTypes, let images, let labels else { throw CallError("a source array is NULL") }
     guard let optionsJSON else { throw CallError("options is NULL") }
     let options = try AugmenterOptions(json: String(cString: optionsJSON))
+    try checkGrid(options.configuration.gridSize, dimensions: Int(ndim))
     var sizes: [ArrayShape] = []
     for i in 0..<Int(count) {
       let size = try ArrayShape(ndim: ndim, shape: shapes + i * Int(ndim))

@@ -23,6 +23,20 @@ struct CallError: Error {
 /// resamplers index with 32-bit integers.
 let elementLimit = Int(Int32.max)
 
+/// The most control points of an elastic grid, `grid^2` or `grid^3`: the
+/// 2-D maximum, 1024 × 1024 (in 3-D a grid of at most 101 per axis).
+let controlPointLimit = 1 << 20
+
+/// Refuses a grid of more than ``controlPointLimit`` points in `dimensions`.
+func checkGrid(_ grid: Int, dimensions: Int) throws {
+  var points = 1
+  for _ in 0..<dimensions { points = points.multipliedReportingOverflow(by: max(grid, 1)).partialValue }
+  guard points <= controlPointLimit else {
+    throw CallError(
+      "invalid grid \(grid) for \(dimensions)-D arrays: at most \(controlPointLimit) control points (\(dimensions == 3 ? 101 : 1024) per axis)")
+  }
+}
+
 /// Runs `body`, turning a thrown error into its status and writing its
 /// message (NUL-terminated, cut to `capacity` bytes) into `message`.
 func reporting(

@@ -49,6 +49,7 @@ public func unetkitElastic(
     }
     guard sigma.isFinite, sigma >= 0 else { throw CallError("invalid sigma \(sigma): must be finite and >= 0") }
     guard (2...1024).contains(grid) else { throw CallError("invalid grid \(grid): must be in 2...1024") }
+    try checkGrid(Int(grid), dimensions: size.isVolume ? 3 : 2)
     guard rotate >= 0, rotate <= 180 else { throw CallError("invalid rotate \(rotate): must be in 0...180") }
     guard shift.isFinite, shift >= 0 else { throw CallError("invalid shift \(shift): must be finite and >= 0") }
     guard scaleLow.isFinite, scaleHigh.isFinite, scaleLow > 0, scaleLow <= scaleHigh else {

@@ -157,6 +157,12 @@ def test_bad_options_raise_one_line_errors(kwargs, error, text):
     assert text in str(info.value) and "\n" not in str(info.value)
 
 
+def test_a_grid_too_large_for_volumes_is_refused():
+    volume = np.zeros((2, 8, 8), np.float32)
+    with pytest.raises(ValueError, match="control points"):
+        unetkit.Augmenter([volume], [np.zeros((2, 8, 8), np.uint32)], grid=200)
+
+
 def test_bad_sources_raise():
     image = np.zeros((8, 8), np.float32)
     with pytest.raises(TypeError, match="float64"):

@@ -102,6 +102,8 @@ def test_borders():
         (lambda: unetkit.elastic(np.zeros((4, 4), np.float32), sigma=-1), ValueError, "sigma -1.0"),
         (lambda: unetkit.elastic(np.zeros((4, 4), np.float32), sigma=float("nan")), ValueError, "sigma nan"),
         (lambda: unetkit.elastic(np.zeros((4, 4), np.float32), grid=1), ValueError, "grid 1"),
+        # 1024^3 control points would need tens of GiB: refused before any allocation.
+        (lambda: unetkit.elastic(np.zeros((2, 4, 4), np.float32), grid=1024), ValueError, "control points"),
         (lambda: unetkit.elastic(np.zeros((4, 4), np.float32), rotate=270), ValueError, "rotate"),
         (lambda: unetkit.elastic(np.zeros((4, 4), np.float32), scale=(1.2, 0.8)), ValueError, "scale"),
         (lambda: unetkit.elastic(np.zeros((4, 4), np.float32), border="wrap"), ValueError, "border"),
