@@ -190,3 +190,17 @@ def test_over_the_size_limit_is_refused_without_allocating():
     huge = np.broadcast_to(np.zeros(1, np.uint32), (2**16, 2**15))
     with pytest.raises(ValueError, match="limit"):
         unetkit.weight_map(huge)
+
+
+@pytest.mark.parametrize("shape", [(9, 12), (4, 9, 12)])
+def test_extreme_settings_give_results(shape):
+    labels = np.zeros(shape, np.uint32)
+    labels[..., 1:3, 1:4] = 1
+    labels[..., 6:8, 7:11] = 2
+    weights, _ = unetkit.weight_map(labels, sigma=1e300, class_weights=None, separate=False)
+    np.testing.assert_array_equal(weights, np.where(labels == 0, 11, 1).astype(np.float32))
+    tiny, _ = unetkit.weight_map(labels, sigma=1e-300, class_weights=None)
+    np.testing.assert_array_equal(tiny, np.ones(shape, np.float32))
+    if len(shape) == 3:
+        for spacing in [(1e-300, 1, 1), (1e300, 1, 1e-300)]:
+            assert np.isfinite(unetkit.weight_map(labels, spacing=spacing)[0]).all()
