@@ -128,3 +128,25 @@ threads(f"weight_map, {count} ISBI labels", [lambda lab=lab: unetkit.weight_map(
 threads(f"elastic, {count} ISBI images+labels",
         [lambda i=i: unetkit.elastic(images[i], instances[i].astype(np.uint32), order=[3, 0], seed=i)
          for i in range(count)])
+
+
+# 5. The GIL: how fast a pure-Python loop runs in the main thread while
+# another thread is inside unetkit.weight_map (3-D), against the same loop
+# alone. Near 0 would mean the GIL is held during the computation.
+def loop_rate(seconds=None, until=None):
+    count, start = 0, time.perf_counter()
+    while (until is None or not until.is_set()) and (seconds is None or time.perf_counter() - start < seconds):
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+import threading  # noqa: E402
+
+alone = loop_rate(seconds=1.0)
+done = threading.Event()
+worker = threading.Thread(target=lambda: (unetkit.weight_map(volume_labels), done.set()))
+worker.start()
+during = loop_rate(until=done)
+worker.join()
+report(task=f"Python loop in the main thread during weight_map 3-D {vshape} in another thread",
+       iterations_per_s_alone=alone, iterations_per_s_during=during, ratio=during / alone)

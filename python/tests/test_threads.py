@@ -26,3 +26,31 @@ def test_weight_map_and_elastic_from_threads():
             for got, expected in zip(warps, serial_warps):
                 for a, b in zip(got, expected):
                     np.testing.assert_array_equal(a, b)
+
+
+def test_python_runs_while_a_call_computes():
+    # With the GIL held, no other Python thread could run during the call;
+    # the main thread's loop must make progress in the middle half of it.
+    import threading
+    import time
+
+    volume = random_instances((48, 128, 128), 60, 1)
+    span: dict = {}
+    done = threading.Event()
+
+    def work():
+        span["start"] = time.perf_counter()
+        unetkit.weight_map(volume)
+        span["end"] = time.perf_counter()
+        done.set()
+
+    stamps = []
+    thread = threading.Thread(target=work)
+    thread.start()
+    while not done.is_set():
+        stamps.append(time.perf_counter())
+    thread.join()
+    start, end = span["start"], span["end"]
+    quarter = (end - start) / 4
+    assert end - start > 0.05, "the call was too short to tell"
+    assert any(start + quarter < s < end - quarter for s in stamps)
