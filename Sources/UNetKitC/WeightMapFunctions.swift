@@ -33,7 +33,7 @@ public func unetkitWeightMap(
     let mapper = WeightMapper(
       try WeightMapConfiguration(
         w0: w0, sigmaPixels: sigma, classWeights: weighting, separation: separate != 0,
-        connectivity: try RasterCore.Connectivity(c: connectivity)))
+        connectivity: try RasterCore.Connectivity(code: connectivity)))
     let samples = try copied(labels, size.count, "labels")
     guard weights != nil || mask != nil || instances != nil else { return }
     if size.isVolume {
@@ -64,7 +64,7 @@ public func unetkitSeparate(
 ) -> Int32 {
   reporting(message, messageCapacity) {
     let size = try ArrayShape(ndim: ndim, shape: shape)
-    let neighbours = try RasterCore.Connectivity(c: connectivity)
+    let neighbours = try RasterCore.Connectivity(code: connectivity)
     let samples = try copied(labels, size.count, "labels")
     guard instances != nil else { throw CallError("instances is NULL") }
     if size.isVolume {
@@ -79,7 +79,7 @@ public func unetkitSeparate(
 
 extension Connectivity {
   /// 4 or 8 (in 3-D: 6 or 26 neighbours), as C callers give it.
-  init(c value: Int32) throws {
+  init(code value: Int32) throws {
     switch value {
     case 4: self = .four
     case 8: self = .eight
