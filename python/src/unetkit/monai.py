@@ -19,11 +19,9 @@ __all__ = ["RandElasticWeightMapd"]
 
 def _to_numpy(value: Any) -> Tuple[np.ndarray, Any]:
     """The array of a numpy array or torch tensor, and a function that restores the type."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - MONAI needs torch
-        torch = None
-    if torch is not None and isinstance(value, torch.Tensor):
+    import torch  # MONAI needs it
+
+    if isinstance(value, torch.Tensor):
         array = value.detach().cpu().numpy()
 
         def restore(out: np.ndarray) -> Any:

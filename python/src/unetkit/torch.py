@@ -119,7 +119,9 @@ class ShardDataset(IterableDataset):
                     if current is not None:
                         yield self._finish(current, sample, shard)
                     current, sample = key, {}
-                sample[field] = tar.extractfile(member).read()
+                entry = tar.extractfile(member)
+                if entry is not None:
+                    sample[field] = entry.read()
         if current is not None:
             yield self._finish(current, sample, shard)
 
