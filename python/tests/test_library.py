@@ -59,3 +59,25 @@ def test_imports_with_no_toolchain_in_the_environment():
     mapped = result.stdout.split()
     assert any(path.endswith("libunetkit.so") for path in mapped), mapped
     assert not [path for path in mapped if "swift" in path.lower()], mapped
+
+
+def test_the_wheel_tag_names_the_glibc_the_library_needs():
+    # The installed distribution's WHEEL file against the highest GLIBC_2.N
+    # symbol version the library references (what `auditwheel show` reports).
+    import re
+    from importlib import metadata
+
+    if not shutil.which("objdump"):
+        pytest.skip("no objdump")
+    try:
+        wheel = metadata.distribution("unetkit").read_text("WHEEL")
+    except metadata.PackageNotFoundError:
+        pytest.skip("unetkit is not installed as a distribution")
+    if wheel is None:
+        pytest.skip("no WHEEL record")
+    tags = [line.split(":", 1)[1].strip() for line in wheel.splitlines() if line.startswith("Tag:")]
+    symbols = subprocess.run(["objdump", "-T", str(library())], check=True, capture_output=True, text=True).stdout
+    needed = max((int(a), int(b)) for a, b in re.findall(r"GLIBC_(\d+)\.(\d+)", symbols))
+    import platform
+
+    assert tags == [f"py3-none-manylinux_{needed[0]}_{needed[1]}_{platform.machine()}"], (tags, needed)
