@@ -8,23 +8,35 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .library(name: "Raster", targets: ["Raster"]),
+    .library(name: "RasterCore", targets: ["RasterCore"]),
     .library(name: "WeightMap", targets: ["WeightMap"]),
     .library(name: "Augment", targets: ["Augment"]),
+    .library(name: "AugmentCore", targets: ["AugmentCore"]),
     .library(name: "Shards", targets: ["Shards"]),
     .library(name: "UNet", targets: ["UNet"]),
     .executable(name: "unet", targets: ["unet"]),
+    // Plain C functions over the compute modules (Sources/UNetKitC/include/unetkit.h),
+    // for the Python package in python/.
+    .library(name: "unetkit", type: .dynamic, targets: ["UNetKitC"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
-    .target(name: "Raster", dependencies: ["_Support", "CImageSupport"]),
-    .target(name: "WeightMap", dependencies: ["_Support", "Raster"]),
-    .target(name: "Augment", dependencies: ["_Support", "Raster", "WeightMap", "Shards"]),
+    // The compute modules build without the file formats (no libpng,
+    // libtiff or libcrypto, no Foundation): RasterCore holds images,
+    // volumes and labels, Raster adds their files; AugmentCore holds the
+    // augmentation, Augment adds datasets of shards.
+    .target(name: "RasterCore", dependencies: ["_Support"]),
+    .target(name: "Raster", dependencies: ["_Support", "RasterCore", "CImageSupport"]),
+    .target(name: "WeightMap", dependencies: ["_Support", "RasterCore"]),
+    .target(name: "AugmentCore", dependencies: ["_Support", "RasterCore", "WeightMap"]),
+    .target(name: "Augment", dependencies: ["_Support", "Raster", "AugmentCore", "WeightMap", "Shards"]),
     .target(
       name: "Shards",
       dependencies: ["_Support", "Raster", "WeightMap", "COpenSSL"]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
+    .target(name: "UNetKitC", dependencies: ["_Support", "RasterCore", "WeightMap", "AugmentCore"], exclude: ["include"]),
     .executableTarget(
       name: "unet",
       dependencies: [
@@ -64,7 +76,7 @@ let package = Package(
     .testTarget(name: "SupportTests", dependencies: ["_Support", "_TestSupport"]),
     .testTarget(name: "RasterTests", dependencies: ["Raster", "_TestSupport"]),
     .testTarget(name: "WeightMapTests", dependencies: ["WeightMap", "Raster", "_TestSupport"]),
-    .testTarget(name: "AugmentTests", dependencies: ["Augment", "Raster", "WeightMap", "Shards", "_TestSupport"]),
+    .testTarget(name: "AugmentTests", dependencies: ["Augment", "AugmentCore", "Raster", "WeightMap", "Shards", "_TestSupport"]),
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster", "WeightMap", "_TestSupport"]),
     .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards", "_TestSupport"]),
     .testTarget(

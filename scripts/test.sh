@@ -18,13 +18,13 @@ scripts/setup.sh
 # Python with numpy, Pillow, webdataset, safetensors, scipy and torch, for
 # the tests that read the shards and checkpoints as PyTorch users do, run
 # examples/pytorch, and compare the 3-D weight maps with scipy's
-# per-instance distance-transform recipe. A venv without one of them is
-# completed.
+# per-instance distance-transform recipe; pytest, hatchling and MONAI for
+# the Python package in python/. A venv without one of them is completed.
 venv=.venv-test
-if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy, pytest, hatchling, monai' 2>/dev/null; then
   python3 -m venv "$venv"
   pip=("$venv/bin/pip" install -q --disable-pip-version-check)
-  "${pip[@]}" numpy pillow webdataset safetensors scipy
+  "${pip[@]}" numpy pillow webdataset safetensors scipy pytest hatchling
   # torch's CPU build (a tenth of the size of the default CUDA one): from
   # PyTorch's CPU index, else a CPU wheel in the local wheel folder that
   # PIP_FIND_LINKS names, else the default build from PyPI.
@@ -32,6 +32,19 @@ if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, s
   "${pip[@]}" --retries 1 --timeout 30 --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null \
     || { [ -n "$local_wheel" ] && "${pip[@]}" "$local_wheel"; } \
     || "${pip[@]}" torch
+  # After torch, so that MONAI does not pull in the default build.
+  "${pip[@]}" monai
 fi
 swift build --build-tests
 swift test --skip-build "$@"
+
+# The Python package: built by its own hook (swift build of libunetkit.so),
+# installed into the venv, and tested against the `unet` just built.
+"$venv/bin/pip" install -q --disable-pip-version-check --no-build-isolation --no-deps --force-reinstall ./python
+status=0
+UNETKIT_CLI=.build/debug/unet "$venv/bin/python" -m pytest -q -p no:cacheprovider python/tests || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "test.sh: pytest collected no tests in python/tests" >&2
+  exit 1
+fi
+exit "$status"

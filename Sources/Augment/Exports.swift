@@ -1,5 +1,5 @@
-// Raster's `Normalization` is part of this module's API (how sources become
-// float32); `import Augment` brings it, as before it moved to Raster.
-@_exported import enum Raster.Normalization
-// The error of every invalid setting, one type across the modules.
-@_exported import struct _Support.ConfigurationError
+// The augmentation itself (drawing, sampling maps, resampling, the
+// per-sample pipeline) lives in `AugmentCore`, which builds without the
+// file formats; this module adds datasets of shards. `import Augment`
+// brings both.
+@_exported import AugmentCore

@@ -3,3 +3,6 @@
 @_exported import enum _Support.AtomicFile
 @_exported import struct _Support.FileError
 @_exported import struct _Support.SplitMix64
+// Images, volumes, labels and normalisation live in `RasterCore`, which
+// builds without the codecs; `import Raster` brings them with the files.
+@_exported import RasterCore

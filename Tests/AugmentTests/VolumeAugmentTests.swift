@@ -4,6 +4,7 @@ import Testing
 import WeightMap
 
 @testable import Augment
+@testable import AugmentCore
 
 /// Slow references in 3-D, built on the 2-D ones.
 enum VolumeReference {

@@ -96,6 +96,26 @@ struct WeightMapperTests {
     }
   }
 
+  @Test func hugeSigmaGivesTheFullTermEverywhere() throws {
+    // σ = 1e300 (R = ∞ after squaring): the term is w0 on every background
+    // pixel, and nothing converts ∞ to an integer.
+    for sigma in [1e300, Double.greatestFiniteMagnitude] {
+      let mapper = WeightMapper(try WeightMapConfiguration(w0: 3, sigmaPixels: sigma, labelInterpretation: .instances))
+      var labels = LabelImage(width: 12, height: 9)
+      for y in 1..<3 { for x in 1..<4 { labels[x, y] = 1 } }
+      for y in 6..<8 { for x in 7..<11 { labels[x, y] = 2 } }
+      let term = mapper.borderTerm(instances: labels).samples
+      #expect(zip(term, labels.samples).allSatisfy { $1 == 0 ? $0 == 3 : $0 == 0 }, "σ \(sigma)")
+      var volume = LabelVolume(
+        width: 6, height: 5, depth: 4, spacing: VoxelSpacing(z: 1e300, y: 1, x: 1e-300),
+        samples: [UInt32](repeating: 0, count: 120))
+      volume.samples[0] = 1
+      volume.samples[119] = 2
+      let volumeTerm = mapper.borderTerm(instances: volume).samples
+      #expect(volumeTerm.count == 120 && volumeTerm.allSatisfy(\.isFinite), "σ \(sigma)")
+    }
+  }
+
   @Test func fewerThanTwoInstancesGiveNoBorderTerm() throws {
     let mapper = WeightMapper(try WeightMapConfiguration(classWeights: .uniform))
     let empty = mapper.compute(LabelImage(width: 9, height: 7))

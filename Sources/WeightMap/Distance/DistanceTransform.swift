@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// The exact Euclidean distance transform of a 2-D grid of sites, or of a
 /// 3-D grid with anisotropic voxels.

@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// How a label image's values are read.
 public enum LabelInterpretation: String, Sendable, CaseIterable, Codable {

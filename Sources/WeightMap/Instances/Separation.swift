@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// The separation borders of the U-Net paper's Fig. 3c: pixels where two
 /// instances touch become background, so that touching objects are apart in

@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 extension WeightPreview {
   /// A picture of a volume's weight map: three orthogonal slices through

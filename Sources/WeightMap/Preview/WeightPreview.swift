@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// A colour picture of a weight map for people: a heat map of `w` with the
 /// instance outlines drawn over it, as in the U-Net paper's Fig. 3d.

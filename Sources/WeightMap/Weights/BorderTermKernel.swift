@@ -147,7 +147,9 @@ private struct Scratch {
     stopIfFar = .allocate(capacity: r + 1)
     for dx in 0...r {
       let rest = radius - Double(dx)
-      stopIfNear[dx] = Int((rest * rest).rounded(.down))
+      // Capped at 2⁶², beyond every squared distance of an image, so that a
+      // huge σ (R² = ∞) converts.
+      stopIfNear[dx] = Int(Swift.min((rest * rest).rounded(.down), 0x1p62))
       stopIfFar[dx] = 2 * Double(dx) > radius
     }
   }

@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// The pixel counts of the two classes of a mask: background (class 0,
 /// label 0 after separation) and foreground (class 1).

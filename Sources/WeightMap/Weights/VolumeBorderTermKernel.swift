@@ -5,7 +5,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Raster
+import RasterCore
 import _Support
 
 /// The border term of a volume with anisotropic voxels: the 2-D kernel's
@@ -293,7 +293,9 @@ final class TwoNearestAlongLine {
       out[q] = TopTwo()
       if firstLabel[q] != 0 { out[q].offer(firstValue[q], firstLabel[q]) }
     }
-    let reach = Int((r2.squareRoot() / s2.squareRoot()).rounded(.up))
+    // At most the whole line; ∞ / ∞ (a huge σ and spacing) is the whole line too.
+    let steps = (r2.squareRoot() / s2.squareRoot()).rounded(.up)
+    let reach = steps.isNaN ? n : Int(Swift.min(steps, Double(n)))
     for k in 0..<instances {
       let label = labels[k], span = spans[k]
       let lo = Swift.max(0, span.lower - reach), hi = Swift.min(n, span.upper + reach)

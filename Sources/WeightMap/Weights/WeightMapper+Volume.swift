@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// Instance labels of a volume ready for weighting: normalised (binary mask
 /// → connected components), separated when the configuration says so, counted.

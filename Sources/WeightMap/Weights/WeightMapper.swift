@@ -5,7 +5,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Raster
+import RasterCore
 
 /// Instance labels ready for weighting: normalised (binary mask → connected
 /// components), separated when the configuration says so, and counted.

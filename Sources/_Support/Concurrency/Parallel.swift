@@ -1,4 +1,11 @@
-import Foundation
+import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// Data-parallel loops whose results never depend on the thread count.
 ///
@@ -6,7 +13,31 @@ import Foundation
 /// ``cores`` as a default value, hence `@usableFromInline`.
 @usableFromInline package enum Parallel {
   /// The number of processors the scheduler gives this process.
-  @usableFromInline package static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+  @usableFromInline package static var cores: Int {
+    #if os(Linux)
+      // The CPUs this process may run on (taskset, cgroup cpusets), as
+      // Foundation's `activeProcessorCount` counts them.
+      if let allowed = allowedCPUs(), allowed > 0 { return allowed }
+    #endif
+    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+  }
+
+  /// The count of `Cpus_allowed_list` in /proc/self/status ("0-3,8,10-11").
+  private static func allowedCPUs() -> Int? {
+    guard let status = try? readFile("/proc/self/status") else { return nil }
+    let text = String(decoding: status, as: UTF8.self)
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else {
+      return nil
+    }
+    var count = 0
+    for range in line.dropFirst("Cpus_allowed_list:".count).split(separator: ",") {
+      let ends = range.split(separator: "-").map { Int($0.trimmingPrefix(while: \.isWhitespace)) }
+      guard let first = ends.first, let low = first else { return nil }
+      let high = ends.count > 1 ? (ends[1] ?? low) : low
+      count += high - low + 1
+    }
+    return count
+  }
 
   /// Runs `body(i)` for every `i` in `0..<count` on `jobs` threads. Each
   /// index runs exactly once; which thread runs it does not change the
@@ -27,7 +58,7 @@ import Foundation
 
 /// Hands out indices 0, 1, 2, … to worker threads, each once.
 package final class Counter: @unchecked Sendable {
-  private let lock = NSLock()
+  private let lock = Lock()
   private var value = 0
 
   package init() {}
@@ -44,7 +75,7 @@ package final class Counter: @unchecked Sendable {
 
 /// One value per index, written from worker threads.
 package final class Slots<T>: @unchecked Sendable {
-  private let lock = NSLock()
+  private let lock = Lock()
   private var storage: [T]
 
   package init(count: Int, initial: T) { storage = Array(repeating: initial, count: count) }
@@ -56,4 +87,19 @@ package final class Slots<T>: @unchecked Sendable {
 
   /// Every slot, in index order.
   package var values: [T] { lock.lock(); defer { lock.unlock() }; return storage }
+}
+
+/// A mutual-exclusion lock over a heap-allocated pthread mutex.
+final class Lock: @unchecked Sendable {
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+  init() { pthread_mutex_init(mutex, nil) }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  func lock() { pthread_mutex_lock(mutex) }
+  func unlock() { pthread_mutex_unlock(mutex) }
 }

@@ -5,7 +5,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Foundation
 
 /// Writes that either put a whole file in place or leave nothing behind.
 ///
@@ -83,13 +82,12 @@ public enum AtomicFile {
   /// returns, renames the temporary file onto `path`; when it throws,
   /// removes the temporary file and rethrows.
   public static func withTemporaryPath<T>(for path: String, _ body: (String) throws -> T) throws -> T {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent().path
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+    let (dir, name) = splitPath(path)
+    var info = stat()
+    guard stat(dir, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
       throw FileError(.io, path: path, "folder \(dir) does not exist")
     }
-    let tmp = dir + "/." + url.lastPathComponent + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    let tmp = dir + "/." + name + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
     do {
       let result = try body(tmp)
       guard rename(tmp, path) == 0 else {
@@ -111,7 +109,7 @@ public enum AtomicFile {
   @discardableResult
   public static func removeLeftovers(in folder: String, where isTarget: (String) -> Bool) -> [String] {
     var removed: [String] = []
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+    for entry in directoryEntries(folder) {
       guard entry.hasPrefix("."), entry.hasSuffix(".tmp") else { continue }
       let parts = entry.dropFirst().dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
       guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), UInt32(parts[parts.count - 1]) != nil else { continue }
@@ -121,5 +119,39 @@ public enum AtomicFile {
       if unlink(path) == 0 { removed.append(path) }
     }
     return removed
+  }
+
+  /// The folder and the last component of `path`, as `URL` would split it:
+  /// "a/b" → ("a", "b"), "b" → (current folder, "b"), "/b" → ("/", "b");
+  /// trailing slashes are ignored.
+  static func splitPath(_ path: String) -> (folder: String, name: String) {
+    var trimmed = Substring(path)
+    while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+    guard let slash = trimmed.lastIndex(of: "/") else {
+      return (currentDirectory(), String(trimmed))
+    }
+    let folder = trimmed[..<slash]
+    return (folder.isEmpty ? "/" : String(folder), String(trimmed[trimmed.index(after: slash)...]))
+  }
+
+  /// The process's working folder, or "." when it cannot be read.
+  private static func currentDirectory() -> String {
+    guard let cwd = getcwd(nil, 0) else { return "." }
+    defer { free(cwd) }
+    return String(cString: cwd)
+  }
+
+  /// The names in `folder` except "." and ".."; none when it cannot be read.
+  private static func directoryEntries(_ folder: String) -> [String] {
+    guard let dir = opendir(folder) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
   }
 }

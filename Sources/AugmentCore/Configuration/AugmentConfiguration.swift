@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// The ranges from which each augmented sample's values are drawn, and
 /// how the drawn values are applied: the data augmentation of the U-Net

@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// Resamples arrays along a ``SamplingMap``: output pixel `p` is the source
 /// array interpolated at the map's position `p`, every channel with the

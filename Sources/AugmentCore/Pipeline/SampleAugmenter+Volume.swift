@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 import WeightMap
 
 /// One augmented volume: every array the size and spacing of the source.

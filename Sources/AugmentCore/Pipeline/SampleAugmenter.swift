@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 import WeightMap
 
 /// Applies drawn values to one source sample: builds one

@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 // The hot loops, over a run of output pixels whose source positions are
 // given (a sampling map's arrays). Pixels are handled

@@ -1,4 +1,5 @@
-import Raster
+import RasterCore
+import _Support
 
 /// Every value drawn for one augmented volume; applying them is a pure
 /// function (``SampleAugmenter/augment(volume:labels:weights:mask:values:)``).

@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 /// One augmented sample: every array the same size as the source.
 public struct AugmentedSample: Sendable, Equatable {

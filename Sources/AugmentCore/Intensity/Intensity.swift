@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 import _Support
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import Raster
+import RasterCore
 
 extension Resampler {
   /// `volume` resampled along `map`: tricubic (Keys `a = −0.5` on each
