@@ -12,10 +12,12 @@ let package = Package(
     .library(name: "Augment", targets: ["Augment"]),
     .library(name: "Shards", targets: ["Shards"]),
     .library(name: "UNet", targets: ["UNet"]),
+    .library(name: "Interchange", targets: ["Interchange"]),
     .executable(name: "unet", targets: ["unet"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     .target(name: "Raster", dependencies: ["_Support", "CImageSupport"]),
@@ -25,10 +27,11 @@ let package = Package(
       name: "Shards",
       dependencies: ["_Support", "Raster", "COpenSSL"]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
+    .target(name: "Interchange", dependencies: ["_Support", "Raster", "UNet", "_ONNXProto"]),
     .executableTarget(
       name: "unet",
       dependencies: [
-        "_Support", "Raster", "WeightMap", "Augment", "Shards", "UNet",
+        "_Support", "Raster", "WeightMap", "Augment", "Shards", "UNet", "Interchange",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -38,6 +41,14 @@ let package = Package(
     // file reading, JSON values, quoting for error messages, SplitMix64.
     // Its public types reach users through the modules whose API uses them.
     .target(name: "_Support"),
+
+    // ONNX's messages (onnx.proto of the onnx package 1.23.2), generated
+    // once by protoc with protoc-gen-swift 1.39.0 and checked in; see
+    // Sources/_ONNXProto/README.md.
+    .target(
+      name: "_ONNXProto",
+      dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["README.md"]),
 
     // System libraries, found through pkg-config.
     .systemLibrary(
@@ -63,6 +74,7 @@ let package = Package(
     .testTarget(name: "ShardsTests", dependencies: ["Shards", "Raster"]),
     .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards"]),
     .testTarget(name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet"]),
+    .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "UNet", "_ONNXProto"]),
   ],
   swiftLanguageModes: [.v6]
 )
