@@ -2,9 +2,10 @@ import Foundation
 import Raster
 import UNet
 import _ONNXProto
+import _Support
 
 /// A trained U-Net as an ONNX model (opset 17), for runtimes that are not
-/// UNetKit: onnxruntime, and through it the bioimage.io tools.
+/// UNetKit: onnxruntime and the tools built on it.
 ///
 /// The graph is the inference network of `Architecture.graph`, operation
 /// for operation: valid 3×3 convolutions (`Conv` without padding) with
@@ -107,7 +108,14 @@ public struct ONNXModel: Sendable {
   }
 
   /// Writes the model to `path` atomically.
+  /// - Throws: `FileError` `.unsupported` when the weights exceed the
+  ///   2 GiB that one protobuf message holds (ONNX's external data is not
+  ///   written).
   public func write(to path: String) throws {
+    let bytes = model.parameters.reduce(0) { $0 + $1.count } * 4
+    guard bytes < Int(Int32.max) - (1 << 24) else {
+      throw FileError(.unsupported, path: path, "the weights take \(bytes) bytes; one ONNX file holds less than 2 GiB")
+    }
     try AtomicFile.write(try serializedBytes(), to: path)
   }
 }
