@@ -3,7 +3,8 @@ onnxruntime on the CPU, after onnx.checker has checked the model: the raw
 image is normalised as the model's metadata says (`normalization`),
 mirror-padded by its `margin` (numpy's 'reflect', as `unet predict`
 extends images) and run once as a batch of 1 and once as a batch of 2 (the
-image twice), which must agree. The padded side must be a valid input size
+image twice), which must agree, and once with one more step of rows (a
+rectangular input). The padded side must be a valid input size
 (`input_size_minimum` + k `input_size_step`).
 
 Usage: onnx_predict.py MODEL.onnx IMAGE.npy OUT.npy
@@ -54,6 +55,14 @@ two = session.run(["probabilities"], {"input": np.stack([padded, padded])})[0]
 assert one.shape == (1, one.shape[1]) + image.shape[1:], (one.shape, image.shape)
 assert two.shape[0] == 2 and np.abs(two - one).max() <= 1e-6, np.abs(two - one).max()
 assert np.abs(one.sum(axis=1) - 1).max() <= 1e-5
+# Height and width are independent: a taller input (one more step of rows)
+# gives the same probabilities in its common top rows, up to the rows
+# whose input windows differ (the reflected bottom border).
+tall = np.pad(image, ((0, 0), (margin, margin + step), (margin, margin)), mode="reflect")
+taller = session.run(["probabilities"], {"input": tall[None]})[0]
+assert taller.shape[2:] == (image.shape[1] + step, image.shape[2]), taller.shape
+common = image.shape[1] - 2 * margin
+assert np.abs(taller[:, :, :common] - one[:, :, :common]).max() <= 1e-5
 np.save(out_path, one[0, 1].astype(np.float32))
 print(json.dumps({
     "opset": max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
