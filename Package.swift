@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "AugmentCore", targets: ["AugmentCore"]),
     .library(name: "Shards", targets: ["Shards"]),
     .library(name: "UNet", targets: ["UNet"]),
+    .library(name: "Interchange", targets: ["Interchange"]),
     .executable(name: "unet", targets: ["unet"]),
     // Plain C functions over the compute modules (Sources/UNetKitC/include/unetkit.h),
     // for the Python package in python/.
@@ -21,6 +22,7 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     // The compute modules build without the file formats (no libpng,
@@ -37,10 +39,11 @@ let package = Package(
       dependencies: ["_Support", "Raster", "WeightMap", "COpenSSL"]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
     .target(name: "UNetKitC", dependencies: ["_Support", "RasterCore", "WeightMap", "AugmentCore"], exclude: ["include"]),
+    .target(name: "Interchange", dependencies: ["_Support", "Raster", "UNet", "_ONNXProto"]),
     .executableTarget(
       name: "unet",
       dependencies: [
-        "_Support", "Raster", "WeightMap", "Augment", "Shards", "UNet",
+        "_Support", "Raster", "WeightMap", "Augment", "Shards", "UNet", "Interchange",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -50,6 +53,14 @@ let package = Package(
     // file reading, JSON values, quoting for error messages, SplitMix64.
     // Its public types reach users through the modules whose API uses them.
     .target(name: "_Support"),
+
+    // ONNX's messages (onnx.proto of the onnx package 1.23.2), generated
+    // once by protoc with protoc-gen-swift 1.39.0 and checked in; see
+    // Sources/_ONNXProto/README.md.
+    .target(
+      name: "_ONNXProto",
+      dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["README.md"]),
 
     // System libraries, found through pkg-config.
     .systemLibrary(
@@ -81,6 +92,7 @@ let package = Package(
     .testTarget(name: "UNetTests", dependencies: ["UNet", "Raster", "Shards", "_TestSupport"]),
     .testTarget(
       name: "UnetCLITests", dependencies: ["Raster", "WeightMap", "Augment", "Shards", "UNet", "_TestSupport"]),
+    .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "UNet", "_ONNXProto", "_TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

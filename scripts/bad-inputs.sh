@@ -67,6 +67,19 @@ def tiff(path, pages):
     open(path, 'wb').write(out)
 tiff('mixed.tif', [(16, 16), (16, 16), (20, 16)])
 tiff('one.tif', [(16, 16)])"
+"$unet" export --model run --out run.safetensors >/dev/null
+: > existing.onnx
+python3 -c "
+import json, struct
+data = open('run.safetensors', 'rb').read()
+n, = struct.unpack('<Q', data[:8])
+header = json.loads(data[8:8 + n])
+architecture = json.loads(header['__metadata__']['architecture'])
+architecture['normLayer'] = 'group'
+header['__metadata__']['architecture'] = json.dumps(architecture)
+h = json.dumps(header).encode()
+h += b' ' * (-len(h) % 8)
+open('group.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + data[8 + n:])"
 cp -r run damaged-run && echo '{"step":2,"accuracy":0.9}' >> damaged-run/metrics.jsonl
 
 echo "| command | bad input | answer (standard error) | exit |"
@@ -140,6 +153,10 @@ row "a prediction without truth" eval --pred s/labels --truth lonely
 row "--thresholds 0" eval --pred s/labels --truth s/labels --thresholds 0
 row "a z-stack as truth" eval --pred v/labels --truth v/labels
 row "a PNG as the model" export --model s/images/cells_000.png --out m.safetensors
+row "a safetensors file that is no model" export --model other.safetensors --format onnx --out m.onnx
+row "an existing output without --force" export --model run --format onnx --out existing.onnx
+row "an architecture the exporter does not know (normLayer group)" export --model group.safetensors --format onnx --out m.onnx
+row "an unknown format" export --model run --format tflite --out m.tflite
 row "a score file that is not eval's" report --out r --eval s/images/cells_000.png --images s/images --truth s/labels --pred p
 row "scores of an older unet eval" report --out r --eval old-scores.json --images s/images --truth s/labels --pred p
 row "a metrics.jsonl with an unknown key" report --out r --eval scores.json --images s/images --truth s/labels --pred p --run damaged-run

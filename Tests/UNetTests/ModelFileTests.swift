@@ -42,6 +42,10 @@ import Testing
     ("format", "something", "not a UNetKit checkpoint or weights file"),
     ("architecture", "{}", "architecture metadata"),
     ("architecture", #"{"baseChannels":2,"classes":1,"depth":1,"dropout":0,"inputChannels":1}"#, "classes 1"),
+    (
+      "architecture", #"{"baseChannels":2,"classes":2,"depth":1,"dropout":0,"inputChannels":1,"normLayer":"group"}"#,
+      #"an architecture UNetKit does not know: normLayer "group" is not one this version knows (none, batch)"#
+    ),
     ("tile", "37", "tile 37"),
     ("step", "-1", "step -1"),
     ("normalization", #"{"zscore":{}}"#, "normalization"),

@@ -32,6 +32,7 @@ import _TestSupport
     Case(arguments: ["predict", "--model", "m", "--out", "o", "--threshold", "1.5", "x.png"], option: "--threshold"),
     Case(arguments: ["eval", "--pred", "p", "--truth", "t", "--thresholds", "0"], option: "--thresholds"),
     Case(arguments: ["export", "--model", "m"], option: "--out"),
+    Case(arguments: ["export", "--model", "m", "--out", "o", "--format", "tflite"], option: "--format"),
     Case(arguments: ["report", "--out", "r", "--eval", "e.json", "--images", "i", "--truth", "t", "--pred", "p", "--max-pixels", "0"], option: "--max-pixels"),
     Case(arguments: ["bench", "--base-channels", "0"], option: "--base-channels"),
     Case(arguments: ["bench", "--threads", "0"], option: "--threads"),

@@ -83,9 +83,15 @@ public struct TrainedModel: Sendable {
         .unsupported, path: path,
         "not a UNetKit checkpoint or weights file (metadata format is not \(Checkpoint.format) or \(Self.weightsFormat))")
     }
-    guard let text = file.metadata["architecture"],
-      let architecture = try? JSONDecoder().decode(Architecture.self, from: Data(text.utf8))
-    else { throw corrupt("missing or unreadable architecture metadata") }
+    guard let text = file.metadata["architecture"] else { throw corrupt("missing architecture metadata") }
+    let architecture: Architecture
+    do {
+      architecture = try JSONDecoder().decode(Architecture.self, from: Data(text.utf8))
+    } catch DecodingError.dataCorrupted(let context) where context.codingPath.last?.stringValue == "normLayer" {
+      throw FileError(.unsupported, path: path, "an architecture UNetKit does not know: \(context.debugDescription)")
+    } catch {
+      throw corrupt("unreadable architecture metadata")
+    }
     if let problem = architecture.problem { throw corrupt("architecture: \(problem)") }
     var tile: Int?
     if let text = file.metadata["tile"] {

@@ -5,7 +5,8 @@
 /// `normLayer` is written only when there are normalisation layers, so a
 /// network without them is written exactly as before the option existed;
 /// a form without it (every earlier checkpoint and weights file) reads as
-/// `none`.
+/// `none`. A `normLayer` this version does not know is a decoding error
+/// that names it.
 extension Architecture {
   private enum CodingKeys: String, CodingKey {
     case inputChannels, classes, baseChannels, depth, dropout, normLayer
@@ -13,11 +14,20 @@ extension Architecture {
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
+    var normLayer = NormLayer.none
+    if let name = try c.decodeIfPresent(String.self, forKey: .normLayer) {
+      guard let known = NormLayer(rawValue: name) else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .normLayer, in: c,
+          debugDescription: "normLayer \"\(name)\" is not one this version knows (\(NormLayer.allCases.map(\.rawValue).joined(separator: ", ")))")
+      }
+      normLayer = known
+    }
     self.init(
       inputChannels: try c.decode(Int.self, forKey: .inputChannels), classes: try c.decode(Int.self, forKey: .classes),
       baseChannels: try c.decode(Int.self, forKey: .baseChannels), depth: try c.decode(Int.self, forKey: .depth),
       dropout: try c.decode(Double.self, forKey: .dropout),
-      normLayer: try c.decodeIfPresent(NormLayer.self, forKey: .normLayer) ?? NormLayer.none)
+      normLayer: normLayer)
   }
 
   public func encode(to encoder: any Encoder) throws {
