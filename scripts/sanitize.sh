@@ -8,9 +8,10 @@
 #
 # The SIGKILL crash tests are left out: they measure timings that the
 # sanitizers stretch, and the plain suite runs them. So are the
-# instruction-set tests: their work is oneDNN's, which is not instrumented.
-# So are the PyTorch tests: they check Python's results against ours, which
-# the plain suite does, and their Python runs uninstrumented.
+# instruction-set tests (InstructionSetTests and InstructionSetReferenceTests):
+# their work is oneDNN's, which is not instrumented. So are the PyTorch and
+# ONNX tests: they check Python's results against ours, which the plain suite
+# does, and their Python runs uninstrumented.
 #
 # ThreadSanitizer can only fail where Swift code runs on several threads:
 # `Parallel.forEach` (augment, weights of volumes, eval, predict --jobs),
@@ -22,7 +23,8 @@
 # out as well (the plain suite and AddressSanitizer run them):
 # BackendTests, ReferenceTests, OptimizerTests and TrainingTests of UNet, and
 # the `unet train` suites (TrainCommandTests but its signal test,
-# TrainValidationTests, ModelCommandTests, ReportCommandTests). One training
+# TrainValidationTests, ModelCommandTests, ReportCommandTests) and the
+# streamed checkpoints of training runs (SafeTensorsStreamingTests). One training
 # run stays through MainJobTests (demo.sh) and PredictCommandTests, whose
 # models are trained by `unet train`. On a shared 2-core AMD EPYC the suites
 # left out took 298 of the 476 CPU seconds of the ThreadSanitizer test run.
@@ -36,10 +38,10 @@ scratch=.build-$sanitizer
 export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch"
 test=(swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch")
-skip="CrashResumeTests|InstructionSetTests|PyTorchInteropTests|PyTorchOptimizerTests"
+skip="CrashResumeTests|InstructionSetTests|InstructionSetReferenceTests|PyTorchInteropTests|PyTorchOptimizerTests|ONNXExportTests"
 if [ "$sanitizer" = thread ]; then
   training="BackendTests|ReferenceTests|OptimizerTests|TrainingTests|TrainCommandTests|TrainValidationTests"
-  training+="|ModelCommandTests|ReportCommandTests"
+  training+="|ModelCommandTests|ReportCommandTests|SafeTensorsStreamingTests"
   "${test[@]}" --skip "$skip|$training"
   "${test[@]}" --filter "TrainCommandTests/sigintAndSigtermWriteACheckpointAndExit130"
 else
