@@ -6,6 +6,7 @@
 # (the volume of Benchmarks/weights.sh 3d); then two threads against one.
 #
 #   Benchmarks/python.sh [--no-3d-peer]   # from the package root
+#   Benchmarks/python.sh --threads-only   # two threads against one alone
 #
 # Environment: UNETKIT_DATASETS (default ../shared/datasets), UNETKIT_BENCH
 # (default ../shared/bench), PEERS (a Python venv; default

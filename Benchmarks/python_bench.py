@@ -8,7 +8,8 @@ on a 64x256x256 volume; then two threads against one. Every peer runs on one
 thread (OMP_NUM_THREADS=1, torch.set_num_threads(1)); unetkit computes on the
 calling thread. One JSON line per measurement (median seconds per call).
 
-Usage: python_bench.py BENCH_DIR LABELS_DIR IMAGES_DIR VOLUME_TIF [--no-3d-peer]
+Usage: python_bench.py BENCH_DIR LABELS_DIR IMAGES_DIR VOLUME_TIF [--no-3d-peer] [--threads-only]
+(--threads-only: the two-threads-against-one part alone, which needs an idle machine)
 """
 import json, statistics, sys, time
 from concurrent.futures import ThreadPoolExecutor
@@ -52,6 +53,28 @@ def optional(name):
 labels = [np.array(Image.open(p)) for p in sorted(Path(labels_dir).glob("*.png"))]
 images = [np.array(Image.open(p)).astype(np.float32) for p in sorted(Path(images_dir).glob("*.png"))]
 instances = [ndimage.label(lab > 127)[0] for lab in labels]  # the recipe's own convention
+
+
+def threads(task, calls):
+    serial = median_time(lambda: [c() for c in calls], 3)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pooled = median_time(lambda: list(pool.map(lambda c: c(), calls)), 3)
+    report(task=f"{task}: two threads against one", one_thread_s=serial, two_threads_s=pooled,
+           speedup=serial / pooled)
+
+
+def two_threads_against_one():
+    """The same unetkit calls serially and from a pool of two threads."""
+    count = min(8, len(labels), len(images))
+    threads(f"weight_map, {count} ISBI labels", [lambda lab=lab: unetkit.weight_map(lab) for lab in labels[:count]])
+    threads(f"elastic, {count} ISBI images+labels",
+            [lambda i=i: unetkit.elastic(images[i], instances[i].astype(np.uint32), order=[3, 0], seed=i)
+             for i in range(count)])
+
+
+if "--threads-only" in sys.argv:
+    two_threads_against_one()
+    sys.exit(0)
 
 # 1. 2-D weight maps: each of the ISBI labels, median over the labels.
 ours = [median_time(lambda lab=lab: unetkit.weight_map(lab), 3) for lab in labels]
@@ -115,19 +138,7 @@ if monai_transforms:
            speedup=s / ours)
 
 # 4. Two threads against one: the same calls, serially and from a pool of two.
-def threads(task, calls):
-    serial = median_time(lambda: [c() for c in calls], 3)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pooled = median_time(lambda: list(pool.map(lambda c: c(), calls)), 3)
-    report(task=f"{task}: two threads against one", one_thread_s=serial, two_threads_s=pooled,
-           speedup=serial / pooled)
-
-
-count = min(8, len(labels), len(images))
-threads(f"weight_map, {count} ISBI labels", [lambda lab=lab: unetkit.weight_map(lab) for lab in labels[:count]])
-threads(f"elastic, {count} ISBI images+labels",
-        [lambda i=i: unetkit.elastic(images[i], instances[i].astype(np.uint32), order=[3, 0], seed=i)
-         for i in range(count)])
+two_threads_against_one()
 
 
 # 5. The GIL: how fast a pure-Python loop runs in the main thread while
