@@ -39,7 +39,7 @@ let package = Package(
       dependencies: ["_Support", "Raster", "WeightMap", "COpenSSL"]),
     .target(name: "UNet", dependencies: ["_Support", "Raster", "WeightMap", "Shards", "CDNNL"]),
     .target(name: "UNetKitC", dependencies: ["_Support", "RasterCore", "WeightMap", "AugmentCore"], exclude: ["include"]),
-    .target(name: "Interchange", dependencies: ["_Support", "Raster", "UNet", "_ONNXProto"]),
+    .target(name: "Interchange", dependencies: ["_Support", "Raster", "Shards", "UNet", "_ONNXProto"]),
     .executableTarget(
       name: "unet",
       dependencies: [

@@ -123,11 +123,30 @@ public struct TrainedModel: Sendable {
       threshold: threshold)
   }
 
-  /// The model at `path`: a checkpoint, a weights file, or a training
-  /// folder (its `last.ckpt`).
+  /// The weights file in a BioImage Model Zoo package that `unet export
+  /// --format bioimageio` writes (an attachment beside `rdf.yaml`).
+  public static let packageWeightsName = "unetkit.safetensors"
+
+  /// The model at `path`: a checkpoint, a weights file, a training folder
+  /// (its `last.ckpt`), or a BioImage Model Zoo package folder (one with
+  /// `rdf.yaml`) that UNetKit exported (its `unetkit.safetensors`).
   /// - Throws: `FileError` naming the file and the reason.
   public static func read(from path: String) throws -> TrainedModel {
-    let file = try Checkpoint.resolve(path)
+    let file: String
+    var isDirectory: ObjCBool = false
+    let description = (path as NSString).appendingPathComponent("rdf.yaml")
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+      FileManager.default.fileExists(atPath: description)
+    {
+      file = (path as NSString).appendingPathComponent(packageWeightsName)
+      guard FileManager.default.fileExists(atPath: file) else {
+        throw FileError(
+          .unsupported, path: path,
+          "a BioImage Model Zoo package without \(packageWeightsName); only packages that unet export wrote can be read")
+      }
+    } else {
+      file = try Checkpoint.resolve(path)
+    }
     let contents = try SafeTensors.read(from: file)
     if contents.metadata["format"] == Checkpoint.format { return TrainedModel(try Checkpoint(contents, path: file)) }
     return try TrainedModel(weightsFile: contents, path: file)

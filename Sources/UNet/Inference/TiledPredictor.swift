@@ -61,6 +61,25 @@ public final class TiledPredictor {
     try network.setRunningStatistics(statistics)
   }
 
+  /// Class probabilities, K×output×output (class planes), of one normalised
+  /// input tile, planar C×tile×tile: the network's forward and a softmax
+  /// over the classes, with no mirroring or stitching.
+  public func tileProbabilities(_ input: [Float]) throws -> [Float] {
+    precondition(input.count == architecture.inputChannels * tile * tile, "\(input.count) samples for one tile")
+    let k = architecture.classes
+    let logits = try network.forward(input, dropoutSeed: 0)
+    let plane = output * output
+    var result = [Float](repeating: 0, count: k * plane)
+    for p in 0..<plane {
+      var top = -Float.infinity
+      for j in 0..<k { top = max(top, logits[j * plane + p]) }
+      var sum: Float = 0
+      for j in 0..<k { sum += expf(logits[j * plane + p] - top) }
+      for j in 0..<k { result[j * plane + p] = expf(logits[j * plane + p] - top) / sum }
+    }
+    return result
+  }
+
   /// Class probabilities, K×H×W (plain, class planes), for a normalised
   /// image of `architecture.inputChannels` channels (interleaved H×W×C).
   public func probabilities(_ image: Image<Float>) throws -> [Float] {

@@ -7,7 +7,8 @@ import UNet
 /// safetensors file with PyTorch names, or the network as an ONNX graph.
 struct Export: ToolCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Write a trained model for other tools: .safetensors weights with PyTorch names, or an ONNX graph.",
+    abstract:
+      "Write a trained model for other tools: .safetensors weights with PyTorch names, an ONNX graph, or a BioImage Model Zoo package.",
     discussion: """
       --format safetensors (the default): the tensors are named and shaped
       as in a plain PyTorch U-Net module with `down` (blocks of
@@ -27,22 +28,60 @@ struct Export: ToolCommand {
       dynamic; each must be a valid tile (metadata `input_size_minimum` +
       k `input_size_step`); see docs/interchange.md.
 
+      --format bioimageio: a BioImage Model Zoo package (model description
+      0.5) in the folder OUT: rdf.yaml, the ONNX model, the UNetKit weights
+      (an attachment; unet predict --model OUT reads them), test input and
+      output tensors computed by UNetKit, a cover image and README.md (the
+      training, and the run's last validation scores when MODEL is a training
+      folder). --license (an SPDX id) and --author (repeatable) are required.
+      For napari, ilastik, deepImageJ and bioimageio.core; see
+      docs/interchange.md.
+
       An existing output is replaced only with --force.
       """)
 
   /// `--format`: what `unet export` writes.
   enum Format: String, ExpressibleByArgument, CaseIterable {
-    case safetensors, onnx
+    case safetensors, onnx, bioimageio
   }
 
   @Option(help: "A checkpoint file or a training output folder (its last.ckpt); a weights file is copied.")
   var model: String
 
-  @Option(help: "Output file.")
+  @Option(help: "Output file (a folder for bioimageio).")
   var out: String
 
-  @Option(help: "safetensors (weights with PyTorch names) or onnx (the network as an ONNX graph).")
+  @Option(help: "safetensors (weights with PyTorch names), onnx (the network as an ONNX graph) or bioimageio (a model package folder).")
   var format: Format = .safetensors
+
+  @Option(help: "bioimageio: the license, an SPDX identifier (MIT, CC-BY-4.0, …).")
+  var license: String?
+
+  @Option(name: .customLong("author"), help: ArgumentHelp("bioimageio: an author's name (repeatable).", valueName: "name"))
+  var authors: [String] = []
+
+  @Option(help: "bioimageio: the model's name (default: UNetKit U-Net).")
+  var name: String?
+
+  @OptionGroup var backend: BackendOptions
+
+  func validate() throws {
+    guard format == .bioimageio else {
+      if license != nil || !authors.isEmpty || name != nil {
+        throw ValidationError("--license, --author and --name apply to --format bioimageio")
+      }
+      return
+    }
+    guard let license else { throw ValidationError("--format bioimageio needs --license (an SPDX identifier such as MIT)") }
+    let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-+")
+    guard !license.isEmpty, license.allSatisfy({ allowed.contains($0) }) else {
+      throw ValidationError("--license \(license): not an SPDX identifier (letters, digits, '.', '-', '+')")
+    }
+    guard !authors.isEmpty else { throw ValidationError("--format bioimageio needs --author NAME (repeatable)") }
+    if let empty = authors.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+      throw ValidationError("--author \"\(empty)\": an author needs a name")
+    }
+  }
 
   @Flag(help: "Replace an existing output.")
   var force = false
@@ -66,6 +105,39 @@ struct Export: ToolCommand {
       print(
         "export: ONNX opset \(ONNXModel.opset)\(step), input sizes \(onnx.minimumInputSize) + \(onnx.inputSizeStep)k, "
           + "output \(2 * trained.architecture.margin) pixels smaller -> \(out)")
+    case .bioimageio:
+      var metrics: [MetricsRecord] = []
+      var isDirectory: ObjCBool = false
+      let log = (model as NSString).appendingPathComponent("metrics.jsonl")
+      if FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue,
+        FileManager.default.fileExists(atPath: log)
+      {
+        metrics = try MetricsLog.read(from: log)
+      }
+      var recipe: String?
+      if let file = try? Checkpoint.resolve(model), let checkpoint = try? Checkpoint.read(from: file) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        recipe = (try? encoder.encode(checkpoint.configuration)).map { String(decoding: $0, as: UTF8.self) }
+      }
+      let package = BioImageIOPackage(
+        trained, name: name ?? "UNetKit U-Net", authors: authors, license: license ?? "", metrics: metrics,
+        recipe: recipe)
+      let staging = out + ".export.tmp"
+      try? FileManager.default.removeItem(atPath: staging)
+      try package.write(to: staging, backend: backend.backend.make(threads: availableCores))
+      if FileManager.default.fileExists(atPath: out) {
+        do { try FileManager.default.removeItem(atPath: out) } catch {
+          try? FileManager.default.removeItem(atPath: staging)
+          throw error
+        }
+      }
+      try FileManager.default.moveItem(atPath: staging, toPath: out)
+      let side = package.testInputSize
+      print(
+        "export: BioImage Model Zoo package (format \(BioImageIOPackage.formatVersion))\(step), ONNX weights, "
+          + "input sizes \(ONNXModel.minimumTile(trained.architecture)) + \(1 << trained.architecture.depth)k, "
+          + "halo \(trained.architecture.margin), test tensors \(side) -> \(side - 2 * trained.architecture.margin) -> \(out)")
     }
   }
 }
