@@ -19,14 +19,17 @@ scripts/setup.sh
 # the tests that read the shards and checkpoints as PyTorch users do, run
 # examples/pytorch, and compare the 3-D weight maps with scipy's
 # per-instance distance-transform recipe; onnx and onnxruntime check and
-# run the models of `unet export --format onnx`; pytest, hatchling and
-# MONAI for the Python package in python/. A venv without one of them is
-# completed.
+# run the models of `unet export --format onnx`; bioimageio.core runs
+# `bioimageio test` on the packages of `unet export --format bioimageio`;
+# pytest, hatchling and MONAI for the Python package in python/. A venv
+# without one of them is completed.
 venv=.venv-test
-if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy, onnx, onnxruntime, pytest, hatchling, monai' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy, onnx, onnxruntime, bioimageio.core, pytest, hatchling, monai' 2>/dev/null; then
   python3 -m venv "$venv"
   pip=("$venv/bin/pip" install -q --disable-pip-version-check)
-  "${pip[@]}" numpy pillow webdataset safetensors scipy onnx onnxruntime pytest hatchling
+  # pydantic is pinned below 2.12: with later versions (2.14 at least)
+  # bioimageio.spec's validation fails with a serializer TypeError.
+  "${pip[@]}" numpy pillow webdataset safetensors scipy onnx onnxruntime bioimageio.core "pydantic<2.12" pytest hatchling
   # torch's CPU build (a tenth of the size of the default CUDA one): from
   # PyTorch's CPU index, else a CPU wheel in the local wheel folder that
   # PIP_FIND_LINKS names, else the default build from PyPI.
