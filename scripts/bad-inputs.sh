@@ -69,6 +69,7 @@ tiff('mixed.tif', [(16, 16), (16, 16), (20, 16)])
 tiff('one.tif', [(16, 16)])"
 "$unet" export --model run --out run.safetensors >/dev/null
 : > existing.onnx
+mkdir -p existing-package notunetkit && echo "type: model" > notunetkit/rdf.yaml
 python3 -c "
 import json, struct
 data = open('run.safetensors', 'rb').read()
@@ -148,6 +149,7 @@ row "tile 37 for a depth-1 model" predict --model run s/images --out p --tile 37
 row "--threshold 1.5" predict --model run s/images --out p --threshold 1.5
 row "--seed-height without the watershed" predict --model run s/images --out p --seed-height 2
 row "a z-stack" predict --model run v/images --out p
+row "a BioImage Model Zoo package without UNetKit weights" predict --model notunetkit s/images --out p
 row "truth of another size" eval --pred small/labels/cells_000.png --truth s/labels/cells_000.png
 row "a prediction without truth" eval --pred s/labels --truth lonely
 row "--thresholds 0" eval --pred s/labels --truth s/labels --thresholds 0
@@ -157,6 +159,11 @@ row "a safetensors file that is no model" export --model other.safetensors --for
 row "an existing output without --force" export --model run --format onnx --out existing.onnx
 row "an architecture the exporter does not know (normLayer group)" export --model group.safetensors --format onnx --out m.onnx
 row "an unknown format" export --model run --format tflite --out m.tflite
+row "bioimageio without --author" export --model run --format bioimageio --out pkg --license MIT
+row "bioimageio without --license" export --model run --format bioimageio --out pkg --author "Ada Lovelace"
+row "bioimageio with a license that is no SPDX id" export --model run --format bioimageio --out pkg --license "MIT License" --author "Ada Lovelace"
+row "--license without bioimageio" export --model run --format onnx --out m.onnx --license MIT
+row "an existing package folder without --force" export --model run --format bioimageio --out existing-package --license MIT --author "Ada Lovelace"
 row "a score file that is not eval's" report --out r --eval s/images/cells_000.png --images s/images --truth s/labels --pred p
 row "scores of an older unet eval" report --out r --eval old-scores.json --images s/images --truth s/labels --pred p
 row "a metrics.jsonl with an unknown key" report --out r --eval scores.json --images s/images --truth s/labels --pred p --run damaged-run
