@@ -33,12 +33,14 @@ struct Predict: ToolCommand {
       when it rises more than --seed-height (default 0.1 of probability, 2
       pixels of distance) above the pass to a higher one.
 
-      The model is a checkpoint, a training folder, or a weights file written
+      The model is a checkpoint, a training folder, a weights file written
       by unet export or examples/pytorch/train.py (its metadata gives the
-      architecture, the training tile, the normalisation and the threshold).
+      architecture, the training tile, the normalisation and the threshold),
+      or a BioImage Model Zoo package folder written by unet export --format
+      bioimageio (its unetkit.safetensors).
       """)
 
-  @Option(help: "A checkpoint, a training output folder (its last.ckpt) or a weights file (.safetensors).")
+  @Option(help: "A checkpoint, a training output folder (its last.ckpt), a weights file (.safetensors) or a package folder of unet export --format bioimageio.")
   var model: String
 
   @Argument(help: "Images: files, folders or globs.")
