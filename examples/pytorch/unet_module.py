@@ -61,6 +61,16 @@ class UNet(nn.Module):
         return self.head(x)
 
 
+class UNetProbabilities(UNet):
+    """The class probabilities (softmax over the channels) rather than the
+    logits: what `unet predict` and the ONNX model of `unet export --format
+    onnx` give; the callable of the BioImage Model Zoo package's
+    pytorch_state_dict weights."""
+
+    def forward(self, x):
+        return torch.softmax(super().forward(x), dim=1)
+
+
 def output_size(tile, depth):
     """The output side for an input tile of `tile` pixels, or None when some
     pooling would see an odd size (the same rule as `unet train --tile`)."""
