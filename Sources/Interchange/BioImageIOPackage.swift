@@ -15,6 +15,10 @@ public struct BioImageIOPackage {
   /// The description file's name.
   public static let descriptionFile = "rdf.yaml"
   public static let onnxFile = "weights.onnx"
+  /// The state dict for PyTorch (`torch.save`'s format).
+  public static let torchFile = "weights.pt"
+  /// examples/pytorch/unet_module.py, the state dict's architecture.
+  public static let moduleFile = "unet_module.py"
   /// The UNetKit weights file, attached.
   public static let weightsFile = TrainedModel.packageWeightsName
   public static let testInputFile = "test_input.npy"
@@ -120,6 +124,8 @@ public struct BioImageIOPackage {
     try NumpyArray(shape: [1, c, side, side], values: rawPlanar).write(to: folder + "/" + Self.testInputFile)
     try NumpyArray(shape: [1, k, out, out], values: probabilities).write(to: folder + "/" + Self.testOutputFile)
     try ONNXModel(model).write(to: folder + "/" + Self.onnxFile)
+    try TorchStateDict(model).write(to: folder + "/" + Self.torchFile)
+    try Data(TorchStateDict.moduleFile.utf8).write(to: URL(fileURLWithPath: folder + "/" + Self.moduleFile))
     try model.write(to: folder + "/" + Self.weightsFile)
     try ImageFile.write(AnyImage(cover(raw: rawPlanar, side: side, probabilities: probabilities, output: out)), to: folder + "/" + Self.coverFile)
     try Data(documentation.utf8).write(to: URL(fileURLWithPath: folder + "/" + Self.documentationFile))
@@ -128,6 +134,7 @@ public struct BioImageIOPackage {
       sha256: [
         Self.testInputFile: try digest(Self.testInputFile), Self.testOutputFile: try digest(Self.testOutputFile),
         Self.onnxFile: try digest(Self.onnxFile), Self.weightsFile: try digest(Self.weightsFile),
+        Self.torchFile: try digest(Self.torchFile), Self.moduleFile: try digest(Self.moduleFile),
         Self.documentationFile: try digest(Self.documentationFile),
       ])
     try Data(yaml.utf8).write(to: URL(fileURLWithPath: folder + "/" + Self.descriptionFile))
@@ -218,7 +225,7 @@ public struct BioImageIOPackage {
       "license: \(yamlString(license))",
       "documentation: \(Self.documentationFile)",
       "covers: [\(Self.coverFile)]",
-      "tags: [unet, segmentation, 2d, unetkit, onnx]",
+      "tags: [unet, segmentation, 2d, unetkit, onnx, pytorch]",
       "attachments:",
       "  - source: \(Self.weightsFile)",
       "    sha256: \(sha256[Self.weightsFile] ?? "")",
@@ -278,6 +285,25 @@ public struct BioImageIOPackage {
       "    source: \(Self.onnxFile)",
       "    sha256: \(sha256[Self.onnxFile] ?? "")",
       "    opset_version: \(ONNXModel.opset)",
+      "    authors:",
+    ]
+    lines += authors.map { "      - name: \(yamlString($0))" }
+    lines += [
+      "  pytorch_state_dict:",
+      "    source: \(Self.torchFile)",
+      "    sha256: \(sha256[Self.torchFile] ?? "")",
+      "    architecture:",
+      "      source: \(Self.moduleFile)",
+      "      sha256: \(sha256[Self.moduleFile] ?? "")",
+      "      callable: UNetProbabilities",
+      "      kwargs:",
+      "        inputChannels: \(a.inputChannels)",
+      "        classes: \(a.classes)",
+      "        baseChannels: \(a.baseChannels)",
+      "        depth: \(a.depth)",
+      "        dropout: \(a.dropout)",
+      "        normLayer: \(a.normLayer == .batch ? "batch" : "none")",
+      "    pytorch_version: \"2.0\"",
       "    authors:",
     ]
     lines += authors.map { "      - name: \(yamlString($0))" }
@@ -344,6 +370,8 @@ public struct BioImageIOPackage {
       ## Files
 
       - `\(Self.onnxFile)`: the network (ONNX opset \(ONNXModel.opset))
+      - `\(Self.torchFile)`, `\(Self.moduleFile)`: the state dict for PyTorch (`torch.load`) and the module it fits \
+      (`UNetProbabilities`, the class probabilities; the module imports safetensors)
       - `\(Self.weightsFile)`: the UNetKit weights (`unet predict --model` this folder; PyTorch names, see UNetKit's docs/pytorch.md)
       - `\(Self.testInputFile)`, `\(Self.testOutputFile)`: a test input (raw) and UNetKit's probabilities for it
       - `\(Self.coverFile)`: the test input beside the probability of the last class

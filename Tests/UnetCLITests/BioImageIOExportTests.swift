@@ -2,15 +2,15 @@ import Foundation
 import Testing
 import _TestSupport
 
-/// A Python with bioimageio.core (and onnxruntime, which runs the package's
-/// ONNX weights). UNETKIT_TORCH_PYTHON names one, as for the PyTorch and
+/// A Python with bioimageio.core (and onnxruntime and torch, which run the
+/// package's ONNX and PyTorch weights). UNETKIT_TORCH_PYTHON names one, as for the PyTorch and
 /// ONNX tests (used as it is: when its imports fail, the tests fail and say
 /// why); otherwise the first of .venv-test/bin/python and python3 on PATH
 /// whose imports work. scripts/test.sh installs them into .venv-test and CI
 /// names it; elsewhere, without them, the suite is skipped, and the skip and
 /// its reason show in the test output.
 enum BioImageIOPython {
-  static let modules = "bioimageio.core, onnxruntime, numpy"
+  static let modules = "bioimageio.core, onnxruntime, numpy, torch"
 
   /// The command that starts it (executable and leading arguments), or nil.
   static let command: [String]? = {
@@ -32,12 +32,12 @@ enum BioImageIOPython {
 
 /// `unet export --format bioimageio` checked by bioimageio.core: the package
 /// passes `bioimageio test` (the description, the test output reproduced
-/// from the test input by the ONNX weights, and runs at batch sizes 1 and 2
-/// and several valid sizes), gives the same bytes twice, and comes back in
+/// from the test input by the ONNX and the PyTorch weights, and runs of each
+/// at batch sizes 1 and 2 and several valid sizes), gives the same bytes twice, and comes back in
 /// `unet predict --model`.
 @Suite(
   .slow,
-  .enabled(if: BioImageIOPython.command != nil, "needs a Python importing bioimageio.core, onnxruntime and numpy: set UNETKIT_TORCH_PYTHON"))
+  .enabled(if: BioImageIOPython.command != nil, "needs a Python importing bioimageio.core, onnxruntime, numpy and torch: set UNETKIT_TORCH_PYTHON"))
 struct BioImageIOExportTests {
   let dir = makeTemporaryDirectory()
 
@@ -75,8 +75,10 @@ struct BioImageIOExportTests {
     let files = try FileManager.default.contentsOfDirectory(atPath: package).sorted()
     #expect(
       files == [
-        "README.md", "cover.png", "rdf.yaml", "test_input.npy", "test_output.npy", "unetkit.safetensors", "weights.onnx",
+        "README.md", "cover.png", "rdf.yaml", "test_input.npy", "test_output.npy", "unet_module.py",
+        "unetkit.safetensors", "weights.onnx", "weights.pt",
       ], "\(files)")
+    #expect(read(package + "/unet_module.py") == read(packageRoot + "/examples/pytorch/unet_module.py"))
     let description = String(decoding: read(package + "/rdf.yaml"), as: UTF8.self)
     #expect(description.contains("format_version: 0.5.4"))
     #expect(description.contains("  - name: \"Ada Lovelace\"\n  - name: \"Charles Babbage\""))
@@ -101,9 +103,11 @@ struct BioImageIOExportTests {
     let failed = summary.details.filter { $0.status != "passed" }
     #expect(summary.status == "passed", "\(failed.map { "\($0.name): \($0.errors)" })")
     let names = summary.details.filter { $0.status == "passed" }.map(\.name)
-    #expect(names.contains { $0.hasPrefix("Reproduce test outputs from test inputs (onnx)") }, "\(names)")
-    for batch in [1, 2] {
-      #expect(names.contains { $0.contains("onnx inference for inputs with batch_size: \(batch)") }, "\(names)")
+    for format in ["onnx", "pytorch_state_dict"] {
+      #expect(names.contains { $0.hasPrefix("Reproduce test outputs from test inputs (\(format))") }, "\(names)")
+      for batch in [1, 2] {
+        #expect(names.contains { $0.contains("\(format) inference for inputs with batch_size: \(batch)") }, "\(names)")
+      }
     }
 
     // The same model gives the same bytes; an existing output needs --force.

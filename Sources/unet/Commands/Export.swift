@@ -29,8 +29,10 @@ struct Export: ToolCommand {
       k `input_size_step`); see docs/interchange.md.
 
       --format bioimageio: a BioImage Model Zoo package (model description
-      0.5) in the folder OUT: rdf.yaml, the ONNX model, the UNetKit weights
-      (an attachment; unet predict --model OUT reads them), test input and
+      0.5) in the folder OUT: rdf.yaml, the ONNX model, the state dict for
+      PyTorch (torch.save's format) with examples/pytorch/unet_module.py as
+      its architecture, the UNetKit weights (an attachment; unet predict
+      --model OUT reads them), test input and
       output tensors computed by UNetKit, a cover image and README.md (the
       training, and the run's last validation scores when MODEL is a training
       folder). --license (an SPDX id) and --author (repeatable) are required.
@@ -135,7 +137,7 @@ struct Export: ToolCommand {
       try FileManager.default.moveItem(atPath: staging, toPath: out)
       let side = package.testInputSize
       print(
-        "export: BioImage Model Zoo package (format \(BioImageIOPackage.formatVersion))\(step), ONNX weights, "
+        "export: BioImage Model Zoo package (format \(BioImageIOPackage.formatVersion))\(step), ONNX and PyTorch weights, "
           + "input sizes \(ONNXModel.minimumTile(trained.architecture)) + \(1 << trained.architecture.depth)k, "
           + "halo \(trained.architecture.margin), test tensors \(side) -> \(side - 2 * trained.architecture.margin) -> \(out)")
     }
