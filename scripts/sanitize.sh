@@ -9,9 +9,10 @@
 # The SIGKILL crash tests are left out: they measure timings that the
 # sanitizers stretch, and the plain suite runs them. So are the
 # instruction-set tests (InstructionSetTests and InstructionSetReferenceTests):
-# their work is oneDNN's, which is not instrumented. So are the PyTorch and
-# ONNX tests: they check Python's results against ours, which the plain suite
-# does, and their Python runs uninstrumented.
+# their work is oneDNN's, which is not instrumented. So are the PyTorch,
+# ONNX and BioImage Model Zoo package tests: they check Python's results
+# against ours, which the plain suite does, and their Python runs
+# uninstrumented.
 #
 # ThreadSanitizer can only fail where Swift code runs on several threads:
 # `Parallel.forEach` (augment, weights of volumes, eval, predict --jobs),
@@ -38,7 +39,7 @@ scratch=.build-$sanitizer
 export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch"
 test=(swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch")
-skip="CrashResumeTests|InstructionSetTests|InstructionSetReferenceTests|PyTorchInteropTests|PyTorchOptimizerTests|ONNXExportTests"
+skip="CrashResumeTests|InstructionSetTests|InstructionSetReferenceTests|PyTorchInteropTests|PyTorchOptimizerTests|ONNXExportTests|BioImageIOExportTests"
 if [ "$sanitizer" = thread ]; then
   training="BackendTests|ReferenceTests|OptimizerTests|TrainingTests|TrainCommandTests|TrainValidationTests"
   training+="|ModelCommandTests|ReportCommandTests|SafeTensorsStreamingTests"
