@@ -48,8 +48,8 @@ struct BioImageIOExportTests {
   }
 
   /// 3 steps of `unet train` (4 base channels, depth 2, tile 60) on 4
-  /// augmented samples, with and without batch normalisation, exported as a
-  /// package.
+  /// augmented samples, validated at the end, with and without batch
+  /// normalisation, exported as a package.
   @Test(arguments: ["none", "batch"])
   func bioimageioTestPasses(normLayer: String) throws {
     try checkImports()
@@ -61,7 +61,8 @@ struct BioImageIOExportTests {
     try #require(augment.status == 0, "\(augment.stderr)")
     let train = try unet([
       "train", "--shards", dir + "/ds", "--out", dir + "/run", "--base-channels", "4", "--depth", "2",
-      "--tile", "60", "--steps", "3", "--threads", "1", "--norm-layer", normLayer,
+      "--tile", "60", "--steps", "3", "--threads", "1", "--norm-layer", normLayer, "--val-images", dir + "/src/images",
+      "--val-labels", dir + "/src/labels", "--val-every", "3",
     ])
     try #require(train.status == 0, "\(train.stderr)")
     let package = dir + "/package"
@@ -87,6 +88,7 @@ struct BioImageIOExportTests {
     #expect(description.contains("min_percentile: 1.0\n          max_percentile: 99.8"))
     let readme = String(decoding: read(package + "/README.md"), as: UTF8.self)
     #expect(readme.contains("3 steps") && readme.contains("\"steps\" : 3"), "\(readme)")
+    #expect(readme.contains("## Validation\n\nAt step 3:") && readme.contains("| Rand error | "), "\(readme)")
 
     let test = try BioImageIOPython.python([pythonScriptsFolder + "/bioimageio_test.py", package])
     try #require(test.status == 0, "\(test.stderr)")
