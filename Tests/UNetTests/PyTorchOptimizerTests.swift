@@ -6,12 +6,12 @@ import _TestSupport
 @_spi(Diagnostics) import UNet
 
 /// The optimisers against PyTorch's. Runs only where a Python with torch is
-/// found (see `TorchPython`); the comment is the reason printed with each
+/// found (see `torchPython`); the comment is the reason printed with each
 /// skipped test.
 @Suite(
   .slow,
   .enabled(
-    if: TorchPython.isAvailable,
+    if: torchPython.isAvailable,
     "needs a Python importing torch, numpy, safetensors, webdataset and PIL: set UNETKIT_TORCH_PYTHON"))
 struct PyTorchOptimizerTests {
   let dir = makeTemporaryDirectory()
@@ -26,7 +26,7 @@ struct PyTorchOptimizerTests {
     .adamw(), .adamw(beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.3),
   ])
   func optimizersEqualTorchOptim(optimizer: Optimizer) throws {
-    try TorchPython.checkImports()
+    try torchPython.checkImports()
     let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 16, depth: 1, dropout: 0)
     let tile = (1...400).first { a.outputSize(forTile: $0) != nil }!
     let output = a.outputSize(forTile: tile)!
@@ -54,7 +54,7 @@ struct PyTorchOptimizerTests {
       "gradients": gradients.map { $0.map { $0.map(Double.init) } },
     ]
     try JSONSerialization.data(withJSONObject: run).write(to: URL(fileURLWithPath: input))
-    let py = try TorchPython.python([pythonScriptsFolder + "/torch_optimizers.py", input])
+    let py = try torchPython.python([pythonScriptsFolder + "/torch_optimizers.py", input])
     try #require(py.status == 0, "\(py.stderr)")
     let torch = try #require(try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [[Double]])
     let ours = network.parameters()

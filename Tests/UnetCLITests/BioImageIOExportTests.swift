@@ -2,33 +2,8 @@ import Foundation
 import Testing
 import _TestSupport
 
-/// A Python with bioimageio.core (and onnxruntime and torch, which run the
-/// package's ONNX and PyTorch weights). UNETKIT_TORCH_PYTHON names one, as for the PyTorch and
-/// ONNX tests (used as it is: when its imports fail, the tests fail and say
-/// why); otherwise the first of .venv-test/bin/python and python3 on PATH
-/// whose imports work. scripts/test.sh installs them into .venv-test and CI
-/// names it; elsewhere, without them, the suite is skipped, and the skip and
-/// its reason show in the test output.
-enum BioImageIOPython {
-  static let modules = "bioimageio.core, onnxruntime, numpy, torch"
-
-  /// The command that starts it (executable and leading arguments), or nil.
-  static let command: [String]? = {
-    if let named = ProcessInfo.processInfo.environment["UNETKIT_TORCH_PYTHON"] { return [named] }
-    let candidates = [packageRoot + "/.venv-test/bin/python", executableOnPath("python3")].compactMap { $0 }
-    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-      if let probe = try? run(candidate, ["-c", "import \(modules)"]), probe.status == 0 { return [candidate] }
-    }
-    print("BioImageIOExportTests: skipped: neither .venv-test/bin/python nor python3 imports \(modules); set UNETKIT_TORCH_PYTHON")
-    return nil
-  }()
-
-  /// Runs the Python with `arguments`.
-  static func python(_ arguments: [String]) throws -> RunResult {
-    let command = try #require(command)
-    return try run(command[0], Array(command.dropFirst()) + arguments)
-  }
-}
+/// The Python that checks the exported models.
+let bioImageIOPython = ModulePython("bioimageio.core, onnxruntime, numpy, torch", for: "BioImageIOExportTests")
 
 /// `unet export --format bioimageio` checked by bioimageio.core: the package
 /// passes `bioimageio test` (the description, the test output reproduced
@@ -37,15 +12,11 @@ enum BioImageIOPython {
 /// `unet predict --model`.
 @Suite(
   .slow,
-  .enabled(if: BioImageIOPython.command != nil, "needs a Python importing bioimageio.core, onnxruntime, numpy and torch: set UNETKIT_TORCH_PYTHON"))
+  .enabled(if: bioImageIOPython.command != nil, "needs a Python importing bioimageio.core, onnxruntime, numpy and torch: set UNETKIT_TORCH_PYTHON"))
 struct BioImageIOExportTests {
   let dir = makeTemporaryDirectory()
 
-  func checkImports() throws {
-    let probe = try BioImageIOPython.python(["-c", "import \(BioImageIOPython.modules)"])
-    try #require(
-      probe.status == 0, "\(BioImageIOPython.command ?? []) cannot import \(BioImageIOPython.modules): \(probe.stderr)")
-  }
+  func checkImports() throws { try bioImageIOPython.checkImports() }
 
   /// 3 steps of `unet train` (4 base channels, depth 2, tile 60) on 4
   /// augmented samples, validated at the end, with and without batch
@@ -90,7 +61,7 @@ struct BioImageIOExportTests {
     #expect(readme.contains("3 steps") && readme.contains("\"steps\" : 3"), "\(readme)")
     #expect(readme.contains("## Validation\n\nAt step 3:") && readme.contains("| Rand error | "), "\(readme)")
 
-    let test = try BioImageIOPython.python([pythonScriptsFolder + "/bioimageio_test.py", package])
+    let test = try bioImageIOPython.python([pythonScriptsFolder + "/bioimageio_test.py", package])
     try #require(test.status == 0, "\(test.stderr)")
     struct Summary: Decodable {
       struct Detail: Decodable {

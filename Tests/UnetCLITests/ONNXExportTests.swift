@@ -4,47 +4,19 @@ import Testing
 import UNet
 import _TestSupport
 
-/// A Python that checks and runs ONNX models: it imports onnx, onnxruntime
-/// and numpy. UNETKIT_TORCH_PYTHON names one, as for the PyTorch tests (used
-/// as it is: when its imports fail, the tests fail and say why); otherwise
-/// the first of .venv-test/bin/python and python3 on PATH whose imports
-/// work. scripts/test.sh installs them into .venv-test and CI names it;
-/// elsewhere, without them, the suite is skipped, and the skip and its
-/// reason show in the test output.
-enum ONNXPython {
-  static let modules = "onnx, onnxruntime, numpy"
-
-  /// The command that starts it (executable and leading arguments), or nil.
-  static let command: [String]? = {
-    if let named = ProcessInfo.processInfo.environment["UNETKIT_TORCH_PYTHON"] { return [named] }
-    let candidates = [packageRoot + "/.venv-test/bin/python", executableOnPath("python3")].compactMap { $0 }
-    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-      if let probe = try? run(candidate, ["-c", "import \(modules)"]), probe.status == 0 { return [candidate] }
-    }
-    print("ONNXExportTests: skipped: neither .venv-test/bin/python nor python3 imports \(modules); set UNETKIT_TORCH_PYTHON")
-    return nil
-  }()
-
-  /// Runs the Python with `arguments`.
-  static func python(_ arguments: [String]) throws -> RunResult {
-    let command = try #require(command)
-    return try run(command[0], Array(command.dropFirst()) + arguments)
-  }
-}
+/// The Python that checks the exported models.
+let onnxPython = ModulePython("onnx, onnxruntime, numpy", for: "ONNXExportTests")
 
 /// `unet export --format onnx` checked outside UNetKit: onnx.checker accepts
 /// the model, and onnxruntime on the CPU gives `unet predict`'s class
 /// probabilities for the same tile.
 @Suite(
-  .slow, .enabled(if: ONNXPython.command != nil, "needs a Python importing onnx, onnxruntime and numpy: set UNETKIT_TORCH_PYTHON"))
+  .slow, .enabled(if: onnxPython.command != nil, "needs a Python importing onnx, onnxruntime and numpy: set UNETKIT_TORCH_PYTHON"))
 struct ONNXExportTests {
   let dir = makeTemporaryDirectory()
   static let scripts = pythonScriptsFolder
 
-  func checkImports() throws {
-    let probe = try ONNXPython.python(["-c", "import \(ONNXPython.modules)"])
-    try #require(probe.status == 0, "\(ONNXPython.command ?? []) cannot import \(ONNXPython.modules): \(probe.stderr)")
-  }
+  func checkImports() throws { try onnxPython.checkImports() }
 
   /// 3 steps of `unet train` (4 base channels, depth 2, tile 60) on 4
   /// augmented samples, with and without batch normalisation, exported as
@@ -82,7 +54,7 @@ struct ONNXExportTests {
     try ImageFile.write(raw, to: dir + "/image.npy")
     let predict = try unet(["predict", "--model", dir + "/run", dir + "/image.npy", "--out", dir + "/pred", "--tile", "92"])
     try #require(predict.status == 0, "\(predict.stderr)")
-    let py = try ONNXPython.python([Self.scripts + "/onnx_predict.py", model, dir + "/image.npy", dir + "/onnx.npy"])
+    let py = try onnxPython.python([Self.scripts + "/onnx_predict.py", model, dir + "/image.npy", dir + "/onnx.npy"])
     try #require(py.status == 0, "\(py.stderr)")
 
     struct Report: Decodable {

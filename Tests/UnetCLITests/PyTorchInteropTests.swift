@@ -11,10 +11,10 @@ import _TestSupport
 /// webdataset loader reads every sample of a dataset.
 @Suite(
   .slow,
-  // Runs only where a Python with torch is found (see TorchPython); the
+  // Runs only where a Python with torch is found (see `torchPython`); the
   // comment is the reason printed with each skipped test.
   .enabled(
-    if: TorchPython.isAvailable,
+    if: torchPython.isAvailable,
     "needs a Python importing torch, numpy, safetensors, webdataset and PIL: set UNETKIT_TORCH_PYTHON"))
 struct PyTorchInteropTests {
   let dir = makeTemporaryDirectory()
@@ -52,7 +52,7 @@ struct PyTorchInteropTests {
 
     let predict = try unet(["predict", "--model", model, dir + "/image.npy", "--out", dir + "/pred", "--tile", "92"])
     try #require(predict.status == 0, "\(predict.stderr)")
-    let py = try TorchPython.python([
+    let py = try torchPython.python([
       Self.scripts + "/torch_predict.py", Self.examples, weights, dir + "/image.npy", dir + "/torch.npy",
     ])
     try #require(py.status == 0, "\(py.stderr)")
@@ -79,7 +79,7 @@ struct PyTorchInteropTests {
   /// eval mode: the running statistics).
   @Test(arguments: ["none", "batch"])
   func exportedWeightsGiveThePredictedProbabilities(normLayer: String) throws {
-    try TorchPython.checkImports()
+    try torchPython.checkImports()
     let train = try unet([
       "train", "--shards", try dataset(), "--out", dir + "/run", "--base-channels", "4", "--depth", "2",
       "--tile", "60", "--steps", "3", "--threads", "1", "--norm-layer", normLayer,
@@ -98,10 +98,10 @@ struct PyTorchInteropTests {
   /// forward pass, and `unet train --init` continues from it.
   @Test(arguments: ["none", "batch"])
   func pytorchTrainedWeightsPredictWithUnet(normLayer: String) throws {
-    try TorchPython.checkImports()
+    try torchPython.checkImports()
     let shards = try dataset()
     let weights = dir + "/torch-model.safetensors"
-    let py = try TorchPython.python([
+    let py = try torchPython.python([
       Self.examples + "/train.py", "--shards", shards, "--out", weights, "--steps", "3", "--base-channels", "4",
       "--depth", "2", "--tile", "60", "--workers", "0", "--cpu", "--log-every", "1", "--norm-layer", normLayer,
     ])
@@ -126,9 +126,9 @@ struct PyTorchInteropTests {
   /// `train.py --time-limit` stops at the first step that ends past the
   /// limit, before --steps, and saves the step it reached.
   @Test func pytorchTrainingStopsAtItsTimeLimit() throws {
-    try TorchPython.checkImports()
+    try torchPython.checkImports()
     let weights = dir + "/limited.safetensors"
-    let py = try TorchPython.python([
+    let py = try torchPython.python([
       Self.examples + "/train.py", "--shards", try dataset(), "--out", weights, "--steps", "50", "--time-limit",
       "0.00001", "--base-channels", "4", "--depth", "2", "--tile", "60", "--workers", "0", "--cpu",
     ])
@@ -141,14 +141,14 @@ struct PyTorchInteropTests {
   /// yields each exactly once, whole and split between 2 ranks (with 2
   /// DataLoader workers each) and 3 ranks, with the keys the shards hold.
   @Test func loaderReadsEverySample() throws {
-    try TorchPython.checkImports()
+    try torchPython.checkImports()
     #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "40x32", "--seed", "4", "--cells", "6"]).status == 0)
     let augment = try unet([
       "augment", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
       "--samples", "7", "--per-shard", "2", "--seed", "1", "--jobs", "1",
     ])
     try #require(augment.status == 0, "\(augment.stderr)")
-    let py = try TorchPython.python([Self.scripts + "/torch_read_all.py", Self.examples, dir + "/ds"])
+    let py = try torchPython.python([Self.scripts + "/torch_read_all.py", Self.examples, dir + "/ds"])
     try #require(py.status == 0, "\(py.stderr)")
 
     struct Read: Decodable {
@@ -167,14 +167,14 @@ struct PyTorchInteropTests {
   /// once, whole and split between 2 ranks with 2 workers each, the arrays
   /// (D, H, W) and equal to the shards' bytes; `samples` refuses it.
   @Test func loaderReadsVolumes() throws {
-    try TorchPython.checkImports()
+    try torchPython.checkImports()
     #expect(try unet(["synth", "--out", dir + "/src", "--count", "2", "--size", "24x20x6", "--seed", "4", "--cells", "4"]).status == 0)
     let augment = try unet([
       "augment", "--volume", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
       "--samples", "5", "--per-shard", "2", "--seed", "1", "--jobs", "1",
     ])
     try #require(augment.status == 0, "\(augment.stderr)")
-    let py = try TorchPython.python([Self.scripts + "/torch_read_volumes.py", Self.examples, dir + "/ds"])
+    let py = try torchPython.python([Self.scripts + "/torch_read_volumes.py", Self.examples, dir + "/ds"])
     try #require(py.status == 0, "\(py.stderr)")
     struct Read: Decodable {
       var keys: [String]

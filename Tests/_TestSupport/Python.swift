@@ -26,41 +26,51 @@ public func runPython(_ arguments: [String]) throws -> RunResult {
   return try run(python, arguments)
 }
 
-/// A Python that runs examples/pytorch: it imports torch, numpy,
-/// safetensors, webdataset and PIL. `$UNETKIT_TORCH_PYTHON` names one (used
-/// as it is: when its imports fail, the tests fail and say why); otherwise
-/// the first of .venv-test/bin/python and python3 on PATH whose imports
-/// work. scripts/test.sh installs a CPU build of torch into .venv-test and
-/// CI names it; elsewhere, without torch, the suites that need it are
+/// A Python that imports `modules`, for the tests that check UNetKit's
+/// files with Python packages. `$UNETKIT_TORCH_PYTHON` names one (used as
+/// it is: when its imports fail, the tests fail and say why, as in CI);
+/// otherwise the first of .venv-test/bin/python and python3 on PATH whose
+/// imports work. scripts/test.sh installs every package into .venv-test and
+/// CI names it; elsewhere, without them, the suites that need them are
 /// skipped, and the skip and its reason show in the test output.
-public enum TorchPython {
-  public static let modules = "torch, numpy, safetensors, webdataset, PIL"
-
+public struct ModulePython: Sendable {
+  /// The modules, as an import statement lists them.
+  public let modules: String
   /// The command that starts it (executable and leading arguments), or nil.
-  public static let command: [String]? = {
-    if let named = ProcessInfo.processInfo.environment["UNETKIT_TORCH_PYTHON"] { return [named] }
+  public let command: [String]?
+
+  public init(_ modules: String, for suites: String) {
+    self.modules = modules
+    if let named = ProcessInfo.processInfo.environment["UNETKIT_TORCH_PYTHON"] {
+      command = [named]
+      return
+    }
     let candidates = [packageRoot + "/.venv-test/bin/python", executableOnPath("python3")].compactMap { $0 }
     for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
       if let probe = try? run(candidate, ["-c", "import \(modules)"]), probe.status == 0 {
-        return [candidate]
+        command = [candidate]
+        return
       }
     }
-    print("TorchPython: the PyTorch tests are skipped: neither .venv-test/bin/python nor python3 imports \(modules); set UNETKIT_TORCH_PYTHON")
-    return nil
-  }()
+    print("\(suites): skipped: neither .venv-test/bin/python nor python3 imports \(modules); set UNETKIT_TORCH_PYTHON")
+    command = nil
+  }
 
-  /// Whether ``command`` was found: the condition of the suites that need torch.
-  public static var isAvailable: Bool { command != nil }
+  /// Whether ``command`` was found: the condition of the suites that need it.
+  public var isAvailable: Bool { command != nil }
 
   /// Runs the Python with `arguments`.
-  public static func python(_ arguments: [String]) throws -> RunResult {
+  public func python(_ arguments: [String]) throws -> RunResult {
     let command = try #require(command)
     return try run(command[0], Array(command.dropFirst()) + arguments)
   }
 
   /// Fails the test unless the Python imports ``modules``.
-  public static func checkImports() throws {
+  public func checkImports() throws {
     let probe = try python(["-c", "import \(modules)"])
     try #require(probe.status == 0, "\(command ?? []) cannot import \(modules): \(probe.stderr)")
   }
 }
+
+/// The Python that runs examples/pytorch.
+public let torchPython = ModulePython("torch, numpy, safetensors, webdataset, PIL", for: "the PyTorch tests")
