@@ -50,8 +50,13 @@ public struct ONNXModel: Sendable {
 
   /// The smallest valid tile of `architecture`.
   public static func minimumTile(_ architecture: Architecture) -> Int {
+    minimumInputSize(architecture, axis: architecture.dimensions - 1)
+  }
+
+  /// The smallest valid input size of `architecture` along `axis` (slowest first).
+  static func minimumInputSize(_ architecture: Architecture, axis: Int) -> Int {
     var tile = 1
-    while architecture.outputSize(forTile: tile) == nil { tile += 1 }
+    while architecture.outputSize(forTile: tile, axis: axis) == nil { tile += 1 }
     return tile
   }
 
@@ -167,7 +172,8 @@ extension ONNXModel {
       Self.valueInfo(Self.outputName, [.param("batch"), .value(a.classes), .param("output_height"), .param("output_width")])
     ]
     // Sizes of every tensor at one valid tile, for the crops' offsets.
-    let shapes = network.shapes(inputSize: model.tile ?? minimumInputSize)!
+    let shapes = network.shapes(input: (0..<a.dimensions).map { Self.minimumInputSize(a, axis: $0) })!
+    let d = a.dimensions
     var names = [Self.inputName]
     var nodes: [Onnx_NodeProto] = []
     var initializers: [Onnx_TensorProto] = []
@@ -203,7 +209,7 @@ extension ONNXModel {
         var inputs = [names[input], weight(parameter)]
         if bias { inputs.append(weight(parameter + 1)) }
         let conv = relu ? name + ".conv" : out
-        node("Conv", inputs, conv, name: name, [.ints("kernel_shape", [kernel, kernel])])
+        node("Conv", inputs, conv, name: name, [.ints("kernel_shape", Array(repeating: kernel, count: d))])
         if relu { node("Relu", [conv], out, name: name + ".relu") }
       case .batchNorm(let input, let parameter, let statistics, let relu):
         let name = module(parameter)
@@ -211,22 +217,23 @@ extension ONNXModel {
         let norm = relu ? name + ".norm" : out
         node("BatchNormalization", inputs, norm, name: name, [.float("epsilon", NormLayer.epsilon)])
         if relu { node("Relu", [norm], out, name: name + ".relu") }
-      case .maxPool(let input):
+      case .maxPool(let input, let window):
         node(
           "MaxPool", [names[input]], out, name: "pool.\(i + 1)",
-          [.ints("kernel_shape", [2, 2]), .ints("strides", [2, 2])])
-      case .upConvolution(let input, let parameter, _):
+          [.ints("kernel_shape", window), .ints("strides", window)])
+      case .upConvolution(let input, let parameter, _, let window):
         let name = module(parameter)
         node(
           "ConvTranspose", [names[input], weight(parameter), weight(parameter + 1)], out, name: name,
-          [.ints("kernel_shape", [2, 2]), .ints("strides", [2, 2])])
+          [.ints("kernel_shape", window), .ints("strides", window)])
       case .cropConcat(let skip, let up):
-        // The skip tensor is `offset` pixels larger on every side, whatever the input size.
-        let offset = (shapes[skip].size - shapes[up].size) / 2
+        // The skip tensor is `offset` pixels larger on each side of an
+        // axis, whatever the input size.
+        let offset = zip(shapes[skip].extent, shapes[up].extent).map { ($0 - $1) / 2 }
         let crop = "crop.\(i + 1)"
-        initializers.append(Self.integers(crop + ".starts", [offset, offset]))
-        initializers.append(Self.integers(crop + ".ends", [-offset, -offset]))
-        initializers.append(Self.integers(crop + ".axes", [2, 3]))
+        initializers.append(Self.integers(crop + ".starts", offset))
+        initializers.append(Self.integers(crop + ".ends", offset.map { -$0 }))
+        initializers.append(Self.integers(crop + ".axes", Array(2..<(2 + d))))
         node("Slice", [names[skip], crop + ".starts", crop + ".ends", crop + ".axes"], crop, name: crop)
         node("Concat", [crop, names[up]], out, name: "concat.\(i + 1)", [.int("axis", 1)])
       case .dropout(let input, _):

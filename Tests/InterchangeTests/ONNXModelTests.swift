@@ -58,7 +58,7 @@ import _ONNXProto
         offsets.append(
           graph.operations.compactMap {
             guard case .cropConcat(let skip, let up) = $0 else { return nil }
-            return (shapes[skip].size - shapes[up].size) / 2
+            return (shapes[skip].extent[0] - shapes[up].extent[0]) / 2
           })
       }
       #expect(Set(offsets).count == 1, "depth \(depth): \(offsets)")

@@ -82,7 +82,7 @@ import _TestSupport
     let shapes = graph.shapes(inputSize: tile)!
     let bottom = shapes[dropoutOutput]
     let mask = Graph.dropoutMask(
-      seed: seed, stream: UInt64(dropoutOutput), count: c.batch * bottom.channels * bottom.size * bottom.size,
+      seed: seed, stream: UInt64(dropoutOutput), count: c.batch * bottom.channels * bottom.extent.reduce(1, *),
       probability: a.dropout)
     let reference = ReferenceNetwork(architecture: a).lossAndGradients(
       parameters: parameters.map { $0.map(Double.init) }, input: input.map(Double.init), batch: c.batch, tile: tile,
@@ -107,7 +107,7 @@ import _TestSupport
     ).cache.normStatistics
     #expect(statistics.values.count == a.statisticSpecs.count && batchStatistics.count == a.statisticSpecs.count)
     let sizes = graph.operations.enumerated().compactMap { i, op -> Int? in
-      if case .batchNorm = op { return shapes[i + 1].size } else { return nil }
+      if case .batchNorm = op { return shapes[i + 1].extent[0] } else { return nil }
     }
     for (k, spec) in a.statisticSpecs.enumerated() {
       let m = Double(c.batch * sizes[k / 2] * sizes[k / 2])
@@ -168,9 +168,9 @@ import _TestSupport
   func paperConfigurationKeepsBlockedLayouts(normLayer: NormLayer) throws {
     var a = Architecture.paper
     a.normLayer = normLayer
-    let network = try DNNLGraph(a.graph, batch: 1, inputSize: 572, training: true)
+    let network = try DNNLGraph(a.graph, batch: 1, input: [572, 572], training: true)
     #expect(network.layoutConversions == 0)
-    #expect(network.outputShape == (channels: 2, size: 388) as (channels: Int, size: Int))
+    #expect(network.outputShape.channels == 2 && network.outputShape.extent == [388, 388])
   }
 
   /// A compiled graph holds its steps as closures; none may keep the graph
@@ -179,7 +179,7 @@ import _TestSupport
     weak var released: DNNLGraph?
     do {
       let a = Architecture(inputChannels: 1, classes: 2, baseChannels: 4, depth: 1, dropout: 0.5)
-      let graph = try DNNLGraph(a.graph, batch: 1, inputSize: 36, training: true)
+      let graph = try DNNLGraph(a.graph, batch: 1, input: [36, 36], training: true)
       _ = try graph.forward([Float](repeating: 0.5, count: 36 * 36), dropoutSeed: 1)
       released = graph
       #expect(released != nil)

@@ -71,7 +71,7 @@ import _TestSupport
     let dropout = graph.operations.firstIndex { if case .dropout = $0 { return true } else { return false } }! + 1
     let bottom = graph.shapes(inputSize: tile)![dropout]
     let mask = Graph.dropoutMask(
-      seed: 0, stream: UInt64(dropout), count: bottom.channels * bottom.size * bottom.size, probability: a.dropout)
+      seed: 0, stream: UInt64(dropout), count: bottom.channels * bottom.extent.reduce(1, *), probability: a.dropout)
     let reference = ReferenceNetwork(architecture: a).lossAndGradients(
       parameters: parameters.map { $0.map(Double.init) }, input: input.map(Double.init), batch: 1, tile: tile,
       labels: labels, weights: weights.map(Double.init), dropoutMask: mask.map(Double.init))

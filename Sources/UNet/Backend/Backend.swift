@@ -11,9 +11,17 @@ public protocol Backend: Sendable {
   var isa: String { get }
   /// The CPU threads it computes on.
   var threads: Int { get }
-  /// Compiles `graph` for inputs of `batch`×C×`inputSize`×`inputSize`.
-  /// With `training` false no gradient buffers are made and dropout is off.
-  func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph
+  /// Compiles `graph` for inputs of `batch`×C×`input` (the spatial extent,
+  /// slowest axis first: H, W or D, H, W). With `training` false no
+  /// gradient buffers are made and dropout is off.
+  func compile(_ graph: Graph, batch: Int, input: [Int], training: Bool) throws -> any CompiledGraph
+}
+
+extension Backend {
+  /// Compiles `graph` for square 2-D inputs of `batch`×C×`inputSize`×`inputSize`.
+  public func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph {
+    try compile(graph, batch: batch, input: Array(repeating: inputSize, count: graph.dimensions), training: training)
+  }
 }
 
 /// One primitive that runs in every step of a compiled graph, with the
@@ -44,9 +52,10 @@ public struct Kernel: Sendable, Hashable, Codable {
 /// moments), which a checkpoint stores by name.
 public protocol CompiledGraph: AnyObject {
   var batch: Int { get }
-  var inputSize: Int { get }
-  /// Output (channels, size): K classes at the output size.
-  var outputShape: (channels: Int, size: Int) { get }
+  /// The input's spatial extent, slowest axis first.
+  var inputExtent: [Int] { get }
+  /// Output channels (K classes) and extent.
+  var outputShape: Graph.Shape { get }
   /// The primitives that run in every step and their implementations.
   var kernels: [Kernel] { get }
 
@@ -102,7 +111,8 @@ public protocol CompiledGraph: AnyObject {
   /// and the library's own scratch for its largest primitive.
   @_spi(Diagnostics) var workspaceBytes: (arena: Int, scratch: Int, buffers: Int, library: Int) { get }
 
-  /// Runs the network on N×C×S×S plain input; returns N×K×O×O logits.
+  /// Runs the network on N×C×`inputExtent` plain input; returns
+  /// N×K×`outputShape.extent` logits.
   /// `dropoutSeed` draws the dropout mask (training graphs only).
   func forward(_ input: [Float], dropoutSeed: UInt64) throws -> [Float]
   /// Back-propagates the gradient of the loss with respect to the logits of

@@ -2,14 +2,16 @@
 /// `architecture` metadata of weights files (which PyTorch code passes to
 /// the module as keyword arguments, see examples/pytorch).
 ///
-/// `normLayer` is written only when there are normalisation layers, so a
+/// `dimensions` and `inPlanePoolings` are written only for a 3-D network
+/// (a form without them reads as 2-D), and
+/// `normLayer` only when there are normalisation layers, so a
 /// network without them is written exactly as before the option existed;
 /// a form without it (every earlier checkpoint and weights file) reads as
 /// `none`. A `normLayer` this version does not know is a decoding error
 /// that names it.
 extension Architecture {
   private enum CodingKeys: String, CodingKey {
-    case inputChannels, classes, baseChannels, depth, dropout, normLayer
+    case inputChannels, classes, baseChannels, depth, dropout, normLayer, dimensions, inPlanePoolings
   }
 
   public init(from decoder: any Decoder) throws {
@@ -27,7 +29,8 @@ extension Architecture {
       inputChannels: try c.decode(Int.self, forKey: .inputChannels), classes: try c.decode(Int.self, forKey: .classes),
       baseChannels: try c.decode(Int.self, forKey: .baseChannels), depth: try c.decode(Int.self, forKey: .depth),
       dropout: try c.decode(Double.self, forKey: .dropout),
-      normLayer: normLayer)
+      normLayer: normLayer, dimensions: try c.decodeIfPresent(Int.self, forKey: .dimensions) ?? 2,
+      inPlanePoolings: try c.decodeIfPresent(Int.self, forKey: .inPlanePoolings) ?? 0)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -38,5 +41,7 @@ extension Architecture {
     try c.encode(depth, forKey: .depth)
     try c.encode(dropout, forKey: .dropout)
     if normLayer != .none { try c.encode(normLayer, forKey: .normLayer) }
+    if dimensions != 2 { try c.encode(dimensions, forKey: .dimensions) }
+    if inPlanePoolings != 0 { try c.encode(inPlanePoolings, forKey: .inPlanePoolings) }
   }
 }

@@ -13,18 +13,33 @@ public struct Architecture: Sendable, Hashable, Codable {
   public var dropout: Double
   /// The normalisation layer after each 3×3 convolution (`none` in the paper).
   public var normLayer: NormLayer
+  /// Spatial dimensions: 2 (images, the paper) or 3 (volumes, the 3-D U-Net
+  /// of Çiçek et al. 2016: 3×3×3 convolutions, 2×2×2 pooling and
+  /// up-convolutions).
+  public var dimensions: Int
+  /// In 3-D, how many of the first poolings (and the matching last
+  /// up-convolutions) leave the slice axis alone: 1×2×2 windows, for
+  /// volumes whose slices lie further apart than their pixels (nnU-Net's
+  /// rule: an axis is pooled only while its spacing is at most twice the
+  /// finest). 0 in 2-D and for isotropic volumes.
+  public var inPlanePoolings: Int
 
   /// The paper's network: 1 input channel, 2 classes, 64 base channels,
   /// depth 4, dropout 0.5, no normalisation layers.
   public static let paper = Architecture(inputChannels: 1, classes: 2, baseChannels: 64, depth: 4, dropout: 0.5)
 
-  public init(inputChannels: Int, classes: Int, baseChannels: Int, depth: Int, dropout: Double, normLayer: NormLayer = .none) {
+  public init(
+    inputChannels: Int, classes: Int, baseChannels: Int, depth: Int, dropout: Double, normLayer: NormLayer = .none,
+    dimensions: Int = 2, inPlanePoolings: Int = 0
+  ) {
     self.inputChannels = inputChannels
     self.classes = classes
     self.baseChannels = baseChannels
     self.depth = depth
     self.dropout = dropout
     self.normLayer = normLayer
+    self.dimensions = dimensions
+    self.inPlanePoolings = inPlanePoolings
   }
 
   /// A one-line reason when a number is out of range, else nil.
@@ -40,69 +55,143 @@ public struct Architecture: Sendable, Hashable, Codable {
       return invalid("baseChannels", baseChannels, "at most \(16384 >> depth) at depth \(depth) (16384 channels at the bottom)")
     }
     if !(dropout >= 0 && dropout < 1) { return invalid("dropout", dropout, "in [0, 1)") }
+    if !(2...3).contains(dimensions) { return invalid("dimensions", dimensions, "2 or 3") }
+    if !(0...depth).contains(inPlanePoolings) || (dimensions == 2 && inPlanePoolings != 0) {
+      return invalid("inPlanePoolings", inPlanePoolings, dimensions == 2 ? "0 in 2-D" : "0 to the depth \(depth)")
+    }
     return nil
   }
+
+  /// The spatial axes, slowest first: y, x in 2-D; z, y, x in 3-D.
+  public var axisNames: [String] { dimensions == 3 ? ["z", "y", "x"] : ["y", "x"] }
+
+  /// Whether pooling `level` (0 = the first) halves axis `axis` (slowest
+  /// first): always in-plane; along z from level `inPlanePoolings` on.
+  public func pools(level: Int, axis: Int) -> Bool { dimensions == 2 || axis > 0 || level >= inPlanePoolings }
+
+  /// The window of pooling `level` and of the up-convolution that undoes
+  /// it: 2 along every pooled axis, 1 along the others.
+  public func poolingWindow(level: Int) -> [Int] { (0..<dimensions).map { pools(level: level, axis: $0) ? 2 : 1 } }
 
   /// Channels at level i (0 = the first, `depth` = the bottom).
   public func channels(atLevel level: Int) -> Int { baseChannels << level }
 
   /// The output size for an input tile of `tile` pixels, or nil when some
   /// pooling would see an odd size or a size shrinks to nothing.
-  public func outputSize(forTile tile: Int) -> Int? {
+  public func outputSize(forTile tile: Int) -> Int? { outputSize(forTile: tile, axis: dimensions - 1) }
+
+  /// The output size along `axis` (slowest first) for an input tile of
+  /// `tile` pixels along it, or nil as `outputSize(forTile:)`.
+  public func outputSize(forTile tile: Int, axis: Int) -> Int? {
     var size = tile
-    for _ in 0..<depth {
+    for level in 0..<depth {
       size -= 4
-      if size <= 0 || size % 2 != 0 { return nil }
-      size /= 2
+      guard size > 0 else { return nil }
+      if pools(level: level, axis: axis) {
+        if size % 2 != 0 { return nil }
+        size /= 2
+      }
     }
     size -= 4
     if size <= 0 { return nil }
-    for _ in 0..<depth { size = size * 2 - 4 }
+    for level in stride(from: depth - 1, through: 0, by: -1) {
+      size = size * (pools(level: level, axis: axis) ? 2 : 1) - 4
+    }
     return size > 0 ? size : nil
   }
 
+  /// The output extent (slowest axis first) for an input tile of `tile`,
+  /// or nil when an axis does not fit (see `outputSize(forTile:)`).
+  public func outputExtent(forTile tile: [Int]) -> [Int]? {
+    guard tile.count == dimensions else { return nil }
+    var extent: [Int] = []
+    for (axis, t) in tile.enumerated() {
+      guard let size = outputSize(forTile: t, axis: axis) else { return nil }
+      extent.append(size)
+    }
+    return extent
+  }
+
   /// Pixels lost on each side between input tile and output (92 for the paper).
-  public var margin: Int {
+  public var margin: Int { margin(axis: dimensions - 1) }
+
+  /// Pixels lost on each side along `axis` (slowest first).
+  public func margin(axis: Int) -> Int {
     // Independent of the tile: every valid tile loses the same border.
     var lost = 0
     var scale = 1
-    for _ in 0..<depth {
+    for level in 0..<depth {
       lost += 4 * scale
-      scale *= 2
+      if pools(level: level, axis: axis) { scale *= 2 }
     }
     lost += 4 * scale
-    for _ in 0..<depth {
-      scale /= 2
+    for level in stride(from: depth - 1, through: 0, by: -1) {
+      if pools(level: level, axis: axis) { scale /= 2 }
       lost += 4 * scale
     }
     return lost / 2
   }
 
+  /// The margins of every axis, slowest first.
+  public var margins: [Int] { (0..<dimensions).map { margin(axis: $0) } }
+
   /// Valid tiles are `2^depth · m + c` for one constant c; this returns the
   /// valid tile sizes nearest to `tile` (one below, one above, when they exist).
-  public func nearestValidTiles(to tile: Int) -> [Int] {
+  public func nearestValidTiles(to tile: Int) -> [Int] { nearestValidTiles(to: tile, axis: dimensions - 1) }
+
+  /// The valid sizes along `axis` nearest to `tile` (one below, one above).
+  public func nearestValidTiles(to tile: Int, axis: Int) -> [Int] {
     let step = 1 << depth
     var below: Int?
     var above: Int?
     var t = tile - 1
     while t > 0 && t > tile - 2 * step - 1 {
-      if outputSize(forTile: t) != nil { below = t; break }
+      if outputSize(forTile: t, axis: axis) != nil { below = t; break }
       t -= 1
     }
     t = tile + 1
-    while t < tile + 2 * step + 1 + 2 * margin {
-      if outputSize(forTile: t) != nil { above = t; break }
+    while t < tile + 2 * step + 1 + 2 * margin(axis: axis) {
+      if outputSize(forTile: t, axis: axis) != nil { above = t; break }
       t += 1
     }
     return [below, above].compactMap { $0 }
   }
 
-  /// Checks a tile size; the error names the nearest valid sizes.
+  /// Checks a square 2-D tile size; the error names the nearest valid sizes.
   public func validateTile(_ tile: Int) throws -> Int {
-    if let output = outputSize(forTile: tile) { return output }
-    let near = nearestValidTiles(to: tile).map(String.init).joined(separator: " or ")
+    if dimensions == 2, let output = outputSize(forTile: tile) { return output }
+    return try validateTile(TileSize(Array(repeating: tile, count: dimensions)))[0]
+  }
+
+  /// Checks a tile: its dimensionality, and along every axis that each
+  /// pooling sees an even size; the error names the nearest valid tiles.
+  /// Returns the output extent (slowest axis first).
+  public func validateTile(_ tile: TileSize) throws -> [Int] {
+    guard tile.extent.count == dimensions else {
+      throw TrainingError.invalidTile(
+        "tile \(tile) has \(tile.extent.count) dimensions, but the network is \(dimensions)-D; give it as "
+          + (dimensions == 3 ? "WxHxD, e.g. 116x116x44" : "one size, e.g. 572"))
+    }
+    if let output = outputExtent(forTile: tile.extent) { return output }
+    var nearest = [[Int]]()
+    for (axis, t) in tile.extent.enumerated() {
+      nearest.append(outputSize(forTile: t, axis: axis) != nil ? [t] : nearestValidTiles(to: t, axis: axis))
+    }
+    let near: String
+    if nearest.contains(where: \.isEmpty) {
+      near = ""
+    } else if dimensions == 2 && tile.isSquare {
+      near = nearest[0].map(String.init).joined(separator: " or ")
+    } else {
+      // Every combination of the nearest sizes per axis, each once.
+      var combinations: [[Int]] = [[]]
+      for sizes in nearest { combinations = combinations.flatMap { c in sizes.map { c + [$0] } } }
+      near = combinations.map { TileSize($0).description }.joined(separator: " or ")
+    }
+    let why = dimensions == 2 || inPlanePoolings == 0
+      ? "every pooling needs an even size" : "every pooling needs an even size along the axes it halves"
     throw TrainingError.invalidTile(
-      "tile \(tile) is not valid for depth \(depth): every pooling needs an even size"
+      "tile \(tile) is not valid for depth \(depth)\(inPlanePoolings > 0 ? " with \(inPlanePoolings) in-plane poolings" : ""): \(why)"
         + (near.isEmpty ? "" : "; nearest valid tiles: \(near)"))
   }
 
@@ -121,9 +210,11 @@ public struct TrainingError: Error, Sendable, Equatable, CustomStringConvertible
 /// (`down.i.0.weight`, `up.j.weight`, `dec.j.2.bias`, `head.weight`, …).
 public struct ParameterSpec: Sendable, Hashable, Codable {
   public enum Role: String, Sendable, Hashable, Codable {
-    /// A 3×3 (or the head's 1×1) convolution's weight, [out, in, kh, kw].
+    /// A 3×3 (or the head's 1×1) convolution's weight, [out, in, kh, kw]
+    /// ([out, in, kd, kh, kw] in 3-D).
     case convolutionWeight
-    /// A 2×2 stride-2 transposed convolution's weight, [in, out, 2, 2] (PyTorch's order).
+    /// A 2×2 stride-2 transposed convolution's weight, [in, out, 2, 2]
+    /// (PyTorch's order; [in, out, wd, 2, 2] in 3-D, wd the window's depth).
     case upConvolutionWeight
     /// A bias, [out].
     case bias
@@ -171,8 +262,10 @@ extension Architecture {
   public var parameterSpecs: [ParameterSpec] {
     var specs: [ParameterSpec] = []
     func conv(_ prefix: String, _ cin: Int, _ cout: Int, _ k: Int, bias: Bool = true) {
-      specs.append(.init(name: prefix + ".weight", shape: [cout, cin, k, k], role: .convolutionWeight, fanIn: cin * k * k))
-      if bias { specs.append(.init(name: prefix + ".bias", shape: [cout], role: .bias, fanIn: cin * k * k)) }
+      let taps = Array(repeating: k, count: dimensions)
+      let fanIn = cin * taps.reduce(1, *)
+      specs.append(.init(name: prefix + ".weight", shape: [cout, cin] + taps, role: .convolutionWeight, fanIn: fanIn))
+      if bias { specs.append(.init(name: prefix + ".bias", shape: [cout], role: .bias, fanIn: fanIn)) }
     }
     let b = blockIndices
     func block(_ prefix: String, _ cin: Int, _ cout: Int) {
@@ -196,8 +289,9 @@ extension Architecture {
       let level = depth - step
       let cin = channels(atLevel: level)
       let cout = channels(atLevel: level - 1)
-      // ConvTranspose2d: each output sees cin inputs through one kernel tap.
-      specs.append(.init(name: "up.\(step).weight", shape: [cin, cout, 2, 2], role: .upConvolutionWeight, fanIn: cin))
+      // ConvTranspose2d (3d): each output sees cin inputs through one kernel tap.
+      let window = poolingWindow(level: level - 1)
+      specs.append(.init(name: "up.\(step).weight", shape: [cin, cout] + window, role: .upConvolutionWeight, fanIn: cin))
       specs.append(.init(name: "up.\(step).bias", shape: [cout], role: .bias, fanIn: cin))
       block("dec.\(step)", 2 * cout, cout)
     }

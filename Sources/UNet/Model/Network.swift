@@ -45,17 +45,20 @@ extension Architecture {
     for level in 0..<depth {
       let skip = block(x, channels(atLevel: level))
       skips.append(skip)
-      x = add(.maxPool(input: skip))
+      x = add(.maxPool(input: skip, window: poolingWindow(level: level)))
     }
     x = block(x, channels(atLevel: depth))
     x = add(.dropout(input: x, probability: dropout))
     for level in stride(from: depth - 1, through: 0, by: -1) {
-      let up = add(.upConvolution(input: x, parameter: parameter, outputChannels: channels(atLevel: level)))
+      let up = add(
+        .upConvolution(
+          input: x, parameter: parameter, outputChannels: channels(atLevel: level), window: poolingWindow(level: level)))
       parameter += 2
       x = block(add(.cropConcat(skip: skips[level], up: up)), channels(atLevel: level))
     }
     _ = convolution(x, classes, kernel: 1, relu: false)
-    return Graph(inputChannels: inputChannels, operations: ops, parameters: parameterSpecs, statistics: statisticSpecs)
+    return Graph(
+      inputChannels: inputChannels, dimensions: dimensions, operations: ops, parameters: parameterSpecs, statistics: statisticSpecs)
   }
 
   /// He initialisation: weights from N(0, 2/N) with N the fan-in, biases 0,

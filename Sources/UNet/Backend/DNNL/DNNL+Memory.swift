@@ -21,6 +21,13 @@ extension DNNL {
     return md
   }
 
+  /// The plain channels-first tag of a tensor of `rank` dims (N, C and the
+  /// spatial axes): nchw, or ncdhw in 3-D.
+  static func channelsFirst(rank: Int) -> dnnl_format_tag_t { rank == 5 ? dnnl_ncdhw : dnnl_nchw }
+
+  /// The plain channels-last tag of a tensor of `rank` dims: nhwc, or ndhwc in 3-D.
+  static func channelsLast(rank: Int) -> dnnl_format_tag_t { rank == 5 ? dnnl_ndhwc : dnnl_nhwc }
+
   /// A descriptor that lets the primitive choose the layout.
   static func any(_ dims: [Int]) -> dnnl_memory_desc_t { desc(dims, dnnl_format_tag_any) }
 

@@ -50,8 +50,7 @@ public struct DNNLBackend: Backend {
   /// …): the machine's best, or lower when `ONEDNN_MAX_CPU_ISA` caps it.
   public var isa: String { DNNL.effectiveISA }
 
-  public func compile(_ graph: Graph, batch: Int, inputSize: Int, training: Bool) throws -> any CompiledGraph {
-    try DNNLGraph(
-      graph, batch: batch, inputSize: inputSize, training: training, gemmWeightGradients: usesGEMMWeightGradients)
+  public func compile(_ graph: Graph, batch: Int, input: [Int], training: Bool) throws -> any CompiledGraph {
+    try DNNLGraph(graph, batch: batch, input: input, training: training, gemmWeightGradients: usesGEMMWeightGradients)
   }
 }

@@ -57,7 +57,7 @@ extension DNNLGraph {
     }
     let forward = plan.forward
     let channels = shapes[input].channels
-    let label = "batch normalisation \(output) (\(channels), \(shapes[input].size))"
+    let label = "batch normalisation \(output) (\(channels), \(TileSize(shapes[input].extent)))"
     hot(forward, "\(label) forward")
     let out = try addTensor(forward.md(dnnl_query_dst_md))
 
@@ -110,7 +110,7 @@ extension DNNLGraph {
     }
     let trainingArguments = arguments
     // Every valid tile leaves at least 3 × 3 pixels at the bottom (`Architecture.outputSize`).
-    let count = batch * shapes[input].size * shapes[input].size
+    let count = batch * spatialCount(input)
     forwardSteps.append { [unowned self] in
       forward.execute(trainingArguments.map { ($0, $1.memory) }, context: ctx)
       RunningStatistics.update(

@@ -26,21 +26,21 @@ extension DNNLGraph {
   /// The primitives of a convolution (or 2×2 stride-2 deconvolution) whose
   /// source has `inputChannels` channels in layout `tag` (`any`: oneDNN's choice).
   private func makeConvolution(
-    input: Int, output: Int, inputChannels: Int, tag: dnnl_format_tag_t, channels: Int, kernel: Int, bias hasBias: Bool,
-    relu: Bool, deconvolution: Bool
+    input: Int, output: Int, inputChannels: Int, tag: dnnl_format_tag_t, outputTag: dnnl_format_tag_t, channels: Int,
+    kernel: [Int], bias hasBias: Bool, relu: Bool, deconvolution: Bool
   ) throws -> ConvolutionPlan {
     let ctx = context
     var srcDims = dims(input)
     srcDims[1] = inputChannels
-    let weightsAny = DNNL.any([channels, inputChannels, kernel, kernel])
+    let weightsAny = DNNL.any([channels, inputChannels] + kernel)
     // A zero descriptor is oneDNN's "no bias".
     let biasMD = hasBias ? DNNL.desc([channels], dnnl_x) : dnnl_memory_desc_t()
-    let stride = deconvolution ? [2, 2] : [1, 1]
-    let zero = [0, 0]
+    let stride = deconvolution ? kernel : kernel.map { _ in 1 }
+    let zero = kernel.map { _ in 0 }
     let prop = training ? dnnl_forward_training : dnnl_forward_inference
     let what = deconvolution ? "up-convolution" : "convolution"
 
-    let src = DNNL.desc(srcDims, tag), dst = DNNL.any(dims(output))
+    let src = DNNL.desc(srcDims, tag), dst = DNNL.desc(dims(output), outputTag)
     let forward: DNNLPrimitive
     if deconvolution {
       var desc = try DNNL.deconvolutionForward(
@@ -93,25 +93,33 @@ extension DNNLGraph {
   /// 16 channels (with one channel oneDNN 2.6 has a JIT weight gradient only
   /// on AVX-512; padded, every ISA has one, for 1–2 % more work in the first
   /// layer); nhwc; nchw (the only layout of the im2col+GEMM kernels, which
-  /// are the JIT backward passes below AVX). The first candidate without a
-  /// reference kernel wins; if none exists, the first candidate runs.
+  /// are the JIT backward passes below AVX). The plain layouts are tried
+  /// with the output in oneDNN's choice, then in the same plain layout (3-D
+  /// convolutions of fewer than 16 channels have JIT backward passes only
+  /// as im2col+GEMM over ncdhw tensors in and out). The first candidate
+  /// without a reference kernel wins; if none exists, the first candidate runs.
   private func planConvolution(
-    input: Int, output: Int, channels: Int, kernel: Int, bias: Bool, relu: Bool, deconvolution: Bool
+    input: Int, output: Int, channels: Int, kernel: [Int], bias: Bool, relu: Bool, deconvolution: Bool
   ) throws -> ConvolutionPlan {
     let realChannels = shapes[input].channels
-    var candidates: [(channels: Int, tag: dnnl_format_tag_t)] = [(realChannels, dnnl_format_tag_any)]
+    let any = dnnl_format_tag_any
+    var candidates: [(channels: Int, tag: dnnl_format_tag_t, outputTag: dnnl_format_tag_t)] = [(realChannels, any, any)]
     // Padding changes tensor 0 itself: only when this convolution is its one reader.
     let readers = graph.operations.filter { $0.inputs.contains(input) }.count
     if input == 0, readers == 1, !deconvolution {
-      candidates += [8, 16].filter { $0 > realChannels }.map { ($0, dnnl_format_tag_any) }
+      candidates += [8, 16].filter { $0 > realChannels }.map { ($0, any, any) }
     }
-    candidates += [(realChannels, dnnl_nhwc), (realChannels, dnnl_nchw)]
+    let rank = 2 + graph.dimensions
+    for tag in [DNNL.channelsLast(rank: rank), DNNL.channelsFirst(rank: rank)] {
+      candidates += [(realChannels, tag, any), (realChannels, tag, tag)]
+    }
     var first: ConvolutionPlan?
     var lastError: Error?
     for candidate in candidates {
       do {
         let plan = try makeConvolution(
-          input: input, output: output, inputChannels: candidate.channels, tag: candidate.tag, channels: channels,
+          input: input, output: output, inputChannels: candidate.channels, tag: candidate.tag,
+          outputTag: candidate.outputTag, channels: channels,
           kernel: kernel, bias: bias, relu: relu, deconvolution: deconvolution)
         if !plan.usesReference { return plan }
         if first == nil { first = plan }
@@ -123,10 +131,10 @@ extension DNNLGraph {
     return first
   }
 
-  /// A convolution (or 2×2 stride-2 deconvolution) with or without bias and
-  /// optional fused ReLU; returns its backward steps.
+  /// A convolution (or a deconvolution whose stride is its window `kernel`)
+  /// with or without bias and optional fused ReLU; returns its backward steps.
   func buildConvolution(
-    input: Int, output: Int, parameter: Int, channels: Int, kernel: Int, bias hasBias: Bool, relu: Bool,
+    input: Int, output: Int, parameter: Int, channels: Int, kernel: [Int], bias hasBias: Bool, relu: Bool,
     deconvolution: Bool
   ) throws -> [() -> Void] {
     let ctx = context
@@ -136,12 +144,12 @@ extension DNNLGraph {
       input: input, output: output, channels: channels, kernel: kernel, bias: hasBias, relu: relu,
       deconvolution: deconvolution)
     let forward = plan.forward
-    let label = "\(what) \(output) (\(shapes[input].channels)→\(channels), \(shapes[input].size)→\(shapes[output].size))"
+    let label = "\(what) \(output) (\(shapes[input].channels)→\(channels), \(TileSize(shapes[input].extent))→\(TileSize(shapes[output].extent)))"
     hot(forward, "\(label) forward")
     let padded = plan.inputChannels != shapes[input].channels ? plan.inputChannels : nil
     if let padded {
       // The network's input, zero-padded: `forward(_:)` fills the first channels.
-      values[0] = try DNNLBuffer(DNNL.desc([batch, padded, inputSize, inputSize], dnnl_nchw), context: ctx)
+      values[0] = try DNNLBuffer(DNNL.desc([batch, padded] + inputExtent, plainTag), context: ctx)
       inputPadding = padded
     }
     let srcMD = forward.md(dnnl_query_src_md)
@@ -183,7 +191,7 @@ extension DNNLGraph {
     }
 
     // Weight gradient.
-    if gemmWeightGradients, !deconvolution, kernel == 3, input != 0 {
+    if gemmWeightGradients, !deconvolution, kernel == [3, 3], input != 0, shapes[input].extent[0] == shapes[input].extent[1] {
       steps += try gemmWeightGradient(
         source: source, diffOut: diffOut, input: input, output: output, weightGradient: weightParameter.gradient!,
         biasGradient: biasParameter?.gradient, label: label)

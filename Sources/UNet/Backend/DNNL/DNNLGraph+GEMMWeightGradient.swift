@@ -20,9 +20,10 @@ extension DNNLGraph {
     biasGradient: DNNLBuffer?, label: String
   ) throws -> [() -> Void] {
     let ctx = context
-    let (n, co, oh) = (batch, shapes[output].channels, shapes[output].size)
-    let (ci, h) = (shapes[input].channels, shapes[input].size)
-    precondition(h == oh + 2, "a 3×3 valid convolution's input is its output plus 2")
+    let (n, co, oh) = (batch, shapes[output].channels, shapes[output].extent[1])
+    let (ci, h) = (shapes[input].channels, shapes[input].extent[1])
+    precondition(
+      h == oh + 2 && shapes[input].extent == [h, h], "a 3×3 valid convolution's square input is its output plus 2")
     let inputMD = DNNL.desc([n, ci, h, h], dnnl_nhwc)
     let gradientMD = try DNNL.strided([n, co, oh, oh], strides: [oh * h * co, 1, h * co, co])
     let productMD = try DNNL.strided([co, ci, 3, 3], strides: [ci, 1, 3 * co * ci, co * ci])

@@ -3,10 +3,10 @@ import CDNNL
 /// The layers without parameters: max pooling, cropping and concatenation,
 /// and dropout.
 extension DNNLGraph {
-  func buildPool(input: Int, output: Int) throws -> [() -> Void] {
+  func buildPool(input: Int, output: Int, window: [Int]) throws -> [() -> Void] {
     let ctx = context
-    let two = [2, 2]
-    let zero = [0, 0]
+    let two = window
+    let zero = window.map { _ in 0 }
     var desc = try DNNL.poolingForward(
       training ? dnnl_forward_training : dnnl_forward_inference, dnnl_pooling_max, source: values[input].md,
       destination: DNNL.any(dims(output)), strides: two, kernel: two, padding: zero, "max pooling")
@@ -41,32 +41,34 @@ extension DNNLGraph {
   /// of the skip tensor's crop gradient (run after the skip's pooling backward).
   func buildCropConcat(skip: Int, up: Int, output: Int) throws -> ([() -> Void], [() -> Void]) {
     let ctx = context
-    let size = shapes[up].size
-    let offset = (shapes[skip].size - size) / 2
+    let size = shapes[up].extent
+    let offset = zip(shapes[skip].extent, size).map { ($0 - $1) / 2 }
     let skipChannels = shapes[skip].channels
     let upChannels = shapes[up].channels
-    let cropDims = [batch, skipChannels, size, size]
-    let cropMD = try DNNL.submemory(values[skip].md, dims: cropDims, offsets: [0, 0, offset, offset])
+    let cropDims = [batch, skipChannels] + size
+    let cropMD = try DNNL.submemory(values[skip].md, dims: cropDims, offsets: [0, 0] + offset)
     let crop = try values[skip].view(cropMD, context: ctx)
     // oneDNN's concatenation of a cropped view is its reference
     // implementation (a reorder per source). The same two reorders, made
     // here, are JIT ones: the cropped skip tensor and the up tensor are copied
     // into channel ranges of the output, whose layout oneDNN's concatenation
     // would choose, or a plain one when the split would cut a block.
-    var outMD = DNNL.desc(dims(output), dnnl_nchw)
+    var outMD = DNNL.desc(dims(output), plainTag)
     if let pd = try? DNNL.concatDescriptor([cropMD, values[up].md], axis: 1, engine: ctx.engine) {
       outMD = DNNL.md(pd, dnnl_query_dst_md, 0)
       DNNL.destroy(primitiveDescriptor: pd)
     }
-    let upDims = [batch, upChannels, size, size]
-    if (try? DNNL.submemory(outMD, dims: cropDims, offsets: [0, 0, 0, 0])) == nil
-      || (try? DNNL.submemory(outMD, dims: upDims, offsets: [0, skipChannels, 0, 0])) == nil
+    let upDims = [batch, upChannels] + size
+    var upOffsets = zeroOffsets
+    upOffsets[1] = skipChannels
+    if (try? DNNL.submemory(outMD, dims: cropDims, offsets: zeroOffsets)) == nil
+      || (try? DNNL.submemory(outMD, dims: upDims, offsets: upOffsets)) == nil
     {
-      outMD = DNNL.desc(dims(output), dnnl_nchw)
+      outMD = DNNL.desc(dims(output), plainTag)
     }
     let out = try addTensor(outMD)
-    let skipTargetMD = try DNNL.submemory(outMD, dims: cropDims, offsets: [0, 0, 0, 0])
-    let upTargetMD = try DNNL.submemory(outMD, dims: upDims, offsets: [0, skipChannels, 0, 0])
+    let skipTargetMD = try DNNL.submemory(outMD, dims: cropDims, offsets: zeroOffsets)
+    let upTargetMD = try DNNL.submemory(outMD, dims: upDims, offsets: upOffsets)
     let skipTarget = try out.view(skipTargetMD, context: ctx)
     let upTarget = try out.view(upTargetMD, context: ctx)
     let copySkip = try makeReorder(from: cropMD, to: skipTargetMD, context: ctx)
@@ -85,18 +87,18 @@ extension DNNLGraph {
     let diffOut = diffs[output]!
     var splitSource = diffOut
     var steps: [() -> Void] = []
-    var skipPartMD = try? DNNL.submemory(out.md, dims: cropDims, offsets: [0, 0, 0, 0])
-    var upPartMD = try? DNNL.submemory(out.md, dims: [batch, upChannels, size, size], offsets: [0, skipChannels, 0, 0])
+    var skipPartMD = try? DNNL.submemory(out.md, dims: cropDims, offsets: zeroOffsets)
+    var upPartMD = try? DNNL.submemory(out.md, dims: upDims, offsets: upOffsets)
     if skipPartMD == nil || upPartMD == nil {
-      let plainMD = DNNL.desc(dims(output), dnnl_nchw)
+      let plainMD = DNNL.desc(dims(output), plainTag)
       let plain = try DNNLBuffer(plainMD, context: ctx)
       let reorder = try makeReorder(from: out.md, to: plainMD, context: ctx)
       hot(reorder, "concatenation \(output) gradient layout")
       layoutConversions += 1
       steps.append { reorder.execute([(DNNL_ARG_FROM, diffOut.memory), (DNNL_ARG_TO, plain.memory)], context: ctx) }
       splitSource = plain
-      skipPartMD = try DNNL.submemory(plainMD, dims: cropDims, offsets: [0, 0, 0, 0])
-      upPartMD = try DNNL.submemory(plainMD, dims: [batch, upChannels, size, size], offsets: [0, skipChannels, 0, 0])
+      skipPartMD = try DNNL.submemory(plainMD, dims: cropDims, offsets: zeroOffsets)
+      upPartMD = try DNNL.submemory(plainMD, dims: upDims, offsets: upOffsets)
     }
     let upPart = try splitSource.view(upPartMD!, context: ctx)
     let toUp = try makeReorder(from: upPartMD!, to: diffs[up]!.md, context: ctx)
@@ -106,7 +108,7 @@ extension DNNLGraph {
 
     let skipPart = try splitSource.view(skipPartMD!, context: ctx)
     let diffSkip = diffs[skip]!
-    let skipCropMD = try DNNL.submemory(diffSkip.md, dims: cropDims, offsets: [0, 0, offset, offset])
+    let skipCropMD = try DNNL.submemory(diffSkip.md, dims: cropDims, offsets: [0, 0] + offset)
     let skipCrop = try diffSkip.view(skipCropMD, context: ctx)
     let accumulate = try makeReorder(from: skipPartMD!, to: skipCropMD, accumulate: true, context: ctx)
     hot(accumulate, "concatenation \(output) skip gradient")
@@ -125,7 +127,7 @@ extension DNNLGraph {
     let source = values[input]
     let out = try addTensor(source.md)
     let mask = try DNNLBuffer(source.md, context: ctx)
-    let plainMD = DNNL.desc(dims(input), dnnl_nchw)
+    let plainMD = DNNL.desc(dims(input), plainTag)
     let plain = try DNNLBuffer(plainMD, context: ctx)
     let toNative = try makeReorder(from: plainMD, to: source.md, context: ctx)
     hot(toNative, "dropout \(output) mask layout")

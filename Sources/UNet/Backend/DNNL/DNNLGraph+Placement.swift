@@ -44,10 +44,10 @@ extension DNNLGraph {
           // The weight (or scale) gradient reads the input.
           use(values[input])
           use(diffs[input])
-        case .upConvolution(let input, _, _):
+        case .upConvolution(let input, _, _, _):
           use(values[input])
           use(diffs[input])
-        case .maxPool(let input), .dropout(let input, _):
+        case .maxPool(let input, _), .dropout(let input, _):
           use(diffs[input])
         case .cropConcat(_, let up):
           use(diffs[up])

@@ -4,12 +4,12 @@ import Foundation
 /// A compiled graph on oneDNN: forward and backward as lists of steps.
 final class DNNLGraph: CompiledGraph {
   let batch: Int
-  let inputSize: Int
-  let outputShape: (channels: Int, size: Int)
+  let inputExtent: [Int]
+  let outputShape: Graph.Shape
   let training: Bool
   let context: DNNLContext
   let graph: Graph
-  let shapes: [(channels: Int, size: Int)]
+  let shapes: [Graph.Shape]
   var params: [DNNLParameter?] = []
   /// The running statistics in `graph.statistics` order (plain [C] buffers).
   var statistics: [DNNLBuffer?] = []
@@ -45,20 +45,21 @@ final class DNNLGraph: CompiledGraph {
   let gemmWeightGradients: Bool
   let scratch = GEMMScratch()
 
-  init(_ graph: Graph, batch: Int, inputSize: Int, training: Bool, gemmWeightGradients: Bool = false) throws {
-    guard let shapes = graph.shapes(inputSize: inputSize) else {
-      throw TrainingError("input size \(inputSize) does not fit the network")
+  init(_ graph: Graph, batch: Int, input: [Int], training: Bool, gemmWeightGradients: Bool = false) throws {
+    guard let shapes = graph.shapes(input: input) else {
+      throw TrainingError("input size \(TileSize(input)) does not fit the network")
     }
     self.graph = graph
     self.shapes = shapes
     self.batch = batch
-    self.inputSize = inputSize
+    inputExtent = input
     self.training = training
     self.gemmWeightGradients = gemmWeightGradients
     outputShape = shapes.last!
     context = try DNNLContext()
     logitsPlain = try DNNLBuffer(
-      DNNL.desc([batch, outputShape.channels, outputShape.size, outputShape.size], dnnl_nchw), context: context)
+      DNNL.desc([batch, outputShape.channels] + outputShape.extent, DNNL.channelsFirst(rank: 2 + input.count)),
+      context: context)
     params = Array(repeating: nil, count: graph.parameters.count)
     statistics = Array(repeating: nil, count: graph.statistics.count)
     try build()
@@ -73,8 +74,17 @@ final class DNNLGraph: CompiledGraph {
   }
 
   func dims(_ tensor: Int) -> [Int] {
-    [batch, shapes[tensor].channels, shapes[tensor].size, shapes[tensor].size]
+    [batch, shapes[tensor].channels] + shapes[tensor].extent
   }
+
+  /// The plain channels-first tag of this graph's tensors (nchw or ncdhw).
+  var plainTag: dnnl_format_tag_t { DNNL.channelsFirst(rank: 2 + graph.dimensions) }
+
+  /// The spatial offsets of a tensor's dims: zero along every axis.
+  var zeroOffsets: [Int] { Array(repeating: 0, count: 2 + graph.dimensions) }
+
+  /// Pixels (voxels) in one channel of tensor `t`.
+  func spatialCount(_ t: Int) -> Int { shapes[t].extent.reduce(1, *) }
 
   // MARK: Building
 
@@ -96,7 +106,7 @@ final class DNNLGraph: CompiledGraph {
   }
 
   private func build() throws {
-    let input = try DNNLBuffer(DNNL.desc(dims(0), dnnl_nchw), context: context)
+    let input = try DNNLBuffer(DNNL.desc(dims(0), plainTag), context: context)
     values = [input]
     diffs = [nil]
     // Backward steps are collected per operation and run in reverse order.
@@ -111,16 +121,16 @@ final class DNNLGraph: CompiledGraph {
       switch op {
       case .convolution(let inputIndex, let parameter, let channels, let kernel, let bias, let relu):
         backward = try buildConvolution(
-          input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: kernel, bias: bias, relu: relu,
-          deconvolution: false)
-      case .upConvolution(let inputIndex, let parameter, let channels):
+          input: inputIndex, output: out, parameter: parameter, channels: channels,
+          kernel: Array(repeating: kernel, count: graph.dimensions), bias: bias, relu: relu, deconvolution: false)
+      case .upConvolution(let inputIndex, let parameter, let channels, let window):
         backward = try buildConvolution(
-          input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: 2, bias: true, relu: false,
-          deconvolution: true)
+          input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: window, bias: true,
+          relu: false, deconvolution: true)
       case .batchNorm(let inputIndex, let parameter, let statistics, let relu):
         backward = try buildBatchNorm(input: inputIndex, output: out, parameter: parameter, statistics: statistics, relu: relu)
-      case .maxPool(let inputIndex):
-        backward = try buildPool(input: inputIndex, output: out)
+      case .maxPool(let inputIndex, let window):
+        backward = try buildPool(input: inputIndex, output: out, window: window)
       case .cropConcat(let skip, let up):
         let (upBackward, skipAccumulate) = try buildCropConcat(skip: skip, up: up, output: out)
         backward = upBackward
@@ -199,14 +209,16 @@ final class DNNLGraph: CompiledGraph {
   // MARK: Running
 
   func forward(_ input: [Float], dropoutSeed: UInt64) throws -> [Float] {
-    guard input.count == batch * graph.inputChannels * inputSize * inputSize else {
-      throw TrainingError("input of \(input.count) values for \(batch)x\(graph.inputChannels)x\(inputSize)x\(inputSize)")
+    let plane = spatialCount(0)
+    guard input.count == batch * graph.inputChannels * plane else {
+      throw TrainingError(
+        "input of \(input.count) values for \(([batch, graph.inputChannels] + inputExtent).map(String.init).joined(separator: "x"))")
     }
     self.dropoutSeed = dropoutSeed
     if let padded = inputPadding {
       // Into the first channels of each item; the padding channels stay 0.
-      let item = graph.inputChannels * inputSize * inputSize
-      let stride = padded * inputSize * inputSize * MemoryLayout<Float>.size
+      let item = graph.inputChannels * plane
+      let stride = padded * plane * MemoryLayout<Float>.size
       input.withUnsafeBytes { bytes in
         for n in 0..<batch {
           (values[0].pointer + n * stride).copyMemory(
@@ -219,13 +231,15 @@ final class DNNLGraph: CompiledGraph {
     for step in forwardSteps { step() }
     let last = values.count - 1
     logitsReorder!.execute([(DNNL_ARG_FROM, values[last].memory), (DNNL_ARG_TO, logitsPlain.memory)], context: context)
-    return Array(logitsPlain.floats.prefix(batch * outputShape.channels * outputShape.size * outputShape.size))
+    return Array(logitsPlain.floats.prefix(batch * outputShape.channels * outputShape.extent.reduce(1, *)))
   }
 
   func backward(_ logitGradient: [Float]) throws {
     guard training else { throw TrainingError("backward needs a training graph") }
-    guard logitGradient.count == batch * outputShape.channels * outputShape.size * outputShape.size else {
-      throw TrainingError("logit gradient of \(logitGradient.count) values for \(batch)x\(outputShape.channels)x\(outputShape.size)x\(outputShape.size)")
+    guard logitGradient.count == batch * outputShape.channels * outputShape.extent.reduce(1, *) else {
+      throw TrainingError(
+        "logit gradient of \(logitGradient.count) values for "
+          + ([batch, outputShape.channels] + outputShape.extent).map(String.init).joined(separator: "x"))
     }
     logitGradient.withUnsafeBytes { logitsPlain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     for step in backwardSteps { step() }

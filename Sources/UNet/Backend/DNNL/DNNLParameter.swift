@@ -28,9 +28,11 @@ final class DNNLParameter {
     case .convolutionWeight:
       var shape = spec.shape
       if let paddedInputChannels { shape[1] = paddedInputChannels }
-      plainMD = DNNL.desc(shape, dnnl_oihw)
-    // oneDNN orders deconvolution weights [out, in, kh, kw]; PyTorch stores [in, out, kh, kw].
-    case .upConvolutionWeight: plainMD = DNNL.desc([spec.shape[1], spec.shape[0], 2, 2], dnnl_iohw)
+      plainMD = DNNL.desc(shape, shape.count == 5 ? dnnl_oidhw : dnnl_oihw)
+    // oneDNN orders deconvolution weights [out, in, (kd,) kh, kw]; PyTorch stores [in, out, (kd,) kh, kw].
+    case .upConvolutionWeight:
+      let window = Array(spec.shape.dropFirst(2))
+      plainMD = DNNL.desc([spec.shape[1], spec.shape[0]] + window, window.count == 3 ? dnnl_iodhw : dnnl_iohw)
     case .bias, .normScale, .normShift: plainMD = DNNL.desc(spec.shape, dnnl_x)
     }
     self.context = context
@@ -55,8 +57,8 @@ final class DNNLParameter {
     precondition(values.count == spec.count, "\(spec.name): \(values.count) values for shape \(spec.shape)")
     let plain = self.plain
     if let padded = paddedInputChannels {
-      // [O, I, k, k] into [O, P, k, k]; the padding channels stay 0.
-      let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
+      // [O, I, k, k] into [O, P, k, k] (k×k×k in 3-D); the padding channels stay 0.
+      let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape.dropFirst(2).reduce(1, *))
       let p = plain.floats
       p.update(repeating: 0)
       for a in 0..<o {
@@ -82,7 +84,7 @@ final class DNNLParameter {
     let plain = self.plain
     toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain.memory)], context: context)
     guard let padded = paddedInputChannels else { return Array(plain.floats.prefix(spec.count)) }
-    let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
+    let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape.dropFirst(2).reduce(1, *))
     let p = plain.floats
     var values = [Float](repeating: 0, count: spec.count)
     for a in 0..<o {
