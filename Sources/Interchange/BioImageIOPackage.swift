@@ -55,7 +55,7 @@ public struct BioImageIOPackage {
   /// The side of the test tensors' input: the training tile when known,
   /// else the fourth valid size.
   public var testInputSize: Int {
-    model.tile ?? ONNXModel.minimumTile(model.architecture) + 3 * (1 << model.architecture.depth)
+    model.tile?.side ?? ONNXModel.minimumTile(model.architecture) + 3 * (1 << model.architecture.depth)
   }
 
   /// The normalisation the package's input gets (UNetKit's default when the

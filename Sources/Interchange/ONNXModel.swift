@@ -76,7 +76,7 @@ public struct ONNXModel: Sendable {
       "input_size_minimum": String(minimumInputSize),
       "input_size_step": String(inputSizeStep),
     ]
-    if let tile = model.tile { entries["tile"] = String(tile) }
+    if let tile = model.tile { entries["tile"] = tile.description }
     if let step = model.step { entries["step"] = String(step) }
     if let threshold = model.threshold { entries["threshold"] = "\(threshold)" }
     return entries.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
@@ -167,9 +167,10 @@ extension ONNXModel {
     let specs = network.parameters
     var g = Onnx_GraphProto()
     g.name = "unet"
-    g.input = [Self.valueInfo(Self.inputName, [.param("batch"), .value(a.inputChannels), .param("height"), .param("width")])]
+    let spatial = a.dimensions == 3 ? ["depth", "height", "width"] : ["height", "width"]
+    g.input = [Self.valueInfo(Self.inputName, [.param("batch"), .value(a.inputChannels)] + spatial.map { .param($0) })]
     g.output = [
-      Self.valueInfo(Self.outputName, [.param("batch"), .value(a.classes), .param("output_height"), .param("output_width")])
+      Self.valueInfo(Self.outputName, [.param("batch"), .value(a.classes)] + spatial.map { .param("output_" + $0) })
     ]
     // Sizes of every tensor at one valid tile, for the crops' offsets.
     let shapes = network.shapes(input: (0..<a.dimensions).map { Self.minimumInputSize(a, axis: $0) })!

@@ -10,7 +10,8 @@ import _Support
 /// PyTorch names (`Architecture.parameterSpecs`), and of the running
 /// statistics of normalisation layers as `BatchNorm2d` buffers
 /// (`down.0.1.running_mean`, `…running_var`, `…num_batches_tracked`), with the metadata
-/// `format` = `unetkit-weights`, `architecture` (JSON), `tile`, `step`,
+/// `format` = `unetkit-weights`, `architecture` (JSON), `tile` (`572`, or
+/// `WxHxD` for a 3-D network), `spacing` (JSON, 3-D only), `step`,
 /// `normalization` (JSON text; absent for a dataset that named none) and
 /// `threshold` (absent for a run without validation):
 /// what `unet export` and examples/pytorch/train.py write, whatever trained
@@ -26,7 +27,10 @@ public struct TrainedModel: Sendable {
   /// which prediction normalises with.
   public var statistics: RunningStatistics
   /// The training tile; nil when a weights file does not say.
-  public var tile: Int?
+  public var tile: TileSize?
+  /// The voxel spacing of a 3-D network's training volumes; nil in 2-D or
+  /// when a weights file does not say.
+  public var spacing: VoxelSpacing?
   /// How the training images were normalised; nil when unknown (the
   /// default, `Normalization.standard`, applies).
   public var normalization: Normalization?
@@ -38,13 +42,14 @@ public struct TrainedModel: Sendable {
 
   /// - Parameter statistics: nil gives a new network's (`Architecture.initialStatistics`).
   public init(
-    architecture: Architecture, parameters: [[Float]], statistics: RunningStatistics? = nil, tile: Int?,
-    normalization: Normalization?, step: Int?, threshold: Double? = nil
+    architecture: Architecture, parameters: [[Float]], statistics: RunningStatistics? = nil, tile: TileSize?,
+    spacing: VoxelSpacing? = nil, normalization: Normalization?, step: Int?, threshold: Double? = nil
   ) {
     self.architecture = architecture
     self.parameters = parameters
     self.statistics = statistics ?? architecture.initialStatistics
     self.tile = tile
+    self.spacing = spacing
     self.normalization = normalization
     self.step = step
     self.threshold = threshold
@@ -55,14 +60,15 @@ public struct TrainedModel: Sendable {
     let c = checkpoint.configuration
     self.init(
       architecture: c.architecture, parameters: checkpoint.parameters, statistics: checkpoint.statistics, tile: c.tile,
-      normalization: c.normalization, step: checkpoint.step, threshold: checkpoint.threshold)
+      spacing: c.spacing, normalization: c.normalization, step: checkpoint.step, threshold: checkpoint.threshold)
   }
 
   /// The weights file: the parameters with PyTorch names and layouts, the
   /// rest in the metadata.
   public var weightsFile: SafeTensors {
     var metadata = ["format": Self.weightsFormat, "architecture": Checkpoint.json(architecture)]
-    if let tile { metadata["tile"] = String(tile) }
+    if let tile { metadata["tile"] = tile.description }
+    if let spacing { metadata["spacing"] = Checkpoint.json(spacing) }
     if let step { metadata["step"] = String(step) }
     if let normalization { metadata["normalization"] = Checkpoint.json(normalization) }
     if let threshold { metadata["threshold"] = "\(threshold)" }
@@ -93,12 +99,19 @@ public struct TrainedModel: Sendable {
       throw corrupt("unreadable architecture metadata")
     }
     if let problem = architecture.problem { throw corrupt("architecture: \(problem)") }
-    var tile: Int?
+    var tile: TileSize?
     if let text = file.metadata["tile"] {
-      guard let value = Int(text), architecture.outputSize(forTile: value) != nil else {
+      guard let value = TileSize(parsing: text), (try? architecture.validateTile(value)) != nil else {
         throw corrupt("tile \(text) is not a valid tile for depth \(architecture.depth)")
       }
       tile = value
+    }
+    var spacing: VoxelSpacing?
+    if let text = file.metadata["spacing"] {
+      guard let value = try? JSONDecoder().decode(VoxelSpacing.self, from: Data(text.utf8)) else {
+        throw corrupt("spacing \(text) is not a voxel spacing")
+      }
+      spacing = value
     }
     var step: Int?
     if let text = file.metadata["step"] {
@@ -119,7 +132,8 @@ public struct TrainedModel: Sendable {
     }
     self.init(
       architecture: architecture, parameters: try file.parameters(architecture.parameterSpecs, prefix: "", path: path),
-      statistics: try file.statistics(architecture, path: path), tile: tile, normalization: normalization, step: step,
+      statistics: try file.statistics(architecture, path: path), tile: tile, spacing: spacing,
+      normalization: normalization, step: step,
       threshold: threshold)
   }
 

@@ -6,11 +6,12 @@ extension TrainingStream {
     /// The dataset folder written by `unet augment`: `manifest.json` and its
     /// shards.
     public var directory: String
-    /// The input tile's side in pixels.
-    public var tile: Int
-    /// The output region's side in pixels; `tile − output` is even (twice
-    /// the network's margin).
-    public var output: Int
+    /// The input tile's size along each spatial axis, slowest first (two
+    /// for a dataset of images, three for one of volumes).
+    public var tile: [Int]
+    /// The output region's size along each axis; `tile − output` is even
+    /// (twice the network's margin along the axis).
+    public var output: [Int]
     /// Tiles per batch.
     public var batch: Int
     /// The class count K; mask values must be in 0..<K.
@@ -22,7 +23,7 @@ extension TrainingStream {
 
     /// Creates a configuration; see `problem` for the valid ranges.
     public init(
-      directory: String, tile: Int, output: Int, batch: Int, classes: Int, seed: UInt64, bufferSize: Int = 16
+      directory: String, tile: [Int], output: [Int], batch: Int, classes: Int, seed: UInt64, bufferSize: Int = 16
     ) {
       self.directory = directory
       self.tile = tile
@@ -33,11 +34,24 @@ extension TrainingStream {
       self.bufferSize = bufferSize
     }
 
+    /// A configuration of square 2-D tiles.
+    public init(
+      directory: String, tile: Int, output: Int, batch: Int, classes: Int, seed: UInt64, bufferSize: Int = 16
+    ) {
+      self.init(
+        directory: directory, tile: [tile, tile], output: [output, output], batch: batch, classes: classes, seed: seed,
+        bufferSize: bufferSize)
+    }
+
     /// A one-line reason when a value is out of range, else nil.
     public var problem: String? {
-      if output < 1 { return "output \(output) must be at least 1" }
-      if tile < output || (tile - output) % 2 != 0 {
-        return "tile \(tile) must be output \(output) plus an even margin on both sides"
+      let (t, o) = (TileSize(tile), TileSize(output))
+      if !(2...3).contains(tile.count) || tile.count != output.count {
+        return "tile \(t) and output \(o) must both have 2 or 3 dimensions"
+      }
+      if output.contains(where: { $0 < 1 }) { return "output \(o) must be at least 1" }
+      if zip(tile, output).contains(where: { $0 < $1 || ($0 - $1) % 2 != 0 }) {
+        return "tile \(t) must be output \(o) plus an even margin on both sides"
       }
       if batch < 1 { return "batch \(batch) must be at least 1" }
       if !(1...256).contains(classes) { return "classes \(classes) must be 1 to 256 (masks are 8-bit)" }

@@ -6,7 +6,9 @@ import Shards
 /// Streams training tiles from a dataset folder written by `unet augment`:
 /// `manifest.json` and WebDataset shards whose samples hold `image.npy`
 /// (float32, `(H, W)` or `(C, H, W)`), `mask.png` (class indices) and
-/// `weight.npy` (float32 `(H, W)` pixel weights).
+/// `weight.npy` (float32 `(H, W)` pixel weights); or, for a dataset of
+/// volumes (`unet augment --volume`), `image.npy`, `mask.npy` and
+/// `weight.npy` of shape `(D, H, W)` (``SampleLayout``).
 ///
 /// Order, epoch by epoch: the shards in a seeded random permutation, the
 /// samples of a shard in sequence, through a shuffle buffer of
@@ -35,6 +37,8 @@ public final class TrainingStream {
   /// The image channels C, from the first sample; every sample must have
   /// as many.
   public private(set) var channels = 0
+  /// Whether the dataset holds images or volumes (its manifest says).
+  public let layout: SampleLayout
 
   private let geometry: OverlapTile
   private let manifestSHA256: String
@@ -63,9 +67,11 @@ public final class TrainingStream {
           + "finish it with unet augment")
     }
     guard manifest.totalSamples > 0 else { throw TrainingError("\(path): the dataset has no samples") }
-    guard try SampleLayout(configuration: manifest.configuration, path: path) == .image else {
+    layout = try SampleLayout(configuration: manifest.configuration, path: path)
+    guard configuration.tile.count == layout.dimensions else {
       throw TrainingError(
-        "\(path): the dataset holds 3-D volumes (D, H, W); training takes 2-D images until a 3-D network exists")
+        "\(path): the dataset holds \(layout == .volume ? "3-D volumes (D, H, W)" : "2-D images"), but the tile "
+          + "\(TileSize(configuration.tile)) is \(configuration.tile.count)-D")
     }
     for shard in manifest.shards {
       let shardPath = configuration.directory + "/" + shard.file
@@ -105,7 +111,7 @@ public final class TrainingStream {
       var rng = SplitMix64(seed: configuration.seed, stream: 2 &* UInt64(tiles) &+ 1)
       let slot = uniformIndex(rng.next(), below: buffer.count)
       let sample = buffer[slot]
-      let origin = geometry.origin(height: sample.height, width: sample.width, using: &rng)
+      let origin = geometry.origin(extent: sample.extent, using: &rng)
       geometry.extract(sample, at: origin, into: &batch, index: n)
       batch.keys[n] = sample.key
       tiles += 1
@@ -180,7 +186,7 @@ public final class TrainingStream {
 
   private func decode(_ raw: ShardSample, _ ref: State.SampleRef) throws -> TrainingSample {
     let path = shardPath(manifest.shards[ref.shard])
-    let sample = try TrainingSample(raw, ref: ref, shard: path, classes: configuration.classes)
+    let sample = try TrainingSample(raw, ref: ref, shard: path, classes: configuration.classes, layout: layout)
     if channels == 0 { channels = sample.channels }
     guard sample.channels == channels else {
       throw TrainingError(

@@ -10,9 +10,15 @@ import Raster
 /// window at the same pooling phase whichever tile computes it.
 public final class TiledPredictor {
   public let architecture: Architecture
-  public let tile: Int
-  public let output: Int
-  private let network: any CompiledGraph
+  /// The input tile (W×H×D for a 3-D network).
+  public let tileSize: TileSize
+  /// The output of one tile along each axis, slowest first.
+  public let outputExtent: [Int]
+  /// The side of a square 2-D tile.
+  public var tile: Int { tileSize.side }
+  /// The side of a square 2-D tile's output.
+  public var output: Int { outputExtent[outputExtent.count - 1] }
+  let network: any CompiledGraph
 
   /// Compiles an inference network for `tile` and loads `parameters`.
   /// - Parameter statistics: the running statistics its normalisation
@@ -31,14 +37,25 @@ public final class TiledPredictor {
 
   /// Compiles an inference network for `tile` and loads parameter i from
   /// `parameter(i)`, one at a time (see `init(architecture:parameters:…)`).
-  init(
+  convenience init(
     architecture: Architecture, parameter: (Int) -> [Float], statistics: RunningStatistics?, tile: Int,
     backend: any Backend
   ) throws {
+    try self.init(
+      architecture: architecture, parameter: parameter, statistics: statistics,
+      tileSize: TileSize(Array(repeating: tile, count: architecture.dimensions)), backend: backend)
+  }
+
+  /// Compiles an inference network for `tileSize` and loads parameter i
+  /// from `parameter(i)`, one at a time.
+  init(
+    architecture: Architecture, parameter: (Int) -> [Float], statistics: RunningStatistics?, tileSize: TileSize,
+    backend: any Backend
+  ) throws {
     self.architecture = architecture
-    self.tile = tile
-    output = try architecture.validateTile(tile)
-    network = try backend.compile(architecture.graph, batch: 1, inputSize: tile, training: false)
+    self.tileSize = tileSize
+    outputExtent = try architecture.validateTile(tileSize)
+    network = try backend.compile(architecture.graph, batch: 1, input: tileSize.extent, training: false)
     for index in architecture.parameterSpecs.indices { network.setParameter(index, parameter(index)) }
     try network.setRunningStatistics(statistics ?? architecture.initialStatistics)
   }
@@ -48,6 +65,15 @@ public final class TiledPredictor {
     try self.init(
       architecture: model.architecture, parameters: model.parameters, statistics: model.statistics, tile: tile,
       backend: backend)
+  }
+
+  /// The predictor of a trained model, for tiles of `tileSize` (2-D or 3-D
+  /// as the model is).
+  /// - Throws: `TrainingError` for a tile the network does not take.
+  public convenience init(_ model: TrainedModel, tileSize: TileSize, backend: any Backend) throws {
+    try self.init(
+      architecture: model.architecture, parameter: { model.parameters[$0] }, statistics: model.statistics,
+      tileSize: tileSize, backend: backend)
   }
 
   /// Replaces the weights (after training steps).

@@ -1,3 +1,5 @@
+import Raster
+
 /// The shape of a U-Net (Ronneberger et al. 2015, Fig. 1): the numbers a user
 /// chooses, from which every layer follows.
 public struct Architecture: Sendable, Hashable, Codable {
@@ -130,6 +132,32 @@ public struct Architecture: Sendable, Hashable, Codable {
       lost += 4 * scale
     }
     return lost / 2
+  }
+
+  /// The poolings of a 3-D network of `depth` levels that should leave the
+  /// slice axis alone for volumes of `spacing`, by nnU-Net's rule (Isensee
+  /// et al. 2021): an axis is pooled only while its spacing is at most twice
+  /// the finest, each pooling doubling the spacing of the axes it halves.
+  /// 0 for isotropic volumes; 1 for slices 3 or 4 times further apart than
+  /// the pixels.
+  public static func inPlanePoolings(for spacing: VoxelSpacing, depth: Int) -> Int {
+    var (z, plane) = (spacing.z, min(spacing.y, spacing.x))
+    for level in 0..<depth {
+      if z <= 2 * min(z, plane) { return level }
+      plane *= 2
+    }
+    return depth
+  }
+
+  /// The default tile of a 3-D network: along each axis the valid size
+  /// nearest to 116 × 116 × 44 (W×H×D), below it where one exists.
+  public var defaultVolumeTile: TileSize {
+    let target = [44, 116, 116]
+    return TileSize(
+      (0..<3).map { axis in
+        let near = nearestValidTiles(to: target[axis] + 1, axis: axis)
+        return outputSize(forTile: target[axis], axis: axis) != nil ? target[axis] : near.first ?? target[axis]
+      })
   }
 
   /// The margins of every axis, slowest first.

@@ -35,9 +35,12 @@ extension Trainer {
     }
     let model = try initial.map { try TrainedModel.read(from: $0) }
     let manifestPath = shards + "/" + Manifest.fileName
-    let normalization = try Manifest.read(from: manifestPath).datasetDescription(path: manifestPath).normalization
+    let description = try Manifest.read(from: manifestPath).datasetDescription(path: manifestPath)
+    let normalization = description.normalization
+    let spacing = description.layout == .volume ? description.spacing ?? .unit : nil
     let configuration = try overrides.newRun(
-      shards: shards, normalization: normalization, model: model.map { ($0.architecture, $0.tile, initial!) })
+      shards: shards, normalization: normalization, spacing: spacing,
+      model: model.map { ($0.architecture, $0.tile, $0.spacing, initial!) })
     if let model, let trained = model.normalization, trained != (normalization ?? .standard) {
       warning(
         "\(initial!) was trained on images normalised as \(trained.jsonText), the dataset's are "

@@ -33,7 +33,7 @@ extension Trainer {
     } else {
       predictor = try TiledPredictor(
         architecture: configuration.architecture, parameter: { self.network.parameter($0) }, statistics: statistics,
-        tile: configuration.tile, backend: backend)
+        tile: configuration.tile.side, backend: backend)
     }
     var loss = 0.0
     var pixels = 0

@@ -73,7 +73,7 @@ public final class Trainer {
     keepCheckpoints: Int = 3, validateEvery: Int = 0
   ) throws {
     try configuration.validate()
-    let output = try configuration.architecture.validateTile(configuration.tile)
+    let output = try configuration.outputExtent()
     let stream = try TrainingStream(Self.streamConfiguration(configuration, output: output))
     var configuration = configuration
     if let initialParameters {
@@ -125,7 +125,7 @@ public final class Trainer {
     guard checkpoint.step <= configuration.steps else {
       throw TrainingError("the run is already at step \(checkpoint.step), beyond --steps \(configuration.steps)")
     }
-    let output = try configuration.architecture.validateTile(configuration.tile)
+    let output = try configuration.outputExtent()
     let stream = try TrainingStream(Self.streamConfiguration(configuration, output: output), state: state)
     try self.init(
       configuration: configuration, stream: stream, directory: directory, backend: backend,
@@ -156,7 +156,7 @@ public final class Trainer {
     self.validateEvery = max(0, validateEvery)
     backendName = backend.name
     network = try backend.compile(
-      configuration.architecture.graph, batch: configuration.batch, inputSize: configuration.tile, training: true)
+      configuration.architecture.graph, batch: configuration.batch, input: configuration.tile.extent, training: true)
     let parameters = configuration.architecture.parameterSpecs.indices
     for index in parameters { network.setParameter(index, parameter(index)) }
     try network.setRunningStatistics(statistics)
@@ -185,9 +185,9 @@ public final class Trainer {
     [Checkpoint.lastName, "metrics.jsonl", "loss.svg"].contains(name) || (name.hasPrefix("step-") && name.hasSuffix(".ckpt"))
   }
 
-  static func streamConfiguration(_ c: TrainingConfiguration, output: Int) -> TrainingStream.Configuration {
+  static func streamConfiguration(_ c: TrainingConfiguration, output: [Int]) -> TrainingStream.Configuration {
     TrainingStream.Configuration(
-      directory: c.shards, tile: c.tile, output: output, batch: c.batch, classes: c.architecture.classes,
+      directory: c.shards, tile: c.tile.extent, output: output, batch: c.batch, classes: c.architecture.classes,
       seed: c.seed, bufferSize: c.shuffleBuffer)
   }
 

@@ -6,8 +6,9 @@ import Raster
 /// know the network they load.
 public struct TrainingConfiguration: Sendable, Hashable, Codable {
   public var architecture: Architecture
-  /// Input tile size (572 in the paper); the output is `tile − 2·margin`.
-  public var tile: Int
+  /// Input tile (572 in the paper; W×H×D for a 3-D network); the output
+  /// is `tile − 2·margin` along each axis.
+  public var tile: TileSize
   /// Tiles per step (1 in the paper).
   public var batch: Int
   /// Steps of the whole run.
@@ -27,18 +28,22 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   /// again to images at validation and prediction time; nil for a dataset
   /// whose manifest names none (`Normalization.standard` then applies).
   public var normalization: Normalization?
+  /// The voxel spacing of a dataset of volumes (from its manifest): the
+  /// volumes a 3-D network is applied to must have it. Nil in 2-D.
+  public var spacing: VoxelSpacing?
 
   /// With the loss averaged over pixels and momentum 0.99: stable on the
   /// ISBI data with the paper's network (0.01 stalls and diverges there).
   public static let defaultLearningRate = 0.001
 
   public init(
-    architecture: Architecture, tile: Int, batch: Int = 1, steps: Int, learningRate: Double = defaultLearningRate,
+    architecture: Architecture, tile: TileSize, batch: Int = 1, steps: Int, learningRate: Double = defaultLearningRate,
     optimizer: Optimizer = .paper, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
-    shuffleBuffer: Int = 16, shards: String, normalization: Normalization? = nil
+    shuffleBuffer: Int = 16, shards: String, normalization: Normalization? = nil, spacing: VoxelSpacing? = nil
   ) {
     self.architecture = architecture
     self.tile = tile
+    self.spacing = spacing
     self.batch = batch
     self.steps = steps
     self.learningRate = learningRate
@@ -67,12 +72,28 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     return nil
   }
 
+  /// A configuration with a square 2-D tile.
+  public init(
+    architecture: Architecture, tile: Int, batch: Int = 1, steps: Int, learningRate: Double = defaultLearningRate,
+    optimizer: Optimizer = .paper, schedule: LearningRateSchedule = .constant, warmupSteps: Int = 0, seed: UInt64 = 0,
+    shuffleBuffer: Int = 16, shards: String, normalization: Normalization? = nil
+  ) {
+    self.init(
+      architecture: architecture, tile: TileSize(square: tile), batch: batch, steps: steps, learningRate: learningRate,
+      optimizer: optimizer, schedule: schedule, warmupSteps: warmupSteps, seed: seed, shuffleBuffer: shuffleBuffer,
+      shards: shards, normalization: normalization)
+  }
+
   /// Checks every number and the tile against the architecture; the error
   /// is one line naming the value.
   public func validate() throws {
     if let problem { throw problem }
     _ = try architecture.validateTile(tile)
   }
+
+  /// The output extent of the tile (slowest axis first).
+  /// - Throws: as `validate()` for an invalid tile.
+  public func outputExtent() throws -> [Int] { try architecture.validateTile(tile) }
 
   /// The learning rate of step `step` (1-based).
   public func learningRate(atStep step: Int) -> Double {
@@ -118,13 +139,13 @@ extension TrainingConfiguration {
       normalization = try c.decodeIfPresent(Normalization.self, forKey: .normalization)
     }
     self.init(
-      architecture: try c.decode(Architecture.self, forKey: .architecture), tile: try c.decode(Int.self, forKey: .tile),
+      architecture: try c.decode(Architecture.self, forKey: .architecture), tile: try c.decode(TileSize.self, forKey: .tile),
       batch: try c.decode(Int.self, forKey: .batch), steps: try c.decode(Int.self, forKey: .steps),
       learningRate: try c.decode(Double.self, forKey: .learningRate), optimizer: optimizer,
       schedule: try c.decode(LearningRateSchedule.self, forKey: .schedule),
       warmupSteps: try c.decode(Int.self, forKey: .warmupSteps), seed: try c.decode(UInt64.self, forKey: .seed),
       shuffleBuffer: try c.decode(Int.self, forKey: .shuffleBuffer), shards: try c.decode(String.self, forKey: .shards),
-      normalization: normalization)
+      normalization: normalization, spacing: try c.decodeIfPresent(VoxelSpacing.self, forKey: .spacing))
   }
 }
 

@@ -28,7 +28,10 @@ public struct TrainingOverrides: Sendable, Hashable {
   public var classes: Int?
   public var dropout: Double?
   public var normLayer: NormLayer?
-  public var tile: Int?
+  /// A 3-D network's poolings that leave the slice axis alone; nil derives
+  /// them from the dataset's spacing (`Architecture.inPlanePoolings(for:depth:)`).
+  public var inPlanePoolings: Int?
+  public var tile: TileSize?
   public var batch: Int?
   public var seed: UInt64?
   public var shuffleBuffer: Int?
@@ -75,15 +78,20 @@ public struct TrainingOverrides: Sendable, Hashable {
   }
 
   /// The configuration of a new run on `shards`, whose images are
-  /// normalised as `normalization`. With `model` (a run started from
-  /// trained weights), the network is the model's, and the choices may
-  /// only repeat its architecture; its training tile is the default tile.
+  /// normalised as `normalization`; `spacing` is the voxel spacing of a
+  /// dataset of volumes (nil for images), which makes the network 3-D.
+  /// With `model` (a run started from trained weights), the network is the
+  /// model's, and the choices may only repeat its architecture; its
+  /// training tile is the default tile.
   /// - Throws: `ConfigurationError` for a value out of range (the tile
-  ///   included), `SettingConflict` for a choice the model contradicts.
+  ///   included), `SettingConflict` for a choice the model contradicts,
+  ///   `TrainingError` for a model of other dimensions or spacing than the dataset's.
   public func newRun(
-    shards: String, normalization: Normalization? = nil, model: (architecture: Architecture, tile: Int?, path: String)? = nil
+    shards: String, normalization: Normalization? = nil, spacing: VoxelSpacing? = nil,
+    model: (architecture: Architecture, tile: TileSize?, spacing: VoxelSpacing?, path: String)? = nil
   ) throws -> TrainingConfiguration {
-    let configuration = try unchecked(shards: shards, normalization: normalization, model: model, optimizerFallback: false)
+    let configuration = try unchecked(
+      shards: shards, normalization: normalization, spacing: spacing, model: model, optimizerFallback: false)
     if let problem = configuration.problem { throw problem }
     _ = try configuration.architecture.validateTile(configuration.tile)
     return configuration
@@ -95,31 +103,46 @@ public struct TrainingOverrides: Sendable, Hashable {
   /// the optimiser's settings when `resuming` (they are checked against
   /// the run's own optimiser then).
   public func checkRanges(resuming: Bool) throws {
-    let configuration = try unchecked(shards: "", normalization: nil, model: nil, optimizerFallback: resuming)
+    let volume = tile.map { $0.dimensions == 3 } == true ? VoxelSpacing.unit : nil
+    let configuration = try unchecked(
+      shards: "", normalization: nil, spacing: volume, model: nil, optimizerFallback: resuming)
     if let problem = configuration.problem { throw problem }
   }
 
   private func unchecked(
-    shards: String, normalization: Normalization?, model: (architecture: Architecture, tile: Int?, path: String)?,
+    shards: String, normalization: Normalization?, spacing: VoxelSpacing?,
+    model: (architecture: Architecture, tile: TileSize?, spacing: VoxelSpacing?, path: String)?,
     optimizerFallback: Bool
   ) throws -> TrainingConfiguration {
     let r = baseRecipe
+    let depth = self.depth ?? r.depth
     var architecture = Architecture(
-      inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? r.baseChannels, depth: depth ?? r.depth,
-      dropout: dropout ?? r.dropout, normLayer: normLayer ?? r.normLayer)
-    var tileSize = tile ?? r.tile
+      inputChannels: 1, classes: classes ?? 2, baseChannels: baseChannels ?? r.baseChannels, depth: depth,
+      dropout: dropout ?? r.dropout, normLayer: normLayer ?? r.normLayer, dimensions: spacing == nil ? 2 : 3,
+      inPlanePoolings: inPlanePoolings ?? spacing.map { Architecture.inPlanePoolings(for: $0, depth: depth) } ?? 0)
+    var tileSize = tile ?? (spacing == nil ? TileSize(square: r.tile) : architecture.defaultVolumeTile)
     if let model {
       let a = model.architecture
+      let what = spacing == nil ? "2-D images" : "3-D volumes"
+      guard a.dimensions == (spacing == nil ? 2 : 3) else {
+        throw TrainingError("the model in \(model.path) is a \(a.dimensions)-D network, but the dataset \(shards) holds \(what)")
+      }
+      if let spacing, let trained = model.spacing, trained != spacing {
+        throw TrainingError(
+          "the dataset \(shards) has voxel spacing \(spacing), but the model in \(model.path) was trained at \(trained)")
+      }
+      try firstConflict(
+        [("inPlanePoolings", inPlanePoolings.map { "\($0)" }, "\(a.inPlanePoolings)")], against: .model(model.path))
       try firstConflict(
         [
           ("classes", classes.map { "\($0)" }, "\(a.classes)"),
           ("baseChannels", baseChannels.map { "\($0)" }, "\(a.baseChannels)"),
-          ("depth", depth.map { "\($0)" }, "\(a.depth)"),
+          ("depth", self.depth.map { "\($0)" }, "\(a.depth)"),
           ("normLayer", normLayer?.rawValue, a.normLayer.rawValue),
         ], against: .model(model.path))
       architecture = a
       architecture.dropout = dropout ?? a.dropout
-      tileSize = tile ?? model.tile ?? r.tile
+      tileSize = tile ?? model.tile ?? (spacing == nil ? TileSize(square: r.tile) : a.defaultVolumeTile)
     }
     let optimizer = optimizerFallback ? ((try? self.optimizer(startingFrom: r.optimizer)) ?? r.optimizer) : try self.optimizer(startingFrom: r.optimizer)
     let steps = self.steps ?? r.steps
@@ -127,7 +150,7 @@ public struct TrainingOverrides: Sendable, Hashable {
       architecture: architecture, tile: tileSize, batch: batch ?? r.batch, steps: steps,
       learningRate: learningRate ?? r.learningRate, optimizer: optimizer, schedule: schedule ?? r.schedule,
       warmupSteps: warmupSteps ?? r.warmup(forSteps: steps), seed: seed ?? 0, shuffleBuffer: shuffleBuffer ?? 16,
-      shards: shards, normalization: normalization)
+      shards: shards, normalization: normalization, spacing: spacing)
   }
 
   /// Checks that the choices agree with `c`, the configuration of the run
@@ -150,6 +173,7 @@ public struct TrainingOverrides: Sendable, Hashable {
       ("classes", classes.map { "\($0)" }, "\(a.classes)"),
       ("dropout", dropout.map { "\($0)" }, "\(a.dropout)"),
       ("normLayer", normLayer?.rawValue, a.normLayer.rawValue),
+      ("inPlanePoolings", inPlanePoolings.map { "\($0)" }, "\(a.inPlanePoolings)"),
       ("tile", tile.map { "\($0)" }, "\(c.tile)"),
       ("batch", batch.map { "\($0)" }, "\(c.batch)"),
       ("seed", seed.map { "\($0)" }, "\(c.seed)"),
@@ -173,7 +197,7 @@ public struct TrainingOverrides: Sendable, Hashable {
       ("depth", depth == nil ? "\(recipe.depth)" : nil, "\(a.depth)"),
       ("dropout", dropout == nil ? "\(recipe.dropout)" : nil, "\(a.dropout)"),
       ("normLayer", normLayer == nil ? recipe.normLayer.rawValue : nil, a.normLayer.rawValue),
-      ("tile", tile == nil ? "\(recipe.tile)" : nil, "\(c.tile)"),
+      ("tile", tile == nil && a.dimensions == 2 ? "\(recipe.tile)" : nil, "\(c.tile)"),
       ("batch", batch == nil ? "\(recipe.batch)" : nil, "\(c.batch)"),
     ]
     try firstConflict(pairs, against: .resumedRun, recipe: recipe.name)

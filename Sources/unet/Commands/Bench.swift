@@ -80,7 +80,10 @@ struct Bench: ToolCommand {
   }
 
   func execute() throws {
-    let report = try OptionNames.training.checking { try measure(overrides.newRun(shards: "")) }
+    // A 3-D tile benchmarks the 3-D network, at unit voxel spacing unless
+    // --in-plane-poolings says otherwise.
+    let spacing = network.tile?.dimensions == 3 ? VoxelSpacing.unit : nil
+    let report = try OptionNames.training.checking { try measure(overrides.newRun(shards: "", spacing: spacing)) }
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
@@ -105,8 +108,8 @@ struct Bench: ToolCommand {
     var backend: String
     var isa: String
     var threads: Int
-    var tile: Int
-    var outputSize: Int
+    var tile: TileSize
+    var outputSize: TileSize
     var baseChannels: Int
     var depth: Int
     var normLayer: NormLayer
@@ -135,15 +138,16 @@ struct Bench: ToolCommand {
     let output = try architecture.validateTile(tile)
     let backend = self.backend.backend.make(threads: threads.threads, weightGradient: weightGradient)
     let start = Date()
-    let network = try backend.compile(architecture.graph, batch: batch, inputSize: tile, training: true)
+    let network = try backend.compile(architecture.graph, batch: batch, input: tile.extent, training: true)
     let parameters = architecture.initialParameters(seed: seed)
     network.setParameters(parameters)
     let compileSeconds = Date().timeIntervalSince(start)
 
     var rng = SplitMix64(seed: seed, stream: 1)
-    let input = (0..<batch * tile * tile).map { _ in Float(rng.gaussian()) }
-    let labels = (0..<batch * output * output).map { _ in Int32(rng.next() % UInt64(classes)) }
-    let weights = (0..<batch * output * output).map { _ in Float(0.5 + rng.unit()) }
+    let outputCount = output.reduce(1, *)
+    let input = (0..<batch * tile.count).map { _ in Float(rng.gaussian()) }
+    let labels = (0..<batch * outputCount).map { _ in Int32(rng.next() % UInt64(classes)) }
+    let weights = (0..<batch * outputCount).map { _ in Float(0.5 + rng.unit()) }
 
     var times: [Double] = []
     var firstLoss = 0.0
@@ -166,10 +170,10 @@ struct Bench: ToolCommand {
     let workspace = network.workspaceBytes
     let median = sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     return Report(
-      backend: backend.name, isa: backend.isa, threads: backend.threads, tile: tile, outputSize: output,
+      backend: backend.name, isa: backend.isa, threads: backend.threads, tile: tile, outputSize: TileSize(output),
       baseChannels: architecture.baseChannels, depth: architecture.depth, normLayer: architecture.normLayer, batch: batch, loss: firstLoss, stepSeconds: median,
       minSeconds: sorted.first ?? 0, compileSeconds: compileSeconds,
-      gflopPerStep: 3 * architecture.graph.forwardFLOPs(inputSize: tile, batch: batch) / 1e9,
+      gflopPerStep: 3 * architecture.graph.forwardFLOPs(input: tile.extent, batch: batch) / 1e9,
       peakMemoryMiB: Int(usage.ru_maxrss / 1024), arenaBytes: workspace.arena, scratchBytes: workspace.scratch,
       bufferBytes: workspace.buffers, libraryScratchBytes: workspace.library, parameterBytes: 4 * architecture.parameterSpecs.reduce(0) { $0 + $1.count }, kernels: network.kernels)
   }

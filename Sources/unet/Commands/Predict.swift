@@ -49,10 +49,16 @@ struct Predict: ToolCommand {
   @Option(help: "Output folder.")
   var out: String
 
-  @Option(help: "Input tile size (default: the training tile). Larger tiles are faster and use more memory.")
-  var tile: Int?
+  @Option(
+    help: ArgumentHelp(
+      "Input tile (default: the training tile; WxHxD for volumes). Larger tiles are faster and use more memory.",
+      valueName: "size"))
+  var tile: TileSize?
 
-  @Flag(help: "Average the predictions of the 8 rotations and flips of each image.")
+  @Flag(help: "The inputs are volumes (multi-page TIFF) and the model a 3-D network.")
+  var volume = false
+
+  @Flag(help: "Average the predictions of the 8 rotations and flips of each image (of a volume: its 8 axis flips).")
   var tta = false
 
   @Option(help: "Images predicted at once, each on cores/jobs threads.")
@@ -104,10 +110,12 @@ struct Predict: ToolCommand {
       throw ValidationError("--threshold applies to 2-class models; this one has \(architecture.classes) classes (argmax)")
     }
     let cut = architecture.classes == 2 ? threshold ?? trained.threshold : nil
+    try checkDimensions(of: trained)
     guard let tileSize = tile ?? trained.tile else {
       throw FileError(.unsupported, path: model, "names no training tile in its metadata; pass --tile")
     }
     _ = try architecture.validateTile(tileSize)
+    if volume { return try predictVolumes(trained, tile: tileSize, threshold: cut) }
     let normalization = trained.normalization ?? .standard
     let files = try expandInputs(inputs)
     try checkDistinctNames(files)
@@ -132,7 +140,7 @@ struct Predict: ToolCommand {
     let next = Counter()
     try parallelFor(jobs, jobs: jobs) { job in
       // Each job compiles its own network, on its own share of the cores.
-      let predictor = try TiledPredictor(trained, tile: tileSize, backend: backend.make(threads: threads))
+      let predictor = try TiledPredictor(trained, tileSize: tileSize, backend: backend.make(threads: threads))
       predictors[job] = predictor
       while let i = next.take(below: files.count) {
         try write(

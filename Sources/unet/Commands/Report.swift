@@ -89,7 +89,7 @@ struct Report: ToolCommand {
       let c = checkpoint.configuration
       let a = c.architecture
       md += "\n## Training\n\n"
-      md += "U-Net with \(a.baseChannels) base channels, depth \(a.depth), \(a.classes) classes, tile \(c.tile) → \(c.tile - 2 * a.margin); "
+      md += "U-Net with \(a.baseChannels) base channels, depth \(a.depth), \(a.classes) classes, tile \(c.tile) → \(TileSize((try? c.outputExtent()) ?? [])); "
       md += "\(checkpoint.step) steps of batch \(c.batch), \(c.optimizer.summary), learning rate \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), seed \(c.seed).\n\n"
       let seconds = checkpoint.elapsed ?? records.compactMap(\.seconds).reduce(0, +)
       if seconds > 0 {

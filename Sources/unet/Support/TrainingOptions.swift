@@ -19,8 +19,17 @@ struct NetworkOptions: ParsableArguments {
   @Option(help: "Normalisation after each 3x3 convolution: none (the paper's, default) or batch.")
   var normLayer: NormLayer?
 
-  @Option(help: "Input tile size (default 572, output 388).")
-  var tile: Int?
+  @Option(
+    help: ArgumentHelp(
+      "Input tile: one size for images (default 572, output 388), WxHxD for volumes (default near 116x116x44).",
+      valueName: "size"))
+  var tile: TileSize?
+
+  @Option(
+    help: """
+      3-D: how many of the first poolings leave the slice axis alone (1x2x2 windows); default from the       dataset's voxel spacing (a slice axis is pooled once its spacing is at most twice the in-plane one).
+      """)
+  var inPlanePoolings: Int?
 
   @Option(help: "Tiles per step (default 1).")
   var batch: Int?
@@ -33,6 +42,7 @@ struct NetworkOptions: ParsableArguments {
     overrides.dropout = dropout
     overrides.normLayer = normLayer
     overrides.tile = tile
+    overrides.inPlanePoolings = inPlanePoolings
     overrides.batch = batch
   }
 }
@@ -132,3 +142,7 @@ extension Recipe: ExpressibleByArgument {
 extension Optimizer.Kind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension NormLayer: ExpressibleByArgument {}
+
+extension TileSize: ExpressibleByArgument {
+  public init?(argument: String) { self.init(parsing: argument) }
+}

@@ -28,7 +28,7 @@ final class TrainingProgress {
     let start = trainer.step > 0 ? "; resuming at step \(trainer.step)" : initial.map { "; starting from \($0)" } ?? ""
     line(
       "train: \(a.baseChannels) base channels, depth \(a.depth)\(a.normLayer == .batch ? ", batch norm" : ""), "
-        + "tile \(c.tile) -> \(c.tile - 2 * a.margin), batch \(c.batch), "
+        + "tile \(c.tile) -> \(TileSize((try? c.outputExtent()) ?? [])), batch \(c.batch), "
         + "lr \(c.learningRate) (\(c.schedule.rawValue), warm-up \(c.warmupSteps)), \(c.optimizer.summary); "
         + "\(trainer.backendName)" + start)
     if kernels { line(KernelList(trainer.kernels).description) }
