@@ -32,7 +32,7 @@ import _TestSupport
     let checkpoint = try Checkpoint.read(from: Self.folder + "/run/last.ckpt")
     let c = checkpoint.configuration
     let predictor = try TiledPredictor(
-      architecture: c.architecture, parameters: checkpoint.parameters, tile: c.tile, backend: BackendChoice.default.make(threads: 1))
+      architecture: c.architecture, parameters: checkpoint.parameters, tile: c.tile.side, backend: BackendChoice.default.make(threads: 1))
     let image = (c.normalization ?? .standard).apply(to: try ImageFile.read(Self.folder + "/image.png"))
     let probabilities = try predictor.probabilities(image)
     guard case .float32(let expected) = try ImageFile.read(Self.folder + "/expected/image.prob.tiff") else {

@@ -322,7 +322,7 @@ import _TestSupport
   @Test func badConfigurationAndState() throws {
     let directory = try dataset("config")
     var config = configuration(directory)
-    config.tile = 7
+    config.tile = [7, 7]
     expectOneLine(Result { try TrainingStream(config) }.failure, naming: ["tile 7"])
     let state = try TrainingStream(configuration(directory)).state
     let other = try dataset("other", samples: 14)

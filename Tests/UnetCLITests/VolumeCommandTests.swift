@@ -172,15 +172,6 @@ import _TestSupport
     }
   }
 
-  @Test func trainRefusesVolumes() throws {
-    let src = try sources()
-    #expect(try unet(["augment", "--volume", "--images", src.images, "--labels", src.labels, "--out", dir + "/ds", "--samples", "2"]).status == 0)
-    let r = try unet(["train", "--shards", dir + "/ds", "--out", dir + "/run", "--steps", "1", "--base-channels", "2", "--depth", "1", "--tile", "36"])
-    #expect(r.status != 0)
-    #expect(r.stderr.contains("3-D") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
-    #expect(!FileManager.default.fileExists(atPath: dir + "/run/last.ckpt"))
-  }
-
   /// Python's webdataset reads the 3-D shards: shapes, dtypes, and the bytes of every array.
   @Test func webdatasetReadsVolumes() throws {
     let probe = try runPython(["-c", "import webdataset, numpy"])

@@ -6,7 +6,7 @@
 /// Written as users type it: `572`, or `116x116x44` (W×H×D). In JSON a
 /// 2-D tile is its number, as before volumes existed; a 3-D tile is the
 /// array `[W, H, D]`.
-public struct TileSize: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct TileSize: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
   /// Pixels along each axis, slowest first.
   public var extent: [Int]
 
@@ -15,6 +15,9 @@ public struct TileSize: Sendable, Hashable, Codable, CustomStringConvertible {
 
   /// A square 2-D tile.
   public init(square side: Int) { extent = [side, side] }
+
+  /// A square 2-D tile: `572`.
+  public init(integerLiteral side: Int) { self.init(square: side) }
 
   /// A 3-D tile of `width` × `height` × `depth` voxels.
   public init(width: Int, height: Int, depth: Int) { extent = [depth, height, width] }
