@@ -58,6 +58,9 @@ struct Eval: ToolCommand {
   @Flag(help: "Print JSON instead of a table.")
   var json = false
 
+  @Flag(help: "Score volumes (TIFF z-stacks, NPY (D, H, W)): 6-connected instances, object AP at IoU 0.5 … 0.9.")
+  var volume = false
+
   @OptionGroup var limits: LimitOptions
 
   func validate() throws {
@@ -74,26 +77,40 @@ struct Eval: ToolCommand {
     let pairs = try PredictionFiles.pair(predictions: pred, truth: truth)
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
-    let sweeps = Slots<Scored?>(count: pairs.count, initial: nil)
+    let volume = self.volume
+    let sweeps = Slots<ScoredVolume?>(count: pairs.count, initial: nil)
     let progress = ProgressBar(total: pairs.count, label: "eval")
     try parallelFor(pairs.count, jobs: availableCores) { i in
-      sweeps[i] = try Self.score(pairs[i], thresholds: cuts, limits: limits)
+      sweeps[i] =
+        volume
+        ? try Self.scoreVolume(pairs[i], thresholds: cuts, limits: limits)
+        : ScoredVolume(scored: try Self.score(pairs[i], thresholds: cuts, limits: limits))
       progress.advance()
     }
     let perImage = sweeps.values.map { $0! }
     let rows = zip(pairs, perImage).map {
-      Row(name: $0.name, best: $1.prediction.best, instances: $1.instances.map { $0.counts[0].scores })
+      Row(
+        name: $0.name, best: $1.scored.prediction.best, instances: $1.scored.instances.map { $0.counts[0].scores },
+        averagePrecision: $1.averagePrecision, instancesAveragePrecision: $1.instancesAveragePrecision)
     }
-    let withInstances = perImage.compactMap(\.instances)
+    let withInstances = perImage.compactMap(\.scored.instances)
+    let instancesAP = perImage.compactMap(\.instancesAveragePrecision)
     let overall = Row(
-      name: nil, best: ThresholdSweep.overall(perImage.map(\.prediction)),
+      name: nil, best: ThresholdSweep.overall(perImage.map(\.scored.prediction)),
       instances: withInstances.isEmpty ? nil : withInstances.reduce(SegmentationCounts.zero) { $0 + $1.counts[0] }.scores,
-      instanceImages: withInstances.isEmpty ? nil : withInstances.count)
+      instanceImages: withInstances.isEmpty ? nil : withInstances.count,
+      averagePrecision: Self.sum(perImage.compactMap(\.averagePrecision)),
+      instancesAveragePrecision: Self.sum(instancesAP))
     if json {
       print(try EvaluationReport(images: rows, overall: overall).json())
     } else {
       printTable(rows, overall: overall)
     }
+  }
+
+  /// The counts of all volumes summed; nil for none.
+  static func sum(_ values: [AveragePrecision]) -> AveragePrecision? {
+    values.first.map { values.dropFirst().reduce($0, +) }
   }
 
   // MARK: Reading and scoring
@@ -120,7 +137,7 @@ struct Eval: ToolCommand {
 
   static func score(_ pair: PredictionFiles.Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
     let truth = SegmentationMetrics.instances(
-      of: try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
+      of: try StackHint.adding(StackHint.volume) { try ImageFile.readImage(pair.truth, limits: limits) }
         .labels(path: pair.truth))
     func sweep(_ path: String) throws -> ThresholdSweep {
       let prediction = try readPrediction(path, limits: limits)
@@ -172,21 +189,30 @@ struct Eval: ToolCommand {
     func cell(_ b: BestScores.Best) -> String {
       pad(String(format: "%.4f", b.value) + (b.threshold.map { String(format: " @ %.4g", $0) } ?? ""), 18)
     }
+    // Volumes: AP50 and the mean AP over 0.5 … 0.9 after the IoU.
+    let apHeader = volume ? pad("", 18 - "IoU".count) + pad("AP50", 10) + "mean AP" : ""
+    func ap(_ a: AveragePrecision?) -> String {
+      guard let a else { return "" }
+      return pad(String(format: "%.4f", a.at50 ?? 0), 10) + String(format: "%.4f", a.mean)
+    }
     let header =
       pad("image", nameWidth + 2) + pad("pixel error", 18) + pad("Rand error", 18) + pad("pixel mismatch", 18) + "IoU"
-    print(header)
+    print(header + apHeader)
     for row in rows + [overall] {
       let b = row.best
-      let line = pad(row.name ?? "overall", nameWidth + 2) + cell(b.pixelError) + cell(b.randError) + cell(b.pixelMismatch) + cell(b.iou)
+      let line =
+        pad(row.name ?? "overall", nameWidth + 2) + cell(b.pixelError) + cell(b.randError) + cell(b.pixelMismatch)
+        + cell(b.iou) + ap(row.averagePrecision)
       print(line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
     }
     guard overall.instances != nil else { return }
     print("\ninstances (NAME.instances.*, no threshold)")
-    print(header)
+    print(header + apHeader)
     for row in rows + [overall] {
       guard let s = row.instances else { continue }
       let values = [s.pixelError, s.randError, s.pixelMismatch].map { pad(String(format: "%.4f", $0), 18) }.joined()
-      print(pad(row.name ?? "overall", nameWidth + 2) + values + String(format: "%.4f", s.iou))
+      let iou = volume ? pad(String(format: "%.4f", s.iou), 18) : String(format: "%.4f", s.iou)
+      print(pad(row.name ?? "overall", nameWidth + 2) + values + iou + ap(row.instancesAveragePrecision))
     }
   }
 }
