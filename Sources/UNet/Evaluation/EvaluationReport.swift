@@ -10,7 +10,10 @@ import _Support
 /// an instance image was scored beside a probability map, `instances` with
 /// the four scores (overall: and `images`, their number). Volumes
 /// (`unet eval --volume`) add `average_precision` (``AveragePrecision``)
-/// to each row and to its `instances`; reports without it stay readable.
+/// and `average_precision_threshold` (the probability threshold of the
+/// best mean AP, null without threshold) to each row, and
+/// `average_precision` to its `instances`; reports without them stay
+/// readable.
 /// Written with sorted keys and a two-space indent (``json()``).
 public struct EvaluationReport: Sendable, Equatable, Codable {
   /// One image's best scores, or the overall ones (no name), and the
@@ -25,22 +28,27 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
     /// Overall: the number of images with an instance image.
     public var instanceImages: Int?
     /// Volumes: the object-level average precision of the prediction's
-    /// instances (for a probability map, the components at the threshold
-    /// of the best Rand error); overall, of the counts summed.
+    /// instances, for a probability map at the threshold of the highest
+    /// mean AP (see ``ThresholdSweep/bestAveragePrecision``); overall, of
+    /// the counts summed.
     public var averagePrecision: AveragePrecision?
+    /// The probability threshold of ``averagePrecision``; nil without threshold.
+    public var averagePrecisionThreshold: Double?
     /// Volumes: the average precision of the instance image beside a
     /// probability map.
     public var instancesAveragePrecision: AveragePrecision?
 
     public init(
       name: String?, best: BestScores, instances: SegmentationScores?, instanceImages: Int? = nil,
-      averagePrecision: AveragePrecision? = nil, instancesAveragePrecision: AveragePrecision? = nil
+      averagePrecision: AveragePrecision? = nil, averagePrecisionThreshold: Double? = nil,
+      instancesAveragePrecision: AveragePrecision? = nil
     ) {
       self.name = name
       self.best = best
       self.instances = instances
       self.instanceImages = instanceImages
       self.averagePrecision = averagePrecision
+      self.averagePrecisionThreshold = averagePrecisionThreshold
       self.instancesAveragePrecision = instancesAveragePrecision
     }
 
@@ -49,7 +57,7 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
       case pixelError = "pixel_error", pixelMismatch = "pixel_mismatch", randError = "rand_error", iou
       case pixelErrorThreshold = "pixel_error_threshold", pixelMismatchThreshold = "pixel_mismatch_threshold"
       case randErrorThreshold = "rand_error_threshold", iouThreshold = "iou_threshold"
-      case instances, averagePrecision = "average_precision"
+      case instances, averagePrecision = "average_precision", averagePrecisionThreshold = "average_precision_threshold"
     }
 
     enum InstanceKeys: String, CodingKey {
@@ -83,6 +91,7 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
         instancesAveragePrecision = try i.decodeIfPresent(AveragePrecision.self, forKey: .averagePrecision)
       }
       averagePrecision = try c.decodeIfPresent(AveragePrecision.self, forKey: .averagePrecision)
+      averagePrecisionThreshold = try c.decodeIfPresent(Double.self, forKey: .averagePrecisionThreshold)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -106,7 +115,10 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
         if let instanceImages { try i.encode(instanceImages, forKey: .images) }
         try i.encodeIfPresent(instancesAveragePrecision, forKey: .averagePrecision)
       }
-      try c.encodeIfPresent(averagePrecision, forKey: .averagePrecision)
+      if let averagePrecision {
+        try c.encode(averagePrecision, forKey: .averagePrecision)
+        try c.encode(averagePrecisionThreshold, forKey: .averagePrecisionThreshold)
+      }
     }
   }
 

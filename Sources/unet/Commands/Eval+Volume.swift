@@ -5,15 +5,6 @@ import UNet
 /// `unet eval --volume`: the same scores over whole volumes, and the
 /// object-level average precision.
 extension Eval {
-  /// The scores of one volume: its prediction and the instance volume
-  /// beside a probability map, each with its average precision.
-  struct ScoredVolume: Sendable {
-    var scored: Scored
-    /// Nil for an image.
-    var averagePrecision: AveragePrecision? = nil
-    var instancesAveragePrecision: AveragePrecision? = nil
-  }
-
   /// A volume prediction as read: a foreground probability volume or
   /// instances.
   enum VolumePrediction {
@@ -21,28 +12,16 @@ extension Eval {
     case instances(LabelVolume)
   }
 
-  static func scoreVolume(_ pair: PredictionFiles.Pair, thresholds: [Double], limits: ReadLimits) throws -> ScoredVolume {
+  static func scoreVolume(_ pair: PredictionFiles.Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
     let truth = SegmentationMetrics.instances(
       of: try ImageFile.readVolume(pair.truth, limits: limits).labels(path: pair.truth))
-    func sweep(_ path: String) throws -> (ThresholdSweep, AveragePrecision) {
+    func sweep(_ path: String) throws -> ThresholdSweep {
       switch try readVolumePrediction(path, truth: truth, truthPath: pair.truth, limits: limits) {
-      case .probabilities(let p):
-        let sweep = ThresholdSweep(probabilities: p, truthInstances: truth, thresholds: thresholds)
-        // The instances at the threshold of the best Rand error.
-        let instances = InstanceExtraction(.components).instances(of: p, threshold: sweep.best.randError.threshold!)
-        return (sweep, AveragePrecision(predicted: instances.samples, truth: truth.samples))
-      case .instances(let i):
-        return (
-          ThresholdSweep(predictedInstances: i, truthInstances: truth),
-          AveragePrecision(predicted: i.samples, truth: truth.samples)
-        )
+      case .probabilities(let p): ThresholdSweep(probabilities: p, truthInstances: truth, thresholds: thresholds)
+      case .instances(let i): ThresholdSweep(predictedInstances: i, truthInstances: truth)
       }
     }
-    let (prediction, ap) = try sweep(pair.prediction)
-    let instances = try pair.instances.map(sweep)
-    return ScoredVolume(
-      scored: Scored(prediction: prediction, instances: instances?.0), averagePrecision: ap,
-      instancesAveragePrecision: instances?.1)
+    return Scored(prediction: try sweep(pair.prediction), instances: try pair.instances.map(sweep))
   }
 
   /// Reads a volume prediction of the truth's size: float32 pages are a

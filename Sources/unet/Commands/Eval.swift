@@ -78,39 +78,36 @@ struct Eval: ToolCommand {
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
     let volume = self.volume
-    let sweeps = Slots<ScoredVolume?>(count: pairs.count, initial: nil)
+    let sweeps = Slots<Scored?>(count: pairs.count, initial: nil)
     let progress = ProgressBar(total: pairs.count, label: "eval")
     try parallelFor(pairs.count, jobs: availableCores) { i in
       sweeps[i] =
         volume
         ? try Self.scoreVolume(pairs[i], thresholds: cuts, limits: limits)
-        : ScoredVolume(scored: try Self.score(pairs[i], thresholds: cuts, limits: limits))
+        : try Self.score(pairs[i], thresholds: cuts, limits: limits)
       progress.advance()
     }
     let perImage = sweeps.values.map { $0! }
-    let rows = zip(pairs, perImage).map {
-      Row(
-        name: $0.name, best: $1.scored.prediction.best, instances: $1.scored.instances.map { $0.counts[0].scores },
-        averagePrecision: $1.averagePrecision, instancesAveragePrecision: $1.instancesAveragePrecision)
+    let rows = zip(pairs, perImage).map { pair, scored in
+      let ap = scored.prediction.bestAveragePrecision
+      return Row(
+        name: pair.name, best: scored.prediction.best, instances: scored.instances.map { $0.counts[0].scores },
+        averagePrecision: ap?.averagePrecision, averagePrecisionThreshold: ap?.threshold,
+        instancesAveragePrecision: scored.instances?.bestAveragePrecision?.averagePrecision)
     }
-    let withInstances = perImage.compactMap(\.scored.instances)
-    let instancesAP = perImage.compactMap(\.instancesAveragePrecision)
+    let withInstances = perImage.compactMap(\.instances)
+    let ap = ThresholdSweep.overallAveragePrecision(perImage.map(\.prediction))
     let overall = Row(
-      name: nil, best: ThresholdSweep.overall(perImage.map(\.scored.prediction)),
+      name: nil, best: ThresholdSweep.overall(perImage.map(\.prediction)),
       instances: withInstances.isEmpty ? nil : withInstances.reduce(SegmentationCounts.zero) { $0 + $1.counts[0] }.scores,
       instanceImages: withInstances.isEmpty ? nil : withInstances.count,
-      averagePrecision: Self.sum(perImage.compactMap(\.averagePrecision)),
-      instancesAveragePrecision: Self.sum(instancesAP))
+      averagePrecision: ap?.averagePrecision, averagePrecisionThreshold: ap?.threshold,
+      instancesAveragePrecision: withInstances.isEmpty ? nil : ThresholdSweep.overallAveragePrecision(withInstances)?.averagePrecision)
     if json {
       print(try EvaluationReport(images: rows, overall: overall).json())
     } else {
       printTable(rows, overall: overall)
     }
-  }
-
-  /// The counts of all volumes summed; nil for none.
-  static func sum(_ values: [AveragePrecision]) -> AveragePrecision? {
-    values.first.map { values.dropFirst().reduce($0, +) }
   }
 
   // MARK: Reading and scoring
@@ -195,6 +192,9 @@ struct Eval: ToolCommand {
       guard let a else { return "" }
       return pad(String(format: "%.4f", a.at50 ?? 0), 10) + String(format: "%.4f", a.mean)
     }
+    func ap(_ row: Row) -> String {
+      ap(row.averagePrecision) + (row.averagePrecisionThreshold.map { String(format: " @ %.4g", $0) } ?? "")
+    }
     let header =
       pad("image", nameWidth + 2) + pad("pixel error", 18) + pad("Rand error", 18) + pad("pixel mismatch", 18) + "IoU"
     print(header + apHeader)
@@ -202,7 +202,7 @@ struct Eval: ToolCommand {
       let b = row.best
       let line =
         pad(row.name ?? "overall", nameWidth + 2) + cell(b.pixelError) + cell(b.randError) + cell(b.pixelMismatch)
-        + cell(b.iou) + ap(row.averagePrecision)
+        + cell(b.iou) + ap(row)
       print(line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
     }
     guard overall.instances != nil else { return }
