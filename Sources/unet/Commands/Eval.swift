@@ -44,6 +44,20 @@ struct Eval: ToolCommand {
       (true and false positives, false negatives, pixel pairs) of all images
       are summed, the scores are computed from the sums, and the best over
       the thresholds is reported.
+
+      --volume scores volumes: truth and predictions are TIFF z-stacks (or
+      NPY (D, H, W)); predictions are NAME.prob.tiff (D float pages, the
+      foreground probability, or K·D pages, K class volumes one after the
+      other), NAME.mask.tiff and NAME.instances.tiff. Instances are
+      6-connected components, every count is over the whole volume, and
+      each volume also gets the object-level average precision, as
+      StarDist's matching scores it: a true and a predicted object match
+      when their IoU is at least t (each object at most once, as many pairs
+      as possible); AP(t) = TP / (TP + FP + FN), reported at t = 0.5
+      (AP50) and as the mean over t = 0.5, 0.55, …, 0.9. A probability
+      map's AP is the best mean AP over the thresholds; overall, TP, FP and
+      FN of all volumes are summed at each threshold before the best is
+      taken.
       """)
 
   @Option(help: ArgumentHelp("Predictions: a file, a folder or a quoted glob pattern.", valueName: "path"))
