@@ -151,19 +151,32 @@ struct ObjectOverlaps {
     var trueIndex: [UInt32: Int] = [:], predictedIndex: [UInt32: Int] = [:]
     var trueSizes: [Int] = [], predictedSizes: [Int] = []
     var overlap: [UInt64: Int] = [:]
+    // Neighbouring voxels mostly share their ids: the last lookup and a
+    // run of one pair are kept, so that most voxels touch no dictionary.
+    var (lastT, lastTI, lastP, lastPI): (UInt32, Int, UInt32, Int) = (0, -1, 0, -1)
+    var run: (key: UInt64, count: Int) = (0, 0)
     for i in truth.indices {
       let (t, p) = (truth[i], predicted[i])
-      var ti = -1, pi = -1
-      if t != 0 {
-        ti = trueIndex[t] ?? { trueIndex[t] = trueSizes.count; trueSizes.append(0); return trueSizes.count - 1 }()
-        trueSizes[ti] += 1
+      if t != lastT {
+        lastT = t
+        lastTI = t == 0 ? -1 : trueIndex[t] ?? { trueIndex[t] = trueSizes.count; trueSizes.append(0); return trueSizes.count - 1 }()
       }
-      if p != 0 {
-        pi = predictedIndex[p] ?? { predictedIndex[p] = predictedSizes.count; predictedSizes.append(0); return predictedSizes.count - 1 }()
-        predictedSizes[pi] += 1
+      if p != lastP {
+        lastP = p
+        lastPI = p == 0 ? -1 : predictedIndex[p] ?? { predictedIndex[p] = predictedSizes.count; predictedSizes.append(0); return predictedSizes.count - 1 }()
       }
-      if ti >= 0 && pi >= 0 { overlap[UInt64(ti) << 32 | UInt64(pi), default: 0] += 1 }
+      if lastTI >= 0 { trueSizes[lastTI] += 1 }
+      if lastPI >= 0 { predictedSizes[lastPI] += 1 }
+      guard lastTI >= 0 && lastPI >= 0 else { continue }
+      let key = UInt64(lastTI) << 32 | UInt64(lastPI)
+      if key == run.key && run.count > 0 {
+        run.count += 1
+      } else {
+        if run.count > 0 { overlap[run.key, default: 0] += run.count }
+        run = (key, 1)
+      }
     }
+    if run.count > 0 { overlap[run.key, default: 0] += run.count }
     var pairs = [[(predicted: Int, iou: Float)]](repeating: [], count: trueSizes.count)
     for (key, n) in overlap.sorted(by: { $0.key < $1.key }) {
       let (ti, pi) = (Int(key >> 32), Int(key & 0xFFFF_FFFF))
