@@ -154,6 +154,8 @@ row "truth of another size" eval --pred small/labels/cells_000.png --truth s/lab
 row "a prediction without truth" eval --pred s/labels --truth lonely
 row "--thresholds 0" eval --pred s/labels --truth s/labels --thresholds 0
 row "a z-stack as truth" eval --pred v/labels --truth v/labels
+row "--volume with 2-D images" eval --volume --pred s/labels --truth s/labels
+row "--volume, a volume of another depth" eval --volume --pred v2/labels/cells_000.tif --truth v/labels/cells_000.tif
 row "a PNG as the model" export --model s/images/cells_000.png --out m.safetensors
 row "a safetensors file that is no model" export --model other.safetensors --format onnx --out m.onnx
 row "an existing output without --force" export --model run --format onnx --out existing.onnx

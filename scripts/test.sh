@@ -21,10 +21,12 @@ scripts/setup.sh
 # per-instance distance-transform recipe; onnx and onnxruntime check and
 # run the models of `unet export --format onnx`; bioimageio.core runs
 # `bioimageio test` on the packages of `unet export --format bioimageio`;
-# pytest, hatchling and MONAI for the Python package in python/. A venv
-# without one of them is completed.
+# pytest, hatchling and MONAI for the Python package in python/; StarDist
+# (its stardist.matching needs numpy, scipy and numba, not TensorFlow)
+# scores the average precision of `unet eval --volume` as a reference. A
+# venv without one of them is completed.
 venv=.venv-test
-if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy, onnx, onnxruntime, bioimageio.core, pytest, hatchling, monai' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, scipy, onnx, onnxruntime, bioimageio.core, pytest, hatchling, monai, stardist' 2>/dev/null; then
   python3 -m venv "$venv"
   pip=("$venv/bin/pip" install -q --disable-pip-version-check)
   # pydantic is pinned below 2.12: with later versions (2.14 at least)
@@ -39,6 +41,7 @@ if ! "$venv/bin/python" -c 'import torch, webdataset, numpy, PIL, safetensors, s
     || "${pip[@]}" torch
   # After torch, so that MONAI does not pull in the default build.
   "${pip[@]}" monai
+  "${pip[@]}" stardist
 fi
 swift build --build-tests
 swift test --skip-build "$@"

@@ -6,21 +6,23 @@ import WeightMap
 
 /// Slow, plain definitions of the watershed's parts, for small images.
 enum WatershedReference {
-  static func neighbours(_ p: Int, _ w: Int, _ h: Int) -> [Int] {
-    let (x, y) = (p % w, p / w)
-    return [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)].filter { $0.0 >= 0 && $0.0 < w && $0.1 >= 0 && $0.1 < h }
-      .map { $0.1 * w + $0.0 }
+  /// The face neighbours of `p` in `d` slices of `w × h` (4 in an image, 6 in a volume).
+  static func neighbours(_ p: Int, _ w: Int, _ h: Int, _ d: Int = 1) -> [Int] {
+    let (x, y, z) = (p % w, (p / w) % h, p / (w * h))
+    return [(x - 1, y, z), (x + 1, y, z), (x, y - 1, z), (x, y + 1, z), (x, y, z - 1), (x, y, z + 1)]
+      .filter { $0.0 >= 0 && $0.0 < w && $0.1 >= 0 && $0.1 < h && $0.2 >= 0 && $0.2 < d }
+      .map { ($0.2 * h + $0.1) * w + $0.0 }
   }
 
   /// Reconstruction by dilation as its definition iterates it: r ← min(f,
   /// max(r, r of the neighbours)) inside the mask until nothing changes.
-  static func reconstruction(marker: [Double], under f: [Double], mask: [Bool], w: Int, h: Int) -> [Double] {
+  static func reconstruction(marker: [Double], under f: [Double], mask: [Bool], w: Int, h: Int, d: Int = 1) -> [Double] {
     var r = marker
     var changed = true
     while changed {
       changed = false
       for p in r.indices where mask[p] {
-        let v = min(f[p], neighbours(p, w, h).filter { mask[$0] }.map { r[$0] }.reduce(r[p], max))
+        let v = min(f[p], neighbours(p, w, h, d).filter { mask[$0] }.map { r[$0] }.reduce(r[p], max))
         if v != r[p] {
           r[p] = v
           changed = true
@@ -31,11 +33,11 @@ enum WatershedReference {
   }
 
   /// The pixels of the plateau (4-connected, equal value, inside the mask) of `p`.
-  static func plateau(_ p: Int, _ r: [Double], _ mask: [Bool], _ w: Int, _ h: Int) -> Set<Int> {
+  static func plateau(_ p: Int, _ r: [Double], _ mask: [Bool], _ w: Int, _ h: Int, _ d: Int = 1) -> Set<Int> {
     var seen: Set<Int> = [p]
     var frontier = [p]
     while let q = frontier.popLast() {
-      for n in neighbours(q, w, h) where mask[n] && r[n] == r[q] && !seen.contains(n) {
+      for n in neighbours(q, w, h, d) where mask[n] && r[n] == r[q] && !seen.contains(n) {
         seen.insert(n)
         frontier.append(n)
       }
@@ -44,15 +46,15 @@ enum WatershedReference {
   }
 
   /// Regional maxima of the reconstruction of f − h, numbered by their first pixel in raster order.
-  static func seeds(_ f: [Double], mask: [Bool], w: Int, h: Int, height: Double) -> [UInt32] {
-    let r = reconstruction(marker: f.map { $0 - height }, under: f, mask: mask, w: w, h: h)
+  static func seeds(_ f: [Double], mask: [Bool], w: Int, h: Int, d: Int = 1, height: Double) -> [UInt32] {
+    let r = reconstruction(marker: f.map { $0 - height }, under: f, mask: mask, w: w, h: h, d: d)
     var labels = [UInt32](repeating: 0, count: f.count)
     var visited = Set<Int>()
     var next: UInt32 = 0
     for p in f.indices where mask[p] && !visited.contains(p) {
-      let region = plateau(p, r, mask, w, h)
+      let region = plateau(p, r, mask, w, h, d)
       visited.formUnion(region)
-      let higher = region.contains { q in neighbours(q, w, h).contains { mask[$0] && r[$0] > r[q] } }
+      let higher = region.contains { q in neighbours(q, w, h, d).contains { mask[$0] && r[$0] > r[q] } }
       if !higher {
         next += 1
         for q in region { labels[q] = next }
@@ -63,7 +65,7 @@ enum WatershedReference {
 
   /// For each seed id s, at each pixel the highest lowest f of a path
   /// inside the mask from a pixel of s (−∞ when none), by relaxation.
-  static func passes(_ f: [Double], mask: [Bool], seeds: [UInt32], w: Int, h: Int) -> [UInt32: [Double]] {
+  static func passes(_ f: [Double], mask: [Bool], seeds: [UInt32], w: Int, h: Int, d: Int = 1) -> [UInt32: [Double]] {
     var result: [UInt32: [Double]] = [:]
     for s in Set(seeds) where s != 0 {
       var b = seeds.indices.map { seeds[$0] == s ? f[$0] : -Double.infinity }
@@ -71,7 +73,7 @@ enum WatershedReference {
       while changed {
         changed = false
         for p in b.indices where mask[p] {
-          let v = min(f[p], neighbours(p, w, h).filter { mask[$0] }.map { b[$0] }.reduce(b[p], max))
+          let v = min(f[p], neighbours(p, w, h, d).filter { mask[$0] }.map { b[$0] }.reduce(b[p], max))
           if v > b[p] {
             b[p] = v
             changed = true

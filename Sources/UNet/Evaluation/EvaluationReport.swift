@@ -8,8 +8,13 @@ import _Support
 /// `name` (images only), `pixel_error`, `rand_error`, `pixel_mismatch`,
 /// `iou` and each one's `…_threshold` (null without threshold), and, where
 /// an instance image was scored beside a probability map, `instances` with
-/// the four scores (overall: and `images`, their number). Written with
-/// sorted keys and a two-space indent (``json()``).
+/// the four scores (overall: and `images`, their number). Volumes
+/// (`unet eval --volume`) add `average_precision` (``AveragePrecision``)
+/// and `average_precision_threshold` (the probability threshold of the
+/// best mean AP, null without threshold) to each row, and
+/// `average_precision` to its `instances`; reports without them stay
+/// readable.
+/// Written with sorted keys and a two-space indent (``json()``).
 public struct EvaluationReport: Sendable, Equatable, Codable {
   /// One image's best scores, or the overall ones (no name), and the
   /// scores of its instance image beside a probability map.
@@ -22,12 +27,29 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
     public var instances: SegmentationScores?
     /// Overall: the number of images with an instance image.
     public var instanceImages: Int?
+    /// Volumes: the object-level average precision of the prediction's
+    /// instances, for a probability map at the threshold of the highest
+    /// mean AP (see ``ThresholdSweep/bestAveragePrecision``); overall, of
+    /// the counts summed.
+    public var averagePrecision: AveragePrecision?
+    /// The probability threshold of ``averagePrecision``; nil without threshold.
+    public var averagePrecisionThreshold: Double?
+    /// Volumes: the average precision of the instance image beside a
+    /// probability map.
+    public var instancesAveragePrecision: AveragePrecision?
 
-    public init(name: String?, best: BestScores, instances: SegmentationScores?, instanceImages: Int? = nil) {
+    public init(
+      name: String?, best: BestScores, instances: SegmentationScores?, instanceImages: Int? = nil,
+      averagePrecision: AveragePrecision? = nil, averagePrecisionThreshold: Double? = nil,
+      instancesAveragePrecision: AveragePrecision? = nil
+    ) {
       self.name = name
       self.best = best
       self.instances = instances
       self.instanceImages = instanceImages
+      self.averagePrecision = averagePrecision
+      self.averagePrecisionThreshold = averagePrecisionThreshold
+      self.instancesAveragePrecision = instancesAveragePrecision
     }
 
     enum CodingKeys: String, CodingKey {
@@ -35,11 +57,12 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
       case pixelError = "pixel_error", pixelMismatch = "pixel_mismatch", randError = "rand_error", iou
       case pixelErrorThreshold = "pixel_error_threshold", pixelMismatchThreshold = "pixel_mismatch_threshold"
       case randErrorThreshold = "rand_error_threshold", iouThreshold = "iou_threshold"
-      case instances
+      case instances, averagePrecision = "average_precision", averagePrecisionThreshold = "average_precision_threshold"
     }
 
     enum InstanceKeys: String, CodingKey {
       case pixelError = "pixel_error", pixelMismatch = "pixel_mismatch", randError = "rand_error", iou, images
+      case averagePrecision = "average_precision"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,7 +88,10 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
           pixelMismatch: try i.decode(Double.self, forKey: .pixelMismatch),
           randError: try i.decode(Double.self, forKey: .randError), iou: try i.decode(Double.self, forKey: .iou))
         instanceImages = try i.decodeIfPresent(Int.self, forKey: .images)
+        instancesAveragePrecision = try i.decodeIfPresent(AveragePrecision.self, forKey: .averagePrecision)
       }
+      averagePrecision = try c.decodeIfPresent(AveragePrecision.self, forKey: .averagePrecision)
+      averagePrecisionThreshold = try c.decodeIfPresent(Double.self, forKey: .averagePrecisionThreshold)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -87,6 +113,11 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
         try i.encode(instances.randError, forKey: .randError)
         try i.encode(instances.iou, forKey: .iou)
         if let instanceImages { try i.encode(instanceImages, forKey: .images) }
+        try i.encodeIfPresent(instancesAveragePrecision, forKey: .averagePrecision)
+      }
+      if let averagePrecision {
+        try c.encode(averagePrecision, forKey: .averagePrecision)
+        try c.encode(averagePrecisionThreshold, forKey: .averagePrecisionThreshold)
       }
     }
   }

@@ -15,14 +15,23 @@ public struct ThresholdSweep: Sendable, Equatable {
   /// `counts[i]` belongs to `thresholds[i]`; a single entry when
   /// `thresholds` is empty.
   public let counts: [SegmentationCounts]
+  /// The object-level average precision of the instances at each
+  /// threshold (a single entry when `thresholds` is empty), where it was
+  /// computed (volumes); nil otherwise.
+  public let averagePrecision: [AveragePrecision]?
 
-  /// Counts given directly: one per threshold, or one without thresholds.
-  public init(thresholds: [Double], counts: [SegmentationCounts]) {
+  /// Counts given directly: one per threshold, or one without thresholds;
+  /// likewise the average precision, if any.
+  public init(thresholds: [Double], counts: [SegmentationCounts], averagePrecision: [AveragePrecision]? = nil) {
     precondition(
       thresholds.isEmpty ? counts.count == 1 : counts.count == thresholds.count,
       "ThresholdSweep: \(counts.count) counts for \(thresholds.count) thresholds")
+    precondition(
+      averagePrecision.map { $0.count == counts.count } ?? true,
+      "ThresholdSweep: \(averagePrecision?.count ?? 0) average precisions for \(counts.count) counts")
     self.thresholds = thresholds
     self.counts = counts
+    self.averagePrecision = averagePrecision
   }
 
   /// The scores at each threshold (one without thresholds).

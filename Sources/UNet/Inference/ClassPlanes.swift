@@ -58,3 +58,25 @@ extension ClassPlanes {
     foreground(pages: probabilityPages(planes, classes: k))
   }
 }
+
+// MARK: Volumes
+
+extension ClassPlanes {
+  /// The foreground probability of a volume's probability map
+  /// (`NAME.prob.tiff`) from its pages, `depth` slices to a volume: D pages
+  /// are the foreground probability; K·D pages (K ≥ 2) are K class volumes,
+  /// class after class, each slice after slice (the
+  /// ``probabilityPages(_:classes:)`` of K volume planes, each page cut
+  /// into its slices), and the foreground is read from them by
+  /// ``foreground(pages:)``: 1 − class 0.
+  ///
+  /// - Returns: the foreground in the volume's layout; nil when the number
+  ///   of pages is not a multiple of `depth`.
+  public static func foreground(volumePages slices: [some Collection<Float>], depth: Int) -> [Float]? {
+    guard depth >= 1, !slices.isEmpty, slices.count % depth == 0 else { return nil }
+    let volumes = stride(from: 0, to: slices.count, by: depth).map { start in
+      slices[start..<start + depth].flatMap { $0 }
+    }
+    return foreground(pages: volumes)
+  }
+}

@@ -17,6 +17,13 @@ import Raster
 /// (`a`, `a.seg`). So the input `a.b.png` is predicted as `a.b.prob.tiff`,
 /// `a.b.mask.png` and `a.b.instances.png`, which pair with the truth
 /// `a.b.png`.
+///
+/// A volume's prediction is the same three files as multi-page TIFF
+/// z-stacks (PNG holds one 2-D image): `NAME.prob.tiff` (float32, see
+/// ``ClassPlanes/foreground(volumePages:depth:)``), `NAME.mask.tiff` (8-bit
+/// class per voxel) and `NAME.instances.tiff` (32-bit instances), named by
+/// ``path(_:volume:)`` and written by
+/// ``writeVolume(planes:classes:mask:instances:)``.
 public struct PredictionFiles: Sendable, Hashable {
   /// What a prediction file holds; the cases are in the order of preference
   /// when one NAME has several files.
@@ -28,8 +35,11 @@ public struct PredictionFiles: Sendable, Hashable {
     /// `NAME.mask.*`: the class of each pixel.
     case mask
 
-    /// The extension of the file `unet predict` writes.
+    /// The extension of the file `unet predict` writes for an image.
     public var fileExtension: String { self == .probabilities ? "tiff" : "png" }
+
+    /// The extension of the file written for a volume: always `tiff`.
+    public var volumeFileExtension: String { "tiff" }
 
     public static func < (a: Kind, b: Kind) -> Bool {
       allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -52,9 +62,10 @@ public struct PredictionFiles: Sendable, Hashable {
     self.init(folder: folder, name: ImageInputs.name(of: input))
   }
 
-  /// The path of the file of `kind`: `FOLDER/NAME.KIND.EXT`.
-  public func path(_ kind: Kind) -> String {
-    folder + "/" + name + "." + kind.rawValue + "." + kind.fileExtension
+  /// The path of the file of `kind`: `FOLDER/NAME.KIND.EXT`, EXT the
+  /// image's (``Kind/fileExtension``) or, for a volume, `tiff`.
+  public func path(_ kind: Kind, volume: Bool = false) -> String {
+    folder + "/" + name + "." + kind.rawValue + "." + (volume ? kind.volumeFileExtension : kind.fileExtension)
   }
 
   /// `FOLDER/NAME.prob.tiff`.
@@ -63,6 +74,10 @@ public struct PredictionFiles: Sendable, Hashable {
   public var mask: String { path(.mask) }
   /// `FOLDER/NAME.instances.png`.
   public var instances: String { path(.instances) }
+  /// A volume's `FOLDER/NAME.mask.tiff`.
+  public var volumeMask: String { path(.mask, volume: true) }
+  /// A volume's `FOLDER/NAME.instances.tiff`.
+  public var volumeInstances: String { path(.instances, volume: true) }
 
   /// The NAME of a prediction file and its kind (nil for a file of no known
   /// kind): `x/a.b.prob.tiff` → (`a.b`, `.probabilities`), `x/a.tif` →

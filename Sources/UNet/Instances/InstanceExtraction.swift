@@ -4,7 +4,8 @@ import WeightMap
 /// How a foreground probability map becomes instances: the foreground is
 /// `p > threshold`; its instances are its 4-connected components, or the
 /// regions of a seeded watershed inside it, which also splits cells that
-/// touch or are joined by a weak border.
+/// touch or are joined by a weak border. A volume's instances are its
+/// 6-connected components, or the regions of a 3-D watershed.
 public struct InstanceExtraction: Sendable, Equatable {
   /// Where the watershed's seeds come from.
   public enum Seeds: String, Sendable, CaseIterable {
@@ -73,6 +74,55 @@ public struct InstanceExtraction: Sendable, Equatable {
         heights = squared.map { $0.isFinite ? $0.squareRoot() : 0 }
       }
       let markers = Watershed.seeds(heights, mask: mask, width: w, height: h, h: seedHeight)
+      return Watershed.flood(heights, mask: mask, seeds: markers)
+    }
+  }
+}
+
+// MARK: Volumes
+
+extension InstanceExtraction {
+  /// The instances of a foreground probability volume at `threshold`: the
+  /// foreground is `p > threshold` (compared in `Double`), its instances
+  /// its 6-connected components or the regions of a 3-D seeded watershed
+  /// (6-connected, see ``Watershed``); 0 = background, 1, 2, … the
+  /// instances. The result has the volume's spacing.
+  ///
+  /// With ``Seeds/distance`` the heights are the Euclidean distances to the
+  /// background in the volume's spacing (``VoxelSpacing``), so `seedHeight`
+  /// is in its unit: voxels for the unit spacing.
+  ///
+  /// - Complexity: O(n) for components, O(n log n) for the watershed.
+  public func instances(of probabilities: Volume<Float>, threshold: Double) -> LabelVolume {
+    instances(of: probabilities, foreground: probabilities.samples.map { Double($0) > threshold })
+  }
+
+  /// The instances of a given foreground (flags in the volume's layout,
+  /// e.g. argmax class > 0) of a foreground probability volume (for the
+  /// probability seeds), as ``instances(of:threshold:)-(Volume<Float>,_)``
+  /// makes them.
+  ///
+  /// - Complexity: O(n) for components, O(n log n) for the watershed.
+  public func instances(of probabilities: Volume<Float>, foreground mask: [Bool]) -> LabelVolume {
+    precondition(
+      mask.count == probabilities.voxelCount,
+      "InstanceExtraction: \(mask.count) flags for \(probabilities.voxelCount) voxels")
+    let (w, h, d, spacing) = (probabilities.width, probabilities.height, probabilities.depth, probabilities.spacing)
+    switch method {
+    case .components:
+      let flags = Volume(width: w, height: h, depth: d, spacing: spacing, samples: mask.map { $0 ? UInt8(1) : 0 })
+      return ConnectedComponents.label(flags, connectivity: .four)
+    case .watershed(let seeds, let seedHeight):
+      let heights: [Double]
+      switch seeds {
+      case .probability:
+        heights = probabilities.samples.map(Double.init)
+      case .distance:
+        let squared = DistanceTransform.squaredEuclidean(
+          width: w, height: h, depth: d, spacing: spacing, isSite: mask.map { !$0 })
+        heights = squared.map { $0.isFinite ? $0.squareRoot() : 0 }
+      }
+      let markers = Watershed.seeds(heights, mask: mask, width: w, height: h, depth: d, spacing: spacing, h: seedHeight)
       return Watershed.flood(heights, mask: mask, seeds: markers)
     }
   }

@@ -7,7 +7,10 @@ import Raster
 /// All functions take a row-major `width × height` height map `f`
 /// (higher = deeper inside a cell: a distance to the background, or a
 /// foreground probability) and a mask of the pixels to segment; pixels
-/// outside the mask are ignored, and pixels are 4-connected.
+/// outside the mask are ignored, and pixels are 4-connected. The volume
+/// forms take `depth` such slices, one after the other (the layout of
+/// ``Volume``), and join each voxel to its 6 face neighbours; a volume of
+/// depth 1 is segmented as its image.
 ///
 /// - h-maxima (Soille, *Morphological Image Analysis*, 2nd ed., Springer
 ///   2003, §6.3.4): the reconstruction by dilation of `f − h` under `f`
@@ -30,13 +33,26 @@ public enum Watershed {
   /// - Complexity: O(n log n) for n mask pixels (a priority queue of the
   ///   best values found so far, as Dijkstra's algorithm).
   public static func reconstruction(marker: [Double], under f: [Double], mask: [Bool], width: Int, height: Int) -> [Double] {
-    precondition(marker.count == width * height && f.count == marker.count && mask.count == marker.count, "reconstruction: sizes")
+    reconstruction(marker: marker, under: f, mask: mask, Lattice(width: width, height: height, depth: 1))
+  }
+
+  /// The reconstruction by dilation of `marker` under `f` inside the mask
+  /// of a volume, 6-connected (see
+  /// ``reconstruction(marker:under:mask:width:height:)``).
+  public static func reconstruction(
+    marker: [Double], under f: [Double], mask: [Bool], width: Int, height: Int, depth: Int
+  ) -> [Double] {
+    reconstruction(marker: marker, under: f, mask: mask, Lattice(width: width, height: height, depth: depth))
+  }
+
+  static func reconstruction(marker: [Double], under f: [Double], mask: [Bool], _ lattice: Lattice) -> [Double] {
+    precondition(marker.count == lattice.count && f.count == marker.count && mask.count == marker.count, "reconstruction: sizes")
     var value = marker
     var queue = PriorityQueue()
     for p in mask.indices where mask[p] { queue.push(value[p], p) }
     while let (v, p) = queue.pop() {
       guard v == value[p] else { continue }  // superseded
-      forEachNeighbour(of: p, width: width, height: height) { n in
+      lattice.forEachNeighbour(of: p) { n in
         guard mask[n] else { return }
         let candidate = min(v, f[n])
         if candidate > value[n] {
@@ -59,8 +75,27 @@ public enum Watershed {
   /// - Parameter h: the least dynamic of a kept maximum, ≥ 0.
   /// - Complexity: O(n log n).
   public static func seeds(_ f: [Double], mask: [Bool], width: Int, height: Int, h: Double) -> LabelImage {
+    LabelImage(width: width, height: height, samples: seeds(f, mask: mask, Lattice(width: width, height: height, depth: 1), h: h))
+  }
+
+  /// The h-maxima of `f` inside the mask of a volume as seeds: the regional
+  /// maxima (6-connected plateaus without a higher neighbour) of the
+  /// reconstruction of `f − h` under `f`, numbered 1, 2, … in the raster
+  /// order (slice by slice) of their first voxel; see
+  /// ``seeds(_:mask:width:height:h:)``.
+  ///
+  /// - Complexity: O(n log n).
+  public static func seeds(
+    _ f: [Double], mask: [Bool], width: Int, height: Int, depth: Int, spacing: VoxelSpacing = .unit, h: Double
+  ) -> LabelVolume {
+    LabelVolume(
+      width: width, height: height, depth: depth, spacing: spacing,
+      samples: seeds(f, mask: mask, Lattice(width: width, height: height, depth: depth), h: h))
+  }
+
+  static func seeds(_ f: [Double], mask: [Bool], _ lattice: Lattice, h: Double) -> [UInt32] {
     precondition(h >= 0, "seeds: h \(h) is negative")
-    let r = reconstruction(marker: f.map { $0 - h }, under: f, mask: mask, width: width, height: height)
+    let r = reconstruction(marker: f.map { $0 - h }, under: f, mask: mask, lattice)
     // Plateaus of r: 4-connected pixels of equal value.
     var plateau = [UInt32](repeating: 0, count: r.count)
     var members: [[Int]] = [[]]
@@ -69,7 +104,7 @@ public enum Watershed {
       plateau[start] = id
       var stack = [start], found = [start]
       while let p = stack.popLast() {
-        forEachNeighbour(of: p, width: width, height: height) { n in
+        lattice.forEachNeighbour(of: p) { n in
           if mask[n] && plateau[n] == 0 && r[n] == r[p] {
             plateau[n] = id
             stack.append(n)
@@ -85,7 +120,7 @@ public enum Watershed {
     for pixels in members.dropFirst() {
       var isMaximum = true
       for p in pixels where isMaximum {
-        forEachNeighbour(of: p, width: width, height: height) { n in
+        lattice.forEachNeighbour(of: p) { n in
           if mask[n] && r[n] > r[p] { isMaximum = false }
         }
       }
@@ -93,7 +128,7 @@ public enum Watershed {
       next += 1
       for p in pixels { labels[p] = next }
     }
-    return LabelImage(width: width, height: height, samples: labels)
+    return labels
   }
 
   /// Floods `mask` from `seeds`: each mask pixel reachable from a seed gets
@@ -106,9 +141,24 @@ public enum Watershed {
   /// - Parameter seeds: seed ids (0 = none), non-zero only inside the mask.
   /// - Complexity: O(n log n).
   public static func flood(_ f: [Double], mask: [Bool], seeds: LabelImage) -> LabelImage {
-    let (width, height) = (seeds.width, seeds.height)
-    precondition(f.count == width * height && mask.count == f.count, "flood: sizes")
-    var labels = seeds.samples
+    let lattice = Lattice(width: seeds.width, height: seeds.height, depth: 1)
+    return LabelImage(width: seeds.width, height: seeds.height, samples: flood(f, mask: mask, seeds: seeds.samples, lattice))
+  }
+
+  /// Floods the mask of a volume from `seeds`, 6-connected (see
+  /// ``flood(_:mask:seeds:)-(_,_,LabelImage)``); the result has the seeds' spacing.
+  ///
+  /// - Complexity: O(n log n).
+  public static func flood(_ f: [Double], mask: [Bool], seeds: LabelVolume) -> LabelVolume {
+    let lattice = Lattice(width: seeds.width, height: seeds.height, depth: seeds.depth)
+    return LabelVolume(
+      width: seeds.width, height: seeds.height, depth: seeds.depth, spacing: seeds.spacing,
+      samples: flood(f, mask: mask, seeds: seeds.samples, lattice))
+  }
+
+  static func flood(_ f: [Double], mask: [Bool], seeds: [UInt32], _ lattice: Lattice) -> [UInt32] {
+    precondition(f.count == lattice.count && mask.count == f.count && seeds.count == f.count, "flood: sizes")
+    var labels = seeds
     var best = [Double](repeating: -.infinity, count: f.count)
     var done = [Bool](repeating: false, count: f.count)
     var queue = PriorityQueue()
@@ -120,7 +170,7 @@ public enum Watershed {
     while let (level, p) = queue.pop() {
       guard !done[p], level == best[p] else { continue }
       done[p] = true
-      forEachNeighbour(of: p, width: width, height: height) { n in
+      lattice.forEachNeighbour(of: p) { n in
         guard mask[n], !done[n] else { return }
         let pass = min(level, f[n])
         if pass > best[n] {
@@ -130,18 +180,33 @@ public enum Watershed {
         }
       }
     }
-    return LabelImage(width: width, height: height, samples: labels)
+    return labels
   }
 
-  /// Calls `body` with the row-major index of each 4-neighbour of `p`
-  /// inside the image: left, right, up, down.
-  @inline(__always)
-  static func forEachNeighbour(of p: Int, width: Int, height: Int, _ body: (Int) -> Void) {
-    let x = p % width
-    if x > 0 { body(p - 1) }
-    if x + 1 < width { body(p + 1) }
-    if p >= width { body(p - width) }
-    if p + width < width * height { body(p + width) }
+  /// The grid the functions work on: `depth` slices of `height` rows of
+  /// `width` samples, each sample joined to its face neighbours (4 in an
+  /// image, 6 in a volume).
+  struct Lattice {
+    let width: Int
+    let height: Int
+    let depth: Int
+
+    var count: Int { width * height * depth }
+
+    /// Calls `body` with the index of each face neighbour of `p` inside
+    /// the grid: left, right, up, down, then the slices before and after.
+    @inline(__always)
+    func forEachNeighbour(of p: Int, _ body: (Int) -> Void) {
+      let slice = width * height
+      let x = p % width
+      let y = (p % slice) / width
+      if x > 0 { body(p - 1) }
+      if x + 1 < width { body(p + 1) }
+      if y > 0 { body(p - width) }
+      if y + 1 < height { body(p + width) }
+      if p >= slice { body(p - slice) }
+      if p + slice < count { body(p + slice) }
+    }
   }
 }
 

@@ -44,6 +44,20 @@ struct Eval: ToolCommand {
       (true and false positives, false negatives, pixel pairs) of all images
       are summed, the scores are computed from the sums, and the best over
       the thresholds is reported.
+
+      --volume scores volumes: truth and predictions are TIFF z-stacks (or
+      NPY (D, H, W)); predictions are NAME.prob.tiff (D float pages, the
+      foreground probability, or K·D pages, K class volumes one after the
+      other), NAME.mask.tiff and NAME.instances.tiff. Instances are
+      6-connected components, every count is over the whole volume, and
+      each volume also gets the object-level average precision, as
+      StarDist's matching scores it: a true and a predicted object match
+      when their IoU is at least t (each object at most once, as many pairs
+      as possible); AP(t) = TP / (TP + FP + FN), reported at t = 0.5
+      (AP50) and as the mean over t = 0.5, 0.55, …, 0.9. A probability
+      map's AP is the best mean AP over the thresholds; overall, TP, FP and
+      FN of all volumes are summed at each threshold before the best is
+      taken.
       """)
 
   @Option(help: ArgumentHelp("Predictions: a file, a folder or a quoted glob pattern.", valueName: "path"))
@@ -57,6 +71,9 @@ struct Eval: ToolCommand {
 
   @Flag(help: "Print JSON instead of a table.")
   var json = false
+
+  @Flag(help: "Score volumes (TIFF z-stacks, NPY (D, H, W)): 6-connected instances, object AP at IoU 0.5 … 0.9.")
+  var volume = false
 
   @OptionGroup var limits: LimitOptions
 
@@ -74,21 +91,32 @@ struct Eval: ToolCommand {
     let pairs = try PredictionFiles.pair(predictions: pred, truth: truth)
     let cuts = ThresholdSweep.thresholds(count: thresholds)
     let limits = self.limits.readLimits
+    let volume = self.volume
     let sweeps = Slots<Scored?>(count: pairs.count, initial: nil)
     let progress = ProgressBar(total: pairs.count, label: "eval")
     try parallelFor(pairs.count, jobs: availableCores) { i in
-      sweeps[i] = try Self.score(pairs[i], thresholds: cuts, limits: limits)
+      sweeps[i] =
+        volume
+        ? try Self.scoreVolume(pairs[i], thresholds: cuts, limits: limits)
+        : try Self.score(pairs[i], thresholds: cuts, limits: limits)
       progress.advance()
     }
     let perImage = sweeps.values.map { $0! }
-    let rows = zip(pairs, perImage).map {
-      Row(name: $0.name, best: $1.prediction.best, instances: $1.instances.map { $0.counts[0].scores })
+    let rows = zip(pairs, perImage).map { pair, scored in
+      let ap = scored.prediction.bestAveragePrecision
+      return Row(
+        name: pair.name, best: scored.prediction.best, instances: scored.instances.map { $0.counts[0].scores },
+        averagePrecision: ap?.averagePrecision, averagePrecisionThreshold: ap?.threshold,
+        instancesAveragePrecision: scored.instances?.bestAveragePrecision?.averagePrecision)
     }
     let withInstances = perImage.compactMap(\.instances)
+    let ap = ThresholdSweep.overallAveragePrecision(perImage.map(\.prediction))
     let overall = Row(
       name: nil, best: ThresholdSweep.overall(perImage.map(\.prediction)),
       instances: withInstances.isEmpty ? nil : withInstances.reduce(SegmentationCounts.zero) { $0 + $1.counts[0] }.scores,
-      instanceImages: withInstances.isEmpty ? nil : withInstances.count)
+      instanceImages: withInstances.isEmpty ? nil : withInstances.count,
+      averagePrecision: ap?.averagePrecision, averagePrecisionThreshold: ap?.threshold,
+      instancesAveragePrecision: withInstances.isEmpty ? nil : ThresholdSweep.overallAveragePrecision(withInstances)?.averagePrecision)
     if json {
       print(try EvaluationReport(images: rows, overall: overall).json())
     } else {
@@ -120,7 +148,7 @@ struct Eval: ToolCommand {
 
   static func score(_ pair: PredictionFiles.Pair, thresholds: [Double], limits: ReadLimits) throws -> Scored {
     let truth = SegmentationMetrics.instances(
-      of: try StackHint.adding(StackHint.imagesOnly("eval")) { try ImageFile.readImage(pair.truth, limits: limits) }
+      of: try StackHint.adding(StackHint.volume) { try ImageFile.readImage(pair.truth, limits: limits) }
         .labels(path: pair.truth))
     func sweep(_ path: String) throws -> ThresholdSweep {
       let prediction = try readPrediction(path, limits: limits)
@@ -172,21 +200,33 @@ struct Eval: ToolCommand {
     func cell(_ b: BestScores.Best) -> String {
       pad(String(format: "%.4f", b.value) + (b.threshold.map { String(format: " @ %.4g", $0) } ?? ""), 18)
     }
+    // Volumes: AP50 and the mean AP over 0.5 … 0.9 after the IoU.
+    let apHeader = volume ? pad("", 18 - "IoU".count) + pad("AP50", 10) + "mean AP" : ""
+    func ap(_ a: AveragePrecision?) -> String {
+      guard let a else { return "" }
+      return pad(String(format: "%.4f", a.at50 ?? 0), 10) + String(format: "%.4f", a.mean)
+    }
+    func ap(_ row: Row) -> String {
+      ap(row.averagePrecision) + (row.averagePrecisionThreshold.map { String(format: " @ %.4g", $0) } ?? "")
+    }
     let header =
       pad("image", nameWidth + 2) + pad("pixel error", 18) + pad("Rand error", 18) + pad("pixel mismatch", 18) + "IoU"
-    print(header)
+    print(header + apHeader)
     for row in rows + [overall] {
       let b = row.best
-      let line = pad(row.name ?? "overall", nameWidth + 2) + cell(b.pixelError) + cell(b.randError) + cell(b.pixelMismatch) + cell(b.iou)
+      let line =
+        pad(row.name ?? "overall", nameWidth + 2) + cell(b.pixelError) + cell(b.randError) + cell(b.pixelMismatch)
+        + cell(b.iou) + ap(row)
       print(line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
     }
     guard overall.instances != nil else { return }
     print("\ninstances (NAME.instances.*, no threshold)")
-    print(header)
+    print(header + apHeader)
     for row in rows + [overall] {
       guard let s = row.instances else { continue }
       let values = [s.pixelError, s.randError, s.pixelMismatch].map { pad(String(format: "%.4f", $0), 18) }.joined()
-      print(pad(row.name ?? "overall", nameWidth + 2) + values + String(format: "%.4f", s.iou))
+      let iou = volume ? pad(String(format: "%.4f", s.iou), 18) : String(format: "%.4f", s.iou)
+      print(pad(row.name ?? "overall", nameWidth + 2) + values + iou + ap(row.instancesAveragePrecision))
     }
   }
 }

@@ -18,6 +18,14 @@ struct Report: ToolCommand {
       and a weight-map folder of `unet weights --preview` (--weights). Each
       image gets OUT/NAME.panels.png: input | true instances | foreground
       probability | predicted instances.
+
+      Scores of unet eval --volume make a volume report: the images, truth
+      and predictions (NAME.prob.tiff, NAME.instances.tiff) are read as
+      volumes, the table adds AP50 and the mean AP over IoU 0.5 … 0.9, and
+      each panel shows three orthogonal slices through the volume's centre
+      as Fiji's orthogonal views lay them out: xy at the middle z, zy at the
+      middle x to its right, xz at the middle y below (z stretched by the
+      voxel's z/x aspect).
       """)
 
   @Option(help: "Output folder.")
@@ -64,24 +72,39 @@ struct Report: ToolCommand {
     md += "respectively of the foreground-restricted Rand index), the fraction of misclassified pixels and the "
     md += "foreground IoU; best over thresholds (the threshold in parentheses), overall from the counts of all images "
     md += "summed. Lower errors and higher IoU are better.\n\n"
-    md += "| image | pixel error | Rand error | pixel mismatch | IoU |\n|---|---|---|---|---|\n"
+    // Volumes (unet eval --volume): the average precision beside.
+    let volume = scores.overall.averagePrecision != nil
+    if volume {
+      md += "Volumes: every count over the whole volume; AP50 and mean AP (over IoU 0.5 … 0.9) are the object-level "
+      md += "average precision TP / (TP + FP + FN) of StarDist's matching, at the threshold of the best mean AP.\n\n"
+    }
+    let apHeader = volume ? " AP50 | mean AP |" : ""
+    let apRule = volume ? "---|---|" : ""
+    md += "| image | pixel error | Rand error | pixel mismatch | IoU |\(apHeader)\n|---|---|---|---|---|\(apRule)\n"
     func cell(_ best: BestScores.Best) -> String {
       String(format: "%.4f", best.value) + (best.threshold.map { String(format: " (%.2f)", $0) } ?? "")
     }
     func cell(_ value: Double) -> String { String(format: "%.4f", value) }
+    func cells(_ ap: AveragePrecision?, _ threshold: Double?) -> String {
+      guard let ap else { return "" }
+      return " \(cell(ap.at50 ?? 0)) | \(cell(ap.mean))\(threshold.map { String(format: " (%.2f)", $0) } ?? "") |"
+    }
     let rows = scores.images + [scores.overall]
     for row in rows {
       let b = row.best
       md += "| \(row.name ?? "**overall**") | "
-        + [b.pixelError, b.randError, b.pixelMismatch, b.iou].map(cell).joined(separator: " | ") + " |\n"
+        + [b.pixelError, b.randError, b.pixelMismatch, b.iou].map(cell).joined(separator: " | ") + " |"
+        + cells(row.averagePrecision, row.averagePrecisionThreshold) + "\n"
     }
     if scores.overall.instances != nil {
-      md += "\nThe instance images (NAME.instances.png, post-processed, scored once without threshold):\n\n"
-      md += "| image | pixel error | Rand error | pixel mismatch | IoU |\n|---|---|---|---|---|\n"
+      let file = volume ? "NAME.instances.tiff" : "NAME.instances.png"
+      md += "\nThe instance images (\(file), post-processed, scored once without threshold):\n\n"
+      md += "| image | pixel error | Rand error | pixel mismatch | IoU |\(apHeader)\n|---|---|---|---|---|\(apRule)\n"
       for row in rows {
         guard let s = row.instances else { continue }
         md += "| \(row.name ?? "**overall**") | "
-          + [s.pixelError, s.randError, s.pixelMismatch, s.iou].map(cell).joined(separator: " | ") + " |\n"
+          + [s.pixelError, s.randError, s.pixelMismatch, s.iou].map(cell).joined(separator: " | ") + " |"
+          + cells(row.instancesAveragePrecision, nil) + "\n"
       }
     }
 
@@ -114,7 +137,13 @@ struct Report: ToolCommand {
     }
 
     md += "\n## Images\n\nInput | true instances | foreground probability | predicted instances\n\n"
+    if volume { md += "Each as orthogonal slices through the volume's centre: xy, zy to its right, xz below.\n\n" }
     for (name, image, labels) in try SourcePair.pair(images: images, labels: truth).map({ ($0.name, $0.image, $0.labels) }) {
+      if volume {
+        try ImageFile.write(try volumePanels(image: image, labels: labels, name: name), to: out + "/" + name + ".panels.png")
+        md += "**\(name)**\n\n![\(name)](\(name).panels.png)\n\n"
+        continue
+      }
       let raw = try StackHint.adding(StackHint.imagesOnly("report")) { try ImageFile.readImage(image, limits: limits.readLimits) }
       let input = Normalization.standard.apply(to: raw)
       let truthLabels = try StackHint.adding(StackHint.imagesOnly("report")) { try ImageFile.readImage(labels, limits: limits.readLimits) }
@@ -137,6 +166,42 @@ struct Report: ToolCommand {
     }
     try AtomicFile.write(Array(md.utf8), to: out + "/report.md")
     print("report: \(out)/report.md")
+  }
+
+  /// The panels of a volume: input | true instances | foreground
+  /// probability | predicted instances, each as orthogonal slices through
+  /// the centre (``Image/orthogonalLayout(xy:zy:xz:gap:fill:)``).
+  private func volumePanels(image: String, labels: String, name: String) throws -> Image<UInt8> {
+    let limits = self.limits.readLimits
+    let raw = try ImageFile.readVolume(image, limits: limits)
+    let input = Normalization.standard.apply(to: raw)
+    let truthLabels = InstanceLabels.normalize(try ImageFile.readVolume(labels, limits: limits).labels(path: labels))
+    let files = PredictionFiles(folder: pred, name: name)
+    let probabilityPath = files.path(.probabilities, volume: true), instancesPath = files.volumeInstances
+    let pages = try ImageFile.readPages(probabilityPath, limits: limits)
+    guard pages.allSatisfy({ $0.width == raw.width && $0.height == raw.height && $0.channels == 1 }),
+      let foreground = ClassPlanes.foreground(volumePages: pages.map { $0.floatImage().samples }, depth: raw.depth)
+    else {
+      throw RasterError(
+        .unsupported, path: probabilityPath,
+        "is \(pages[0].width)x\(pages[0].height)x\(pages.count), its volume \(raw.width)x\(raw.height)x\(raw.depth)")
+    }
+    let probability = Volume(width: raw.width, height: raw.height, depth: raw.depth, spacing: raw.spacing, samples: foreground)
+    let instances = try ImageFile.readVolume(instancesPath, limits: limits).labels(path: instancesPath)
+    guard instances.width == raw.width, instances.height == raw.height, instances.depth == raw.depth else {
+      throw RasterError(
+        .unsupported, path: instancesPath,
+        "is \(instances.width)x\(instances.height)x\(instances.depth), its volume \(raw.width)x\(raw.height)x\(raw.depth)")
+    }
+    let (x, y, z, k) = (raw.width / 2, raw.height / 2, raw.depth / 2, input.zStretch)
+    func views<S>(_ v: Volume<S>, _ render: (Image<S>) -> Image<UInt8>) -> Image<UInt8> {
+      let s = v.orthogonalSlices(x: x, y: y, z: z, zStretch: k)
+      return Image.orthogonalLayout(xy: render(s.xy), zy: render(s.zy), xz: render(s.xz), fill: 255)
+    }
+    return PreviewPanels.grid([[
+      views(input, PreviewPanels.gray), views(truthLabels, Self.colored), views(probability, PreviewPanels.gray),
+      views(instances, Self.colored),
+    ]], gap: 8)
   }
 
   private func copy(_ source: String, to target: String) throws {
