@@ -61,7 +61,7 @@ import _TestSupport
       #expect(p.width == 40 && p.height == 36 && p.depth == 10 && p.spacing.z == 4)
       probabilities.append(try #require(p.typed(Float.self)).flat.samples)
       let instances = try ImageFile.readVolume(out + "/cells_000.instances.tiff")
-      #expect(instances.depth == 10 && instances.sampleType == .uint16)
+      #expect(instances.depth == 10 && instances.sampleType == .uint32)
       #expect(FileManager.default.fileExists(atPath: out + "/cells_000.mask.tiff"))
     }
     // Float32 sums of the same terms in another order (other blockings):

@@ -72,34 +72,11 @@ extension Predict {
       threshold.map { t in probabilities[count..<2 * count].map { Double($0) > t ? UInt8(1) : 0 } }
       ?? ClassPlanes.argmax(probabilities, classes: k)
     let pages = ClassPlanes.probabilityPages(probabilities, classes: k)
-    let foreground = classes.map { $0 > 0 ? UInt8(1) : 0 }
-    let labels = volumeInstances(
-      foreground: Volume(flat: Image(width: w, height: h * d, samples: foreground), depth: d, spacing: spacing),
-      probability: ClassPlanes.foreground(pages: pages))
-    let count16 = labels.max() ?? 0
-    guard count16 <= UInt32(UInt16.max) else {
-      throw RasterError(.unsupported, path: source, "has \(count16) instances, more than a 16-bit TIFF holds")
-    }
-    func stack<S: PixelSample>(_ samples: [S], slices: Int) -> Volume<S> {
-      Volume(flat: Image(width: w, height: h * slices, samples: samples), depth: slices, spacing: spacing)
-    }
-    // Class after class, each its D slices (the foreground alone for 2 classes).
-    try ImageFile.writeVolume(stack(pages.flatMap { Array($0) }, slices: d * pages.count), to: files.volumeProbabilities)
-    try ImageFile.writeVolume(stack(classes, slices: d), to: files.volumeMask)
-    try ImageFile.writeVolume(stack(labels.map { UInt16($0) }, slices: d), to: files.volumeInstances)
+    let foreground = Volume(
+      flat: Image(width: w, height: h * d, samples: ClassPlanes.foreground(pages: pages)), depth: d, spacing: spacing)
+    let instances = extraction.instances(of: foreground, foreground: classes.map { $0 > 0 })
+    try files.writeVolume(
+      planes: probabilities, classes: k, mask: Volume(flat: Image(width: w, height: h * d, samples: classes), depth: d, spacing: spacing),
+      instances: instances)
   }
-
-  /// The instances of a foreground volume: its 6-connected components.
-  private func volumeInstances(foreground: Volume<UInt8>, probability: [Float]) -> [UInt32] {
-    ConnectedComponents.label(foreground, connectivity: .four).samples
-  }
-}
-
-extension PredictionFiles {
-  /// `FOLDER/NAME.prob.tiff`: a volume's probability stack.
-  var volumeProbabilities: String { probabilities }
-  /// `FOLDER/NAME.mask.tiff`: a volume's classes, one page per slice.
-  var volumeMask: String { folder + "/" + name + ".mask.tiff" }
-  /// `FOLDER/NAME.instances.tiff`: a volume's instances, one page per slice.
-  var volumeInstances: String { folder + "/" + name + ".instances.tiff" }
 }
