@@ -1,5 +1,6 @@
 import Foundation
 import Raster
+import Shards
 import Testing
 import UNet
 import _TestSupport
@@ -125,5 +126,49 @@ import _TestSupport
     expectRefused(
       try unet(["train", "--shards", ds.shards, "--out", out, "--steps", "1", "--init", model2] + Self.network), out,
       mentioning: ["2-D network", "3-D volumes"])
+  }
+
+  /// Sparse annotation: the upper half of each volume's slices is labelled
+  /// with the ignore label; the shards weigh those voxels 0 (so the loss
+  /// ignores them), training runs, and an ignore label among the instance
+  /// ids is refused.
+  @Test func sparselyAnnotatedVolumesTrain() throws {
+    _ = try dataset()
+    let sparse = dir + "/sparse"
+    try FileManager.default.createDirectory(atPath: sparse, withIntermediateDirectories: true)
+    for i in 0..<2 {
+      var labels = try ImageFile.readVolume(dir + "/src/labels/cells_00\(i).tif").labels(path: "")
+      let slice = labels.width * labels.height
+      for q in (5 * slice)..<labels.samples.count { labels.samples[q] = 60000 }
+      try ImageFile.writeVolume(Volume(flat: Image(width: labels.width, height: labels.height * labels.depth,
+        samples: labels.samples.map { UInt16($0) }), depth: labels.depth), to: sparse + "/cells_00\(i).tif")
+    }
+    let shards = dir + "/sparse-ds"
+    var r = try unet([
+      "augment", "--volume", "--images", dir + "/src/images", "--labels", sparse, "--out", shards, "--samples", "3",
+      "--ignore-label", "60000", "--elastic-sigma", "0", "--elastic-sigma-z", "0", "--rotate", "0", "--no-flip",
+    ])
+    try #require(r.status == 0, "\(r.stderr)")
+    var ignored = 0
+    let manifest = try Manifest.read(from: shards + "/manifest.json")
+    for shard in manifest.shards {
+      for sample in try ShardReader.readAll(path: shards + "/" + shard.file) {
+        let v = try SampleLayout.decodeVolume(sample, shard: shard.file)
+        let labels = try #require(v.labels)
+        for (label, weight) in zip(labels.samples, v.weights.samples) where label == 60000 {
+          #expect(weight == 0)
+          ignored += 1
+        }
+        #expect(zip(labels.samples, v.weights.samples).contains { $0 != 60000 && $1 > 0 })
+      }
+    }
+    #expect(ignored > 0)
+    r = try unet(["train", "--shards", shards, "--out", dir + "/sparse-run", "--steps", "2", "--tile", "24x24x18"] + Self.network)
+    #expect(r.status == 0, "\(r.stderr)")
+    // An ignore label below an instance id.
+    let out = dir + "/refused-ignore"
+    expectRefused(
+      try unet(["augment", "--volume", "--images", dir + "/src/images", "--labels", sparse, "--out", out, "--samples", "1",
+        "--ignore-label", "3"]), out, mentioning: ["cells_000.tif", "ignore label 3 is also an instance id"])
   }
 }

@@ -57,7 +57,8 @@ public struct SourceSet: Sendable {
             .unsupported, path: pair.labels,
             "is \(labels.width) x \(labels.height) but its image \(pair.image) is \(raw.width) x \(raw.height)")
         }
-        let instances = InstanceLabels.normalize(labels, connectivity: mapper.configuration.connectivity)
+        try mapper.configuration.checkIgnoreLabel(in: labels.samples, path: pair.labels)
+        let instances = mapper.configuration.normalize(labels)
         let source = AugmentSource(pair: pair, image: normalization.apply(to: raw), labels: instances)
         return (source, mapper.prepare(instances))
       },

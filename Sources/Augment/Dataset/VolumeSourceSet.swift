@@ -52,7 +52,8 @@ public struct VolumeSourceSet: Sendable {
               + "\(raw.width) x \(raw.height) x \(raw.depth) (W x H x D)")
         }
         labels.spacing = raw.spacing
-        let instances = InstanceLabels.normalize(labels, connectivity: mapper.configuration.connectivity)
+        try mapper.configuration.checkIgnoreLabel(in: labels.samples, path: pair.labels)
+        let instances = mapper.configuration.normalize(labels)
         let source = AugmentVolumeSource(pair: pair, image: normalization.apply(to: raw), labels: instances)
         return (source, mapper.prepare(instances))
       },

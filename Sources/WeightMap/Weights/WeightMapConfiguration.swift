@@ -1,3 +1,4 @@
+import RasterCore
 /// Where the border term `w0·exp(−(d1+d2)²/2σ²)` is added.
 public enum BorderRegion: String, Sendable, CaseIterable, Codable {
   /// Only on background pixels (label 0 after separation), as in the paper.
@@ -49,6 +50,12 @@ public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
   public let labelInterpretation: LabelInterpretation
   /// The connectivity of the connected components of a binary mask.
   public let connectivity: Connectivity
+  /// A label value that marks unannotated pixels (voxels): they are no
+  /// instance, not counted in the class balance, and weighted 0, so that a
+  /// loss over the weights ignores them (sparse annotation, Çiçek et al.
+  /// 2016). It must lie above every instance id (nnU-Net's convention for
+  /// its ignore label); nil: none.
+  public let ignoreLabel: UInt32?
 
   /// Validates and stores the settings.
   ///
@@ -62,8 +69,12 @@ public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
     borderOn: BorderRegion = .background,
     separation: Bool = true,
     labelInterpretation: LabelInterpretation = .automatic,
-    connectivity: Connectivity = .four
+    connectivity: Connectivity = .four,
+    ignoreLabel: UInt32? = nil
   ) throws {
+    if ignoreLabel == 0 {
+      throw ConfigurationError(setting: "ignoreLabel", value: "0", requirement: "above 0 (0 is the background)")
+    }
     guard w0.isFinite, w0 >= 0 else {
       throw ConfigurationError(setting: "w0", value: "\(w0)", requirement: "finite and >= 0")
     }
@@ -84,6 +95,23 @@ public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
     self.separation = separation
     self.labelInterpretation = labelInterpretation
     self.connectivity = connectivity
+    self.ignoreLabel = ignoreLabel
+  }
+
+  /// Checks that the ignore label lies above every instance id of a label
+  /// file's `samples`; the error names `path`.
+  public func checkIgnoreLabel(in samples: [UInt32], path: String) throws {
+    guard let ignoreLabel, let top = samples.lazy.filter({ $0 != ignoreLabel }).max(), top > ignoreLabel else { return }
+    throw RasterError(
+      .unsupported, path: path,
+      "the ignore label \(ignoreLabel) is also an instance id (the file has ids up to \(top)); "
+        + "give an ignore label above every instance id")
+  }
+
+  /// The flags of the ignored pixels of `samples` (nil without an ignore label).
+  func ignored(_ samples: [UInt32]) -> [Bool]? {
+    guard let ignoreLabel, samples.contains(ignoreLabel) else { return nil }
+    return samples.map { $0 == ignoreLabel }
   }
 
   /// The paper's settings: `w0 = 10`, `σ = 5` px, balanced class weights
@@ -112,7 +140,7 @@ public struct WeightMapConfiguration: Sendable, Equatable, Hashable {
 /// ``encoded(sigmaUnit:)``) stands for `sigmaPixels`.
 extension WeightMapConfiguration: Codable {
   private enum CodingKeys: String, CodingKey {
-    case w0, sigmaPixels, classWeights, borderOn, separation, labelInterpretation, connectivity
+    case w0, sigmaPixels, classWeights, borderOn, separation, labelInterpretation, connectivity, ignoreLabel
     /// σ as a 3-D dataset's manifest names it, in the spacing's unit.
     case sigma, sigmaUnit
   }
@@ -143,7 +171,8 @@ extension WeightMapConfiguration: Codable {
         separation: c.decodeIfPresent(Bool.self, forKey: .separation) ?? d.separation,
         labelInterpretation: c.decodeIfPresent(LabelInterpretation.self, forKey: .labelInterpretation)
           ?? d.labelInterpretation,
-        connectivity: c.decodeIfPresent(Connectivity.self, forKey: .connectivity) ?? d.connectivity)
+        connectivity: c.decodeIfPresent(Connectivity.self, forKey: .connectivity) ?? d.connectivity,
+        ignoreLabel: c.decodeIfPresent(UInt32.self, forKey: .ignoreLabel))
     } catch let error as ConfigurationError {
       throw DecodingError.dataCorruptedError(forKey: .w0, in: c, debugDescription: error.description)
     }
@@ -187,5 +216,40 @@ extension WeightMapConfiguration: Codable {
     try c.encode(separation, forKey: .separation)
     if labelInterpretation != .automatic { try c.encode(labelInterpretation, forKey: .labelInterpretation) }
     try c.encode(connectivity, forKey: .connectivity)
+    try c.encodeIfPresent(ignoreLabel, forKey: .ignoreLabel)
+  }
+}
+
+extension WeightMapConfiguration {
+  /// `InstanceLabels.normalize` of `labels` with this configuration's
+  /// interpretation and connectivity, leaving the pixels of the ignore
+  /// label as they are: they are set aside before a binary mask becomes its
+  /// components, and component ids from the ignore label up move one up,
+  /// so that no instance takes its value.
+  public func normalize(_ labels: LabelImage) -> LabelImage {
+    var result = labels
+    result.samples = normalizedSamples(labels.samples) { samples in
+      var l = labels
+      l.samples = samples
+      return InstanceLabels.normalize(l, interpretation: labelInterpretation, connectivity: connectivity).samples
+    }
+    return result
+  }
+
+  /// `normalize(_:)` of a volume.
+  public func normalize(_ labels: LabelVolume) -> LabelVolume {
+    var result = labels
+    result.samples = normalizedSamples(labels.samples) { samples in
+      var l = labels
+      l.samples = samples
+      return InstanceLabels.normalize(l, interpretation: labelInterpretation, connectivity: connectivity).samples
+    }
+    return result
+  }
+
+  private func normalizedSamples(_ samples: [UInt32], _ normalize: ([UInt32]) -> [UInt32]) -> [UInt32] {
+    guard let ignoreLabel, let ignored = ignored(samples) else { return normalize(samples) }
+    let annotated = normalize(zip(samples, ignored).map { $1 ? 0 : $0 })
+    return zip(annotated, ignored).map { id, skip in skip ? ignoreLabel : id >= ignoreLabel ? id + 1 : id }
   }
 }

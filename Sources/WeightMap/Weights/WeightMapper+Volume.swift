@@ -5,13 +5,19 @@ import RasterCore
 public struct PreparedLabelVolume: Sendable, Equatable {
   /// The instances after normalisation and separation.
   public let instances: LabelVolume
-  /// Background and foreground voxels of ``instances``.
+  /// Background and foreground voxels of ``instances`` (ignored ones not counted).
   public let counts: ClassCounts
+  /// The voxels of the ignore label (``WeightMapConfiguration/ignoreLabel``),
+  /// background in ``instances`` and weighted 0; nil when there are none.
+  public let ignored: [Bool]?
 
   /// Wraps instance labels that are already normalised and separated.
-  public init(instances: LabelVolume) {
+  public init(instances: LabelVolume, ignored: [Bool]? = nil) {
     self.instances = instances
-    self.counts = ClassCounts(labels: instances)
+    self.ignored = ignored
+    var counts = ClassCounts(labels: instances)
+    if let ignored { counts.background -= ignored.lazy.filter { $0 }.count }
+    self.counts = counts
   }
 }
 
@@ -42,10 +48,13 @@ extension WeightMapper {
   ///
   /// - Complexity: O(width × height × depth).
   public func prepare(_ labels: LabelVolume) -> PreparedLabelVolume {
+    let ignored = configuration.ignored(labels.samples)
+    var annotated = labels
+    if let ignored { annotated.samples = zip(labels.samples, ignored).map { $1 ? 0 : $0 } }
     var instances = InstanceLabels.normalize(
-      labels, interpretation: configuration.labelInterpretation, connectivity: configuration.connectivity)
+      annotated, interpretation: configuration.labelInterpretation, connectivity: configuration.connectivity)
     if configuration.separation { instances = Separation.apply(instances) }
-    return PreparedLabelVolume(instances: instances)
+    return PreparedLabelVolume(instances: instances, ignored: ignored)
   }
 
   /// The weight map of prepared labels with the given class weights.
@@ -69,6 +78,9 @@ extension WeightMapper {
           labels: lab, width: instances.width, height: instances.height, depth: instances.depth,
           background: classWeights.background, foreground: classWeights.foreground, into: w)
       }
+    }
+    if let ignored = prepared.ignored {
+      for i in 0..<n where ignored[i] { weights[i] = 0 }
     }
     func volume<S: PixelSample>(_ samples: [S]) -> Volume<S> {
       Volume(width: instances.width, height: instances.height, depth: instances.depth, spacing: instances.spacing, samples: samples)

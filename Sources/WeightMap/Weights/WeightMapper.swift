@@ -13,14 +13,20 @@ public struct PreparedLabels: Sendable, Equatable {
   /// The instances after normalisation and separation; their non-zero
   /// pixels are the foreground class.
   public let instances: LabelImage
-  /// Background and foreground pixels of ``instances``.
+  /// Background and foreground pixels of ``instances`` (ignored ones not counted).
   public let counts: ClassCounts
+  /// The pixels of the ignore label (``WeightMapConfiguration/ignoreLabel``),
+  /// background in ``instances`` and weighted 0; nil when there are none.
+  public let ignored: [Bool]?
 
   /// Wraps instance labels that are already normalised and separated.
-  public init(instances: LabelImage) {
+  public init(instances: LabelImage, ignored: [Bool]? = nil) {
     precondition(instances.channels == 1, "PreparedLabels: expected 1 channel, got \(instances.channels)")
     self.instances = instances
-    self.counts = ClassCounts(labels: instances)
+    self.ignored = ignored
+    var counts = ClassCounts(labels: instances)
+    if let ignored { counts.background -= ignored.lazy.filter { $0 }.count }
+    self.counts = counts
   }
 }
 
@@ -121,11 +127,14 @@ public struct WeightMapper: Sendable {
   /// - Complexity: O(width × height).
   public func prepare(_ labels: LabelImage) -> PreparedLabels {
     precondition(labels.channels == 1, "WeightMapper: expected 1 channel, got \(labels.channels)")
+    let ignored = configuration.ignored(labels.samples)
+    var annotated = labels
+    if let ignored { annotated.samples = zip(labels.samples, ignored).map { $1 ? 0 : $0 } }
     var instances = InstanceLabels.normalize(
-      labels, interpretation: configuration.labelInterpretation,
+      annotated, interpretation: configuration.labelInterpretation,
       connectivity: configuration.connectivity)
     if configuration.separation { instances = Separation.apply(instances) }
-    return PreparedLabels(instances: instances)
+    return PreparedLabels(instances: instances, ignored: ignored)
   }
 
   /// The weight map of prepared labels with the given class weights.
@@ -147,6 +156,9 @@ public struct WeightMapper: Sendable {
             background: classWeights.background, foreground: classWeights.foreground, into: w)
         }
       }
+    }
+    if let ignored = prepared.ignored {
+      for i in 0..<n where ignored[i] { weights[i] = 0 }
     }
     return WeightMapResult(
       weights: Image(width: instances.width, height: instances.height, samples: weights),

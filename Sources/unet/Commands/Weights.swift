@@ -94,7 +94,11 @@ struct Weights: ToolCommand {
       let mapper = slabs
       summary = try weigh(
         files, mapper: mapper,
-        prepare: { path in mapper.prepare(try volume.read(path, limits: limits).labels(path: path)) },
+        prepare: { path in
+          let labels = try volume.read(path, limits: limits).labels(path: path)
+          try mapper.configuration.checkIgnoreLabel(in: labels.samples, path: path)
+          return mapper.prepare(labels)
+        },
         counts: \.counts, bytes: { $0.instances.voxelCount * 4 },
         write: { prepared, classWeights, name in
           let result = mapper.weights(for: prepared, classWeights: classWeights)
@@ -161,6 +165,7 @@ struct Weights: ToolCommand {
 
   static func prepare(_ path: String, mapper: WeightMapper, limits: ReadLimits) throws -> PreparedLabels {
     let labels = try StackHint.adding(StackHint.volume) { try ImageFile.readImage(path, limits: limits) }.labels(path: path)
+    try mapper.configuration.checkIgnoreLabel(in: labels.samples, path: path)
     return mapper.prepare(labels)
   }
 }
@@ -183,6 +188,12 @@ struct WeightMapOptions: ParsableArguments {
   @Option(help: "Connectivity of the connected components of a binary mask: 4 or 8.")
   var connectivity: ConnectivityArgument = .four
 
+  @Option(
+    help: ArgumentHelp(
+      "A label value for unannotated pixels (voxels), above every instance id: weighted 0, so training ignores them.",
+      valueName: "n"))
+  var ignoreLabel: UInt32?
+
   /// The weight-map configuration; a bad value becomes a `ValidationError` naming its option.
   func configuration(sigma: Double, sigmaOption: String, borderOn: BorderRegion) throws -> WeightMapConfiguration {
     let weighting: ClassWeighting
@@ -194,7 +205,7 @@ struct WeightMapOptions: ParsableArguments {
     return try OptionNames.weightMap(sigmaOption: sigmaOption).checking {
       try WeightMapConfiguration(
         w0: w0, sigmaPixels: sigma, classWeights: weighting, borderOn: borderOn, separation: !noSeparation,
-        connectivity: connectivity.value)
+        connectivity: connectivity.value, ignoreLabel: ignoreLabel)
     }
   }
 }
