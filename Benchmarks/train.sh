@@ -4,12 +4,17 @@
 # optimiser: valid convolutions, pixel-weighted softmax cross-entropy, SGD
 # with momentum 0.99, batch 1), measured in the same run on all cores, for
 #   - two networks: the paper's (572 tile, 64 base channels, depth 4) and
-#     the main job's (188, 16, depth 3);
+#     the main job's (188, 16, depth 3); and a 3-D U-Net (Cicek et al.
+#     2016; 116x116x52 voxels, 16 base channels, depth 3, the first pooling
+#     in-plane as for slices 4 times further apart than pixels; with every
+#     pooling 2x2x2 the nearest valid depth would be 92), against
+#     Benchmarks/torch_unet3d.py (examples/pytorch's UNet(dimensions=3),
+#     nn.Conv3d, with the same loss and optimiser);
 #   - every instruction-set tier the machine reaches: native, and AVX2
 #     (UNetKit with ONEDNN_MAX_CPU_ISA=AVX2, PyTorch with that and
 #     ATEN_CPU_CAPABILITY=avx2) when the machine has AVX-512.
 #
-#   Benchmarks/train.sh [--rounds 3] [--only paper|main] [--tiers native,avx2]
+#   Benchmarks/train.sh [--rounds 3] [--only paper|main|volume] [--tiers native,avx2]
 #
 # Each round runs both programs once per network and tier, alternating, so
 # that both see the same machine load; the summary takes medians over rounds.
@@ -45,7 +50,8 @@ if [ -z "$tiers" ]; then
   tiers=native
   grep -qw avx512f /proc/cpuinfo && tiers=native,avx2
 fi
-configs=("paper 572 64 4 3 1" "main 188 16 3 20 3")
+# name, tile, base channels, depth, steps, warm-up steps, in-plane poolings (3-D)
+configs=("paper 572 64 4 3 1 -" "main 188 16 3 20 3 -" "volume 116x116x52 16 3 3 1 1")
 
 machine
 echo "# flags: $(grep -m1 -o -w 'avx512f\|avx512_bf16\|avx512_vnni\|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')avx2 $(grep -qw avx2 /proc/cpuinfo && echo yes || echo no)"
@@ -76,7 +82,7 @@ PY
 results=$(mktemp)
 for round in $(seq "$rounds"); do
   for c in "${configs[@]}"; do
-    read -r name size base depth steps warm <<<"$c"
+    read -r name size base depth steps warm planar <<<"$c"
     [ -n "$only" ] && [ "$only" != "$name" ] && continue
     for tier in ${tiers//,/ }; do
       case $tier in
@@ -84,17 +90,24 @@ for round in $(seq "$rounds"); do
         avx2) ours_env=(ONEDNN_MAX_CPU_ISA=AVX2) torch_env=(ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2) ;;
         *) echo "train.sh: unknown tier $tier" >&2; exit 2 ;;
       esac
+      if [ "$planar" = - ]; then
+        ours_net=() torch_cmd=("$bench/torch_unet_ref.py" --device cpu --size "$size")
+      else
+        ours_net=(--in-plane-poolings "$planar")
+        torch_cmd=(Benchmarks/torch_unet3d.py --tile "$size" --in-plane-poolings "$planar")
+      fi
       measure unetkit "$name" "$tier" ${ours_env[@]+"${ours_env[@]}"} "$unet" bench --json --tile "$size" \
-        --base-channels "$base" --depth "$depth" --steps "$steps" --warmup "$warm" | tee -a "$results"
-      measure pytorch "$name" "$tier" ${torch_env[@]+"${torch_env[@]}"} "$peers/bin/python" "$bench/torch_unet_ref.py" \
-        --device cpu --size "$size" --base "$base" --depth "$depth" --steps "$steps" --warm "$warm" | tee -a "$results"
+        --base-channels "$base" --depth "$depth" ${ours_net[@]+"${ours_net[@]}"} --steps "$steps" --warmup "$warm" \
+        | tee -a "$results"
+      measure pytorch "$name" "$tier" ${torch_env[@]+"${torch_env[@]}"} "$peers/bin/python" "${torch_cmd[@]}" \
+        --base "$base" --depth "$depth" --steps "$steps" --warm "$warm" | tee -a "$results"
     done
   done
 done
 python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-keys = sorted({(r["config"], r["tier"]) for r in rows}, key=lambda k: (k[0] != "paper", k[1] != "native"))
+keys = sorted({(r["config"], r["tier"]) for r in rows}, key=lambda k: (["paper", "main", "volume"].index(k[0]), k[1] != "native"))
 print("| network | tier | UNetKit s/step | PyTorch s/step | ratio (target <= 0.8) | UNetKit peak MiB | PyTorch peak MiB | memory ratio (target <= 1) | reference kernels |")
 print("|---|---|---|---|---|---|---|---|---|")
 for config, tier in keys:

@@ -123,6 +123,62 @@ struct PyTorchInteropTests {
     #expect(tuned.stderr.contains(described), "\(tuned.stderr)")
   }
 
+  /// examples/pytorch/train.py on `unet augment --volume` shards at
+  /// spacing 4,1,1 (3 steps, 2 base channels, depth 2, tile 60x60x34):
+  /// the 3-D network with its first pooling in-plane, as `unet train`
+  /// would choose. `unet predict --volume` reads the weights file
+  /// (architecture, tile, spacing) and its probabilities equal PyTorch's
+  /// eval-mode forward pass over the whole 40 x 36 x 10 volume mirrored by
+  /// the margins (20, 20, 12), one valid tile. Float32 both, in other
+  /// summation orders: 1e-4 leaves a wide margin (seen: about 2e-7).
+  @Test func pytorchTrainedVolumeWeightsPredictWithUnet() throws {
+    try torchPython.checkImports()
+    var r = try unet(["synth", "--out", dir + "/src", "--count", "1", "--size", "40x36x10", "--seed", "5", "--cells", "9"])
+    try #require(r.status == 0, "\(r.stderr)")
+    r = try unet([
+      "augment", "--volume", "--images", dir + "/src/images", "--labels", dir + "/src/labels", "--out", dir + "/ds",
+      "--samples", "3", "--per-shard", "2", "--seed", "2", "--spacing", "4,1,1", "--jobs", "1",
+    ])
+    try #require(r.status == 0, "\(r.stderr)")
+    let weights = dir + "/torch-volume.safetensors"
+    let py = try torchPython.python([
+      Self.examples + "/train.py", "--shards", dir + "/ds", "--out", weights, "--steps", "3", "--base-channels", "2",
+      "--depth", "2", "--tile", "60x60x34", "--workers", "0", "--cpu", "--log-every", "1",
+    ])
+    try #require(py.status == 0, "\(py.stderr)")
+    #expect(py.stdout.contains("3-D, 1 in-plane poolings, tile 60x60x34 -> 20x20x10"), "\(py.stdout)")
+
+    let model = try TrainedModel.read(from: weights)
+    let a = model.architecture
+    #expect(a.dimensions == 3 && a.inPlanePoolings == 1 && a.depth == 2 && a.baseChannels == 2, "\(a)")
+    #expect(model.tile == TileSize(width: 60, height: 60, depth: 34))
+    #expect(model.spacing == VoxelSpacing(z: 4, y: 1, x: 1))
+    #expect(model.step == 3)
+
+    r = try unet(["predict", "--volume", "--model", weights, dir + "/src/images", "--out", dir + "/pred"])
+    try #require(r.status == 0, "\(r.stderr)")
+    let raw = try ImageFile.readVolume(dir + "/src/images/cells_000.tif")
+    try ImageFile.write(raw.flat, to: dir + "/volume.npy")
+    let torch = try torchPython.python([
+      Self.scripts + "/torch_predict_volume.py", Self.examples, weights, dir + "/volume.npy", "\(raw.depth)",
+      dir + "/torch.npy",
+    ])
+    try #require(torch.status == 0, "\(torch.stderr)")
+    let predicted = try ImageFile.readVolume(dir + "/pred/cells_000.prob.tiff")
+    #expect(predicted.width == 40 && predicted.height == 36 && predicted.depth == 10 && predicted.spacing.z == 4)
+    let ours = try #require(predicted.typed(Float.self)).flat.samples
+    guard case .float32(let theirs) = try ImageFile.read(dir + "/torch.npy") else {
+      Issue.record("PyTorch's probabilities are not float32")
+      return
+    }
+    #expect(theirs.samples.count == ours.count)
+    let spread = (ours.max() ?? 0) - (ours.min() ?? 0)
+    #expect(spread > 0.01, "the probabilities span only \(spread)")
+    let difference = zip(ours, theirs.samples).map { abs($0 - $1) }.max() ?? .infinity
+    print("PyTorchInteropTests: unet predict --volume and PyTorch differ by at most \(difference) (span \(spread))")
+    #expect(difference <= 1e-4, "largest difference \(difference)")
+  }
+
   /// `train.py --time-limit` stops at the first step that ends past the
   /// limit, before --steps, and saves the step it reached.
   @Test func pytorchTrainingStopsAtItsTimeLimit() throws {

@@ -18,6 +18,14 @@ process's batch normalisations use its own tiles' statistics, PyTorch's
 BatchNorm2d under DDP; the running statistics saved are rank 0's, which DDP
 broadcasts at every step).
 
+On a 3-D dataset (`unet augment --volume`: the manifest says "dimensions":
+3) it trains the 3-D U-Net of Cicek et al. 2016 as `unet train` does:
+--tile WxHxD (default: the valid tile nearest 116x116x44), the first
+poolings in-plane as the manifest's voxel spacing asks (nnU-Net's rule, or
+--in-plane-poolings), output-sized regions cut with mirrored context along
+all three axes; the weights carry the spacing, which `unet predict
+--volume` checks.
+
 The result is a safetensors state dict with `unet export`'s names and
 metadata: `unet_module.load` (or docs/pytorch.md) reads it, and --init of a
 later run continues from it.
@@ -66,6 +74,42 @@ def rate_factor(step, steps, schedule, warmup):
     return factor
 
 
+def tile_geometry(tile, architecture):
+    """The input tile and its output: sides in 2-D, (W, H, D) in 3-D, from
+    the --tile text (or a default). Exits with the nearest valid sizes when
+    some pooling would see an odd size, as `unet train --tile` does."""
+    depth = architecture["depth"]
+    if architecture.get("dimensions", 2) == 2:
+        tile = int(tile or 572)
+        output = unet_module.output_size(tile, depth)
+        if output is None:
+            raise SystemExit(f"error: tile {tile} is not valid for depth {depth}: every pooling needs an even size")
+        return tile, output
+    pooled_from = [0, 0, architecture.get("inPlanePoolings", 0)]  # W, H, D
+
+    def nearest(target, axis):
+        below = next((t for t in range(target, 0, -1) if unet_module.output_size(t, depth, pooled_from[axis])), None)
+        above = next((t for t in range(target + 1, target + 2 ** (depth + 2) + 400)
+                      if unet_module.output_size(t, depth, pooled_from[axis])), None)
+        return below, above
+
+    if tile is None:
+        tile = [nearest(t, axis)[0] or nearest(t, axis)[1] for axis, t in enumerate((116, 116, 44))]
+    else:
+        try:
+            tile = [int(t) for t in str(tile).split("x")]
+        except ValueError:
+            tile = []
+        if len(tile) != 3:
+            raise SystemExit(f"error: a 3-D network takes --tile WxHxD, got {tile}")
+    output = [unet_module.output_size(t, depth, pooled_from[axis]) for axis, t in enumerate(tile)]
+    for axis, (t, o) in enumerate(zip(tile, output)):
+        if o is None:
+            near = " or ".join(str(n) for n in nearest(t, axis) if n)
+            raise SystemExit(f"error: tile side {t} ({'WHD'[axis]}) is not valid for depth {depth}: try {near}")
+    return tile, output
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--shards", required=True, help="dataset folder written by unet augment")
@@ -84,7 +128,11 @@ def parse_args(argv=None):
     p.add_argument("--eps", type=float, default=1e-8, help="Adam's and AdamW's epsilon")
     p.add_argument("--schedule", choices=["constant", "cosine", "step", "poly"], default="constant")
     p.add_argument("--warmup", type=int, default=0, help="steps of linear learning-rate warm-up")
-    p.add_argument("--tile", type=int, help="input tile side (default: --init's training tile, else 572)")
+    p.add_argument("--tile", help="input tile side, or WxHxD on a 3-D dataset "
+                                  "(default: --init's training tile, else 572, or near 116x116x44 in 3-D)")
+    p.add_argument("--in-plane-poolings", type=int,
+                   help="3-D: how many of the first poolings leave the slice axis alone (default from the "
+                        "dataset's voxel spacing)")
     p.add_argument("--batch", type=int, default=1, help="tiles per step and process")
     p.add_argument("--base-channels", type=int, default=64)
     p.add_argument("--depth", type=int, default=4)
@@ -113,15 +161,20 @@ def main():
     device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
 
     manifest = unet_data.read_manifest(args.shards)
+    dimensions = manifest["parameters"].get("dimensions", 2)
+    spacing = manifest["parameters"].get("spacing") if dimensions == 3 else None
     normalization = manifest["parameters"]["augment"].get("normalization")
     normalization_json = (None if normalization is None
                           else json.dumps(normalization, sort_keys=True, separators=(",", ":")))
-    channels = unet_data.input_channels(args.shards)
+    channels = 1 if dimensions == 3 else unet_data.input_channels(args.shards)
     start_step = 0
     if args.init:
         model, meta = unet_module.load(args.init)
         architecture = json.loads(meta["architecture"])
-        tile = args.tile or int(meta.get("tile", 572))
+        if architecture.get("dimensions", 2) != dimensions:
+            raise SystemExit(f"error: {args.init} holds a {architecture.get('dimensions', 2)}-D network, "
+                             f"the dataset is {dimensions}-D")
+        tile = args.tile or meta.get("tile")
         start_step = int(meta.get("step", 0))
         if "normalization" in meta and json.loads(meta["normalization"]) != normalization and rank == 0:
             print(f"warning: {args.init} was trained on images normalised as {meta['normalization']}, "
@@ -131,16 +184,17 @@ def main():
                         "depth": args.depth, "dropout": args.dropout}
         if args.norm_layer != "none":
             architecture["normLayer"] = args.norm_layer
-        tile = args.tile or 572
+        if dimensions == 3:
+            architecture["dimensions"] = 3
+            architecture["inPlanePoolings"] = (unet_module.in_plane_poolings(spacing, args.depth)
+                                               if args.in_plane_poolings is None else args.in_plane_poolings)
+        tile = args.tile
         torch.manual_seed(args.seed)  # the same initial weights on every rank
         model = unet_module.UNet(**architecture)
         unet_module.he_init_(model)
     if architecture["inputChannels"] != channels:
         raise SystemExit(f"error: the model takes {architecture['inputChannels']} channels, the images have {channels}")
-    output = unet_module.output_size(tile, architecture["depth"])
-    if output is None:
-        raise SystemExit(f"error: tile {tile} is not valid for depth {architecture['depth']}: "
-                         f"every pooling needs an even size")
+    tile, output = tile_geometry(tile, architecture)
 
     model.to(device)
     net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if distributed else model
@@ -148,10 +202,18 @@ def main():
     optimizer = make_optimizer(net.parameters(), args)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda t: rate_factor(t + 1, args.steps, args.schedule, args.warmup))
-    loader = DataLoader(unet_data.tiles(args.shards, tile, output, seed=args.seed, buffer=args.shuffle_buffer),
+    if dimensions == 3:
+        # (D, H, W) for the cutting; the files and messages say WxHxD.
+        tiles = unet_data.volume_tiles(args.shards, tile[::-1], output[::-1], seed=args.seed, buffer=args.shuffle_buffer)
+        tile, output = "x".join(map(str, tile)), "x".join(map(str, output))
+    else:
+        tiles = unet_data.tiles(args.shards, tile, output, seed=args.seed, buffer=args.shuffle_buffer)
+    loader = DataLoader(tiles,
                         batch_size=args.batch, num_workers=args.workers, pin_memory=cuda)
     if rank == 0:
         norm = ", batch norm" if architecture.get("normLayer", "none") == "batch" else ""
+        if dimensions == 3:
+            norm += f", 3-D, {architecture['inPlanePoolings']} in-plane poolings"
         print(f"train: {architecture['baseChannels']} base channels, depth {architecture['depth']}{norm}, "
               f"tile {tile} -> {output}, {world} x batch {args.batch}, lr {args.lr} ({args.schedule}, "
               f"warm-up {args.warmup}), {args.optimizer}, "
@@ -194,7 +256,8 @@ def main():
     if rank == 0:
         temporary = args.out + ".tmp"
         unet_module.save(model, temporary, architecture, tile=tile, step=start_step + steps_done,
-                         normalization=normalization_json)
+                         normalization=normalization_json,
+                         spacing=spacing and json.dumps(spacing, sort_keys=True, separators=(",", ":")))
         os.replace(temporary, args.out)
         print(f"train: {steps_done} steps in {time.time() - start:.1f} s -> {args.out}", flush=True)
     if distributed:

@@ -20,8 +20,9 @@ of one rank.
 A 3-D dataset (`unet augment --volume`; its manifest has "dimensions": 3
 and the voxel spacing) holds KEY.image.npy, KEY.mask.npy (uint8),
 KEY.weight.npy and KEY.labels.npy, all (D, H, W); `volume_samples()` yields
-them decoded, for a 3-D network of your own. `samples()` refuses such a
-dataset, so that no (D, H, W) image is taken for (C, H, W) channels.
+them decoded and `volume_tiles()` cuts 3-D training tiles from them the
+same way. `samples()` refuses such a dataset, so that no (D, H, W) image is
+taken for (C, H, W) channels.
 """
 import functools
 import io
@@ -151,6 +152,36 @@ def tiles_from(src, tile, output, seed):
         yield cut_tile(image, mask, weight, y, x, tile, output)
 
 
+def cut_volume_tile(image, mask, weight, origin, tile, output):
+    """The 3-D training tile for the output region at `origin` (z, y, x):
+    the image (1 x D x H x W for a `tile` of (D, H, W)) mirrored past the
+    volume's faces, labels (int64) and weights (float32) of the `output`
+    extent, 0 where the region leaves the volume. `cut_tile` in 3-D."""
+    index, inside = [], []
+    for o, t, n, s in zip(origin, tile, output, mask.shape):
+        m = (t - n) // 2
+        index.append(reflect_index(np.arange(o - m, o - m + t), s))
+        lo, hi = max(o, 0), min(o + n, s)
+        inside.append((slice(lo - o, hi - o), slice(lo, hi)))
+    z, y, x = index
+    image_tile = np.ascontiguousarray(image[z[:, None, None], y[None, :, None], x[None, None, :]])[None]
+    labels = np.zeros(output, np.int64)
+    weights = np.zeros(output, np.float32)
+    to, of = tuple(a for a, _ in inside), tuple(b for _, b in inside)
+    labels[to] = mask[of]
+    weights[to] = weight[of]
+    return image_tile, labels, weights
+
+
+def volume_tiles_from(src, tile, output, seed):
+    rng = np.random.default_rng(stream_seed(seed))
+    for _, image, mask, weight, _ in src:
+        # Along each axis as draw_origin: uniform inside, centred where shorter.
+        origin = tuple(int(rng.integers(0, s - n + 1)) if s >= n else -((n - s) // 2)
+                       for s, n in zip(mask.shape, output))
+        yield cut_volume_tile(image, mask, weight, origin, tile, output)
+
+
 def samples(root, seed=0, epochs=1, shuffle=False, buffer=0):
     """The dataset's samples as (key, image, mask, weight), this rank's and
     worker's share of the shards, for `epochs` passes (None: forever)."""
@@ -198,6 +229,14 @@ def tiles(root, tile, output, seed=0, buffer=16):
     order each epoch, samples through a shuffle buffer, one tile each."""
     pipeline = samples(root, seed=seed, epochs=None, shuffle=True, buffer=buffer)
     pipeline.append(functools.partial(tiles_from, tile=tile, output=output, seed=seed))
+    return pipeline
+
+
+def volume_tiles(root, tile, output, seed=0, buffer=16):
+    """3-D training tiles (image 1 x D x H x W, labels, weights) forever, as
+    `tiles` does in 2-D; `tile` and `output` are (D, H, W)."""
+    pipeline = volume_samples(root, seed=seed, epochs=None, shuffle=True, buffer=buffer)
+    pipeline.append(functools.partial(volume_tiles_from, tile=tile, output=output, seed=seed))
     return pipeline
 
 
