@@ -11,12 +11,14 @@ import _TestSupport
 /// At each tier no primitive of a training step may be one of oneDNN's
 /// reference implementations, for the paper's network (572 tile, 64 base
 /// channels, depth 4) and the main job's (188, 16, depth 3), also with
-/// batch normalisation after each 3×3 convolution (`--norm-layer batch`).
+/// batch normalisation after each 3×3 convolution (`--norm-layer batch`),
+/// and for the 3-D U-Net (92×92×52, 16 base channels, depth 3, the first
+/// pooling in-plane), with and without batch normalisation.
 ///
 /// And one step's loss and parameter gradients must equal the native ones
-/// for the main job's network and for the paper's at its smallest tile,
+/// for the main job's network, for the paper's at its smallest tile,
 /// 188, which has all its layers and channel counts at a ninth of the 572
-/// tile's work: the loss within 2e-4 of the native one, each gradient
+/// tile's work, and for a 3-D U-Net of depth 2 at 52×52×52: the loss within 2e-4 of the native one, each gradient
 /// within 5e-2 in the Euclidean norm, ‖tier − native‖ ≤ 5e-2 · ‖native‖
 /// + 1e-7·√count. These tolerances are derived in
 /// Tests/UNetTests/InstructionSetReferenceTests.swift, which compares
@@ -30,21 +32,31 @@ import _TestSupport
 @Suite(.serialized) struct InstructionSetTests {
   struct Configuration: CustomTestStringConvertible, Sendable {
     var name: String
-    var tile: Int
+    var tile: String
     var baseChannels: Int
     var depth: Int
     var normLayer = "none"
+    var inPlanePoolings: Int?
     var arguments: [String] {
-      ["--tile", "\(tile)", "--base-channels", "\(baseChannels)", "--depth", "\(depth)", "--norm-layer", normLayer]
+      ["--tile", tile, "--base-channels", "\(baseChannels)", "--depth", "\(depth)", "--norm-layer", normLayer]
+        + (inPlanePoolings.map { ["--in-plane-poolings", "\($0)"] } ?? [])
     }
     var testDescription: String { name }
   }
 
-  static let paper = Configuration(name: "paper", tile: 572, baseChannels: 64, depth: 4)
-  static let mainJob = Configuration(name: "main job", tile: 188, baseChannels: 16, depth: 3)
-  static let paperSmallTile = Configuration(name: "paper at tile 188", tile: 188, baseChannels: 64, depth: 4)
+  static let paper = Configuration(name: "paper", tile: "572", baseChannels: 64, depth: 4)
+  static let mainJob = Configuration(name: "main job", tile: "188", baseChannels: 16, depth: 3)
+  static let paperSmallTile = Configuration(name: "paper at tile 188", tile: "188", baseChannels: 64, depth: 4)
   static let mainJobBatchNorm = Configuration(
-    name: "main job with batch norm", tile: 188, baseChannels: 16, depth: 3, normLayer: "batch")
+    name: "main job with batch norm", tile: "188", baseChannels: 16, depth: 3, normLayer: "batch")
+  /// The 3-D U-Net of the 3-D benchmark's size (depth 3, 16 base channels),
+  /// with the first pooling in-plane, with and without batch norm; and a
+  /// smaller isotropic one whose step every tier runs.
+  static let volume = Configuration(
+    name: "3-D", tile: "92x92x52", baseChannels: 16, depth: 3, inPlanePoolings: 1)
+  static let volumeBatchNorm = Configuration(
+    name: "3-D with batch norm", tile: "92x92x52", baseChannels: 16, depth: 3, normLayer: "batch", inPlanePoolings: 1)
+  static let smallVolume = Configuration(name: "3-D at depth 2", tile: "52x52x52", baseChannels: 16, depth: 2)
 
   /// nil: the machine's own; the others as ONEDNN_MAX_CPU_ISA spells them.
   static let tiers: [String?] = [nil, "AVX2", "SSE41"]
@@ -64,7 +76,7 @@ import _TestSupport
     return try JSONDecoder().decode(Report.self, from: Data(r.stdout.utf8))
   }
 
-  @Test(.slow, arguments: [paper, mainJob, mainJobBatchNorm], tiers)
+  @Test(.slow, arguments: [paper, mainJob, mainJobBatchNorm, volume, volumeBatchNorm], tiers)
   func noReferenceKernelInATrainingStep(_ configuration: Configuration, tier: String?) throws {
     let report = try bench(configuration, tier: tier, extra: ["--steps", "0", "--warmup", "0"])
     #expect(report.kernels.count > 50)
@@ -76,7 +88,7 @@ import _TestSupport
     }
   }
 
-  @Test(.slow, arguments: [mainJob, paperSmallTile])
+  @Test(.slow, arguments: [mainJob, paperSmallTile, smallVolume])
   func aStepAtEveryTierEqualsTheNativeOne(_ configuration: Configuration) throws {
     var native: SafeTensors?
     for tier in Self.tiers {

@@ -104,10 +104,17 @@ struct Export: ToolCommand {
     case .onnx:
       let onnx = ONNXModel(trained)
       try onnx.write(to: out)
-      print(
-        "export: ONNX opset \(ONNXModel.opset)\(step), input sizes \(onnx.minimumInputSize) + \(onnx.inputSizeStep)k, "
-          + "output \(2 * trained.architecture.margin) pixels smaller -> \(out)")
+      let a = trained.architecture
+      let sizes =
+        a.dimensions == 2
+        ? "input sizes \(onnx.minimumInputSize) + \(onnx.inputSizeStep)k, output \(2 * a.margin) pixels smaller"
+        : "3-D, output smaller by \(TileSize(a.margins.map { 2 * $0 })) voxels (W x H x D)"
+      print("export: ONNX opset \(ONNXModel.opset)\(step), \(sizes) -> \(out)")
     case .bioimageio:
+      guard trained.architecture.dimensions == 2 else {
+        throw FileError(
+          .unsupported, path: model, "is a 3-D network; the BioImage Model Zoo package is written for 2-D ones (use --format onnx)")
+      }
       var metrics: [MetricsRecord] = []
       var isDirectory: ObjCBool = false
       let log = (model as NSString).appendingPathComponent("metrics.jsonl")
