@@ -79,6 +79,37 @@ import _Support
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a", "b"])
   }
 
+  /// Data handed over in pieces of any size (none, one byte, a few, the
+  /// rest) make the bytes of the whole tensors.
+  @Test func piecewiseBytesEqualTheInMemoryWritersBytes() throws {
+    let dir = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for (i, file) in Self.files.enumerated() {
+      try SafeTensors.write(to: dir + "/c", metadata: file.metadata, entries: file.tensors.map(\.entry)) { index, write in
+        try file.tensors[index].withDataBytes { bytes in
+          var start = 0
+          for size in [0, 1, 3, 0, 4096] + [bytes.count] {
+            let end = min(bytes.count, start + size)
+            try write(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            start = end
+          }
+        }
+      }
+      #expect(try readFile(dir + "/c") == Self.reference(file), "file \(i)")
+    }
+  }
+
+  /// Float32 values lent as a buffer are written as the tensor of those
+  /// values is.
+  @Test func floatBytesAreThoseOfTheTensor() {
+    let tensor = SafeTensors.Tensor(name: "w", shape: [5], values: [1, -0.5, .pi, 0, -0])
+    var expected: [UInt8] = []
+    tensor.withDataBytes { expected += $0 }
+    var bytes: [UInt8] = []
+    tensor.values.withUnsafeBufferPointer { values in SafeTensors.withDataBytes(of: values) { bytes += $0 } }
+    #expect(bytes == expected && bytes.count == 20)
+  }
+
   /// A tensor that throws, or that is not the one its header entry
   /// announced, stops the write: the old file stays, no temporary file is
   /// left.
@@ -116,6 +147,21 @@ import _Support
       try SafeTensors.write(to: path, metadata: [:], entries: [entries[0], entries[0]]) { _ in file.tensors[0] }
     }
     #expect(duplicate.reason == "cannot write: duplicate tensor name \"down.0.0.weight\"")
+    // Pieces of more or fewer bytes than the entry announces.
+    for extra in [-4, 4] {
+      let pieces = try #require(throws: FileError.self) {
+        try SafeTensors.write(to: path, metadata: [:], entries: entries) { index, write in
+          try file.tensors[index].withDataBytes { bytes in
+            try write(UnsafeRawBufferPointer(rebasing: bytes.prefix(index == 1 ? bytes.count + min(extra, 0) : bytes.count)))
+            if index == 1, extra > 0 { try write(UnsafeRawBufferPointer(rebasing: bytes.prefix(extra))) }
+          }
+        }
+      }
+      #expect(pieces.code == .unsupported && pieces.path == path)
+      #expect(
+        pieces.reason == "cannot write: tensor \"down.0.0.bias\" has \(8 + extra) bytes of data for F32 [2] (8 bytes)",
+        "\(pieces)")
+    }
 
     #expect(try readFile(path) == before)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["model.safetensors"])
