@@ -152,7 +152,8 @@ import _Support
       let pieces = try #require(throws: FileError.self) {
         try SafeTensors.write(to: path, metadata: [:], entries: entries) { index, write in
           try file.tensors[index].withDataBytes { bytes in
-            try write(UnsafeRawBufferPointer(rebasing: bytes.prefix(index == 1 ? bytes.count + min(extra, 0) : bytes.count)))
+            let count = index == 1 ? bytes.count + min(extra, 0) : bytes.count
+            try write(UnsafeRawBufferPointer(rebasing: bytes.prefix(count)))
             if index == 1, extra > 0 { try write(UnsafeRawBufferPointer(rebasing: bytes.prefix(extra))) }
           }
         }

@@ -55,7 +55,8 @@ final class DNNLPrimitive {
     let address = context.scratchpad(bytes: scratchpadBytes)
     do {
       if scratchpad == nil {
-        scratchpad = try DNNL.memory(md(dnnl_query_scratchpad_md), engine: context.engine, pointer: address, "scratchpad")
+        scratchpad = try DNNL.memory(
+          md(dnnl_query_scratchpad_md), engine: context.engine, pointer: address, "scratchpad")
       } else {
         try DNNL.setData(scratchpad!, address, "scratchpad")
       }
