@@ -79,6 +79,37 @@ import _Support
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a", "b"])
   }
 
+  /// Data handed over in pieces of any size (none, one byte, a few, the
+  /// rest) make the bytes of the whole tensors.
+  @Test func piecewiseBytesEqualTheInMemoryWritersBytes() throws {
+    let dir = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for (i, file) in Self.files.enumerated() {
+      try SafeTensors.write(to: dir + "/c", metadata: file.metadata, entries: file.tensors.map(\.entry)) { index, write in
+        try file.tensors[index].withDataBytes { bytes in
+          var start = 0
+          for size in [0, 1, 3, 0, 4096] + [bytes.count] {
+            let end = min(bytes.count, start + size)
+            try write(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            start = end
+          }
+        }
+      }
+      #expect(try readFile(dir + "/c") == Self.reference(file), "file \(i)")
+    }
+  }
+
+  /// Float32 values lent as a buffer are written as the tensor of those
+  /// values is.
+  @Test func floatBytesAreThoseOfTheTensor() {
+    let tensor = SafeTensors.Tensor(name: "w", shape: [5], values: [1, -0.5, .pi, 0, -0])
+    var expected: [UInt8] = []
+    tensor.withDataBytes { expected += $0 }
+    var bytes: [UInt8] = []
+    tensor.values.withUnsafeBufferPointer { values in SafeTensors.withDataBytes(of: values) { bytes += $0 } }
+    #expect(bytes == expected && bytes.count == 20)
+  }
+
   /// A tensor that throws, or that is not the one its header entry
   /// announced, stops the write: the old file stays, no temporary file is
   /// left.
@@ -116,6 +147,22 @@ import _Support
       try SafeTensors.write(to: path, metadata: [:], entries: [entries[0], entries[0]]) { _ in file.tensors[0] }
     }
     #expect(duplicate.reason == "cannot write: duplicate tensor name \"down.0.0.weight\"")
+    // Pieces of more or fewer bytes than the entry announces.
+    for extra in [-4, 4] {
+      let pieces = try #require(throws: FileError.self) {
+        try SafeTensors.write(to: path, metadata: [:], entries: entries) { index, write in
+          try file.tensors[index].withDataBytes { bytes in
+            let count = index == 1 ? bytes.count + min(extra, 0) : bytes.count
+            try write(UnsafeRawBufferPointer(rebasing: bytes.prefix(count)))
+            if index == 1, extra > 0 { try write(UnsafeRawBufferPointer(rebasing: bytes.prefix(extra))) }
+          }
+        }
+      }
+      #expect(pieces.code == .unsupported && pieces.path == path)
+      #expect(
+        pieces.reason == "cannot write: tensor \"down.0.0.bias\" has \(8 + extra) bytes of data for F32 [2] (8 bytes)",
+        "\(pieces)")
+    }
 
     #expect(try readFile(path) == before)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["model.safetensors"])
@@ -172,5 +219,59 @@ import _Support
     #expect(Set(zeros.keys) == Set(optimizer.slots) && zeros.values.allSatisfy { $0.joined().allSatisfy { $0 == 0 } })
     #expect(try trainer.run() == .finished(step: 3))
     #expect(try readFile(last) == expected())
+  }
+
+  /// The tensors a training graph lends (converted in its activations'
+  /// memory, idle between steps) are those of its copies, after a step as
+  /// before, in blocked layouts and plain ones.
+  @Test(arguments: [2, 16])
+  func lentTensorsEqualTheCopies(baseChannels: Int) throws {
+    let a = Architecture(inputChannels: 1, classes: 2, baseChannels: baseChannels, depth: 1, dropout: 0.5)
+    let tile = (1...200).first { a.outputSize(forTile: $0) != nil }!
+    let output = a.outputSize(forTile: tile)!
+    let network = try DNNLBackend(threads: 1).compile(a.graph, batch: 1, inputSize: tile, training: true)
+    network.setParameters(a.initialParameters(seed: 3))
+    func check(_ when: String) {
+      for i in a.parameterSpecs.indices {
+        #expect(network.withParameter(i) { Array($0) } == network.parameter(i), "\(when): parameter \(i)")
+        for slot in network.optimizerSlots {
+          #expect(
+            network.withOptimizerState(slot, parameter: i) { Array($0) } == network.optimizerState(slot, parameter: i),
+            "\(when): \(slot) \(i)")
+        }
+      }
+    }
+    check("before a step")
+    var rng = SplitMix64(seed: 4)
+    let logits = try network.forward((0..<tile * tile).map { _ in Float(rng.uniform(-1, 1)) }, dropoutSeed: 1)
+    let labels = [Int32](repeating: 1, count: output * output), weights = [Float](repeating: 1, count: output * output)
+    try network.backward(
+      WeightedCrossEntropy.evaluate(logits: logits, labels: labels, weights: weights, classes: 2, batch: 1).gradient)
+    try network.update(.adam(), learningRate: 1e-3, step: 1)
+    #expect(network.optimizerSlots.count == 2)
+    check("after a step")
+  }
+
+  /// Writing checkpoints between steps, which converts the weights in the
+  /// activations' memory, leaves training as it was: a run that writes one
+  /// after every step ends with the weights and optimiser state of one that
+  /// writes none until the end.
+  @Test func checkpointsBetweenStepsLeaveTrainingAsItWas() throws {
+    let root = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    for sub in ["data", "a", "b"] { try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true) }
+    try TrainingTests.dataset(in: root + "/data")
+    let configuration = TrainingConfiguration(
+      architecture: .init(inputChannels: 1, classes: 2, baseChannels: 16, depth: 1, dropout: 0.5),
+      tile: 34, steps: 3, learningRate: 1e-3, optimizer: .adam(), seed: 5, shuffleBuffer: 3, shards: root + "/data")
+    var states: [Checkpoint] = []
+    for (run, every) in [("a", 1), ("b", 100)] {
+      let trainer = try Trainer(
+        configuration: configuration, directory: root + "/" + run, backend: DNNLBackend(threads: 1), checkpointEvery: every)
+      #expect(try trainer.run() == .finished(step: 3))
+      states.append(trainer.checkpoint)
+    }
+    #expect(states[0].parameters == states[1].parameters)
+    #expect(states[0].optimizerState == states[1].optimizerState)
   }
 }

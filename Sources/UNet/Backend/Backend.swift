@@ -64,6 +64,12 @@ public protocol CompiledGraph: AnyObject {
   /// Parameter `index` alone, as `parameters()[index]`: a copy of one
   /// tensor rather than of all of them (checkpoints are written this way).
   func parameter(_ index: Int) -> [Float]
+  /// Calls `body` with parameter `index` as `parameter(index)` gives it,
+  /// in memory the graph lends for the call instead of a new array: a
+  /// checkpoint's tensors are written this way. The memory may be the
+  /// activations' (idle between steps): call it between steps only, never
+  /// between a `forward` and its `backward`, and do not keep the pointer.
+  func withParameter<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
   /// Replaces parameter `index` alone, as `setParameters` does all of them.
   func setParameter(_ index: Int, _ values: [Float])
 
@@ -89,6 +95,12 @@ public protocol CompiledGraph: AnyObject {
   /// `optimizerState()[slot]![index]`.
   /// - Precondition: `optimizerSlots` contains `slot`.
   func optimizerState(_ slot: String, parameter index: Int) -> [Float]
+  /// Calls `body` with `optimizerState(slot, parameter: index)` in memory
+  /// the graph lends, as `withParameter` does.
+  /// - Precondition: `optimizerSlots` contains `slot`.
+  func withOptimizerState<R>(
+    _ slot: String, parameter index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R
+  ) rethrows -> R
   /// Replaces one array of the optimiser state, making the slot (zero for
   /// the other parameters) when it does not exist yet; `setOptimizerState`
   /// one array at a time.

@@ -205,22 +205,32 @@ public struct Checkpoint: Sendable {
     for (slot, arrays) in optimizerState ?? [:] {
       precondition(arrays.count == specs.count, "optimiser slot \(slot): \(arrays.count) arrays for \(specs.count) parameters")
     }
-    try write(to: path, slots: storedSlots, parameter: { parameters[$0] }, slot: { optimizerState![$0]![$1] })
+    try write(
+      to: path, slots: storedSlots, parameter: { try parameters[$0].withUnsafeBufferPointer($1) },
+      slot: { try optimizerState![$0]![$1].withUnsafeBufferPointer($2) })
   }
 
   /// Writes the file of this checkpoint with the parameters and the
-  /// optimiser's slots `slots` that `parameter(i)` and `slot(name, i)`
-  /// give, asked for one tensor at a time as it is written, in place of
-  /// `parameters` and `optimizerState` (which are not read). A training run
-  /// writes its state this way straight from the network, holding a copy
-  /// of one tensor at a time instead of the whole checkpoint; the bytes are
-  /// those of `write(to:)` of the same values.
+  /// optimiser's slots `slots` that `parameter(i, body)` and
+  /// `slot(name, i, body)` pass to `body`, asked for one tensor at a time as
+  /// it is written, in place of `parameters` and `optimizerState` (which
+  /// are not read). A training run writes its state this way straight from
+  /// the network, which lends each tensor in its idle workspace
+  /// (`CompiledGraph.withParameter`), so that no copy is made; the bytes
+  /// are those of `write(to:)` of the same values.
   func write(
-    to path: String, slots: Set<String>, parameter: (Int) throws -> [Float], slot: (String, Int) throws -> [Float]
+    to path: String, slots: Set<String>,
+    parameter: (Int, (UnsafeBufferPointer<Float>) throws -> Void) throws -> Void,
+    slot: (String, Int, (UnsafeBufferPointer<Float>) throws -> Void) throws -> Void
   ) throws {
     let layout = layout(slots: slots)
-    try SafeTensors.write(to: path, metadata: metadata, entries: layout.map(\.entry)) {
-      try tensor(layout[$0], parameter: parameter, slot: slot)
+    try SafeTensors.write(to: path, metadata: metadata, entries: layout.map(\.entry)) { index, write in
+      let values = { (values: UnsafeBufferPointer<Float>) in try SafeTensors.withDataBytes(of: values, write) }
+      switch layout[index].source {
+      case .parameter(let i): try parameter(i, values)
+      case .slot(let name, let i): try slot(name, i, values)
+      case .tensor(let tensor): try tensor.withDataBytes(write)
+      }
     }
   }
 

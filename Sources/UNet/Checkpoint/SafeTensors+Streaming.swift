@@ -45,6 +45,36 @@ extension SafeTensors {
   public static func write(
     to path: String, metadata: [String: String], entries: [Entry], tensor: (Int) throws -> Tensor
   ) throws {
+    try write(to: path, metadata: metadata, entries: entries) { index, write in
+      let tensor = try tensor(index)
+      let entry = entries[index]
+      guard tensor.entry == entry else {
+        throw FileError(
+          .unsupported, path: path,
+          "cannot write: tensor \(quoted(tensor.name)) \(tensor.dtype.rawValue) \(tensor.shape) is not the header's "
+            + "\(quoted(entry.name)) \(entry.dtype.rawValue) \(entry.shape)")
+      }
+      if let problem = tensor.valueProblem { throw FileError(.unsupported, path: path, "cannot write: \(problem)") }
+      try tensor.withDataBytes(write)
+    }
+  }
+
+  /// Writes a file atomically as `write(to:metadata:entries:tensor:)` does,
+  /// each tensor's data handed over in pieces rather than as a `Tensor`:
+  /// `data(i, write)` passes entry i's data, as the file stores them
+  /// (`withDataBytes(of:_:)` for float32 values), to `write` in order, in
+  /// pieces of any size, and returns once it has passed them all. So a
+  /// tensor can go to the file from memory its owner lends (a network's
+  /// weights are converted in its idle workspace) or block by block,
+  /// without a copy of its own.
+  /// - Throws: as `write(to:metadata:entries:tensor:)`, and `.unsupported`
+  ///   when the pieces of a tensor are more or fewer bytes than its entry
+  ///   announces.
+  /// - Complexity: O(file size) time; O(1) memory beyond the header.
+  public static func write(
+    to path: String, metadata: [String: String], entries: [Entry],
+    data: (Int, _ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+  ) throws {
     var seen: Set<String> = []
     for entry in entries {
       if let problem = problem(of: entry, seen: &seen) {
@@ -54,17 +84,33 @@ extension SafeTensors {
     try AtomicFile.write(to: path) { file in
       try header(metadata: metadata, entries: entries).withUnsafeBytes { try file.write($0) }
       for (index, entry) in entries.enumerated() {
-        let tensor = try tensor(index)
-        guard tensor.entry == entry else {
+        var bytes = 0
+        try data(index) { piece in
+          bytes += piece.count
+          guard bytes <= entry.dataBytes else { return }
+          try file.write(piece)
+        }
+        guard bytes == entry.dataBytes else {
           throw FileError(
             .unsupported, path: path,
-            "cannot write: tensor \(quoted(tensor.name)) \(tensor.dtype.rawValue) \(tensor.shape) is not the header's "
-              + "\(quoted(entry.name)) \(entry.dtype.rawValue) \(entry.shape)")
+            "cannot write: tensor \(quoted(entry.name)) has \(bytes) bytes of data for \(entry.dtype.rawValue) "
+              + "\(entry.shape) (\(entry.dataBytes) bytes)")
         }
-        if let problem = tensor.valueProblem { throw FileError(.unsupported, path: path, "cannot write: \(problem)") }
-        try tensor.withDataBytes { try file.write($0) }
       }
     }
+  }
+
+  /// Calls `body` with `values` as a file stores them (little-endian
+  /// float32), in one piece on a little-endian machine, in pieces of 64 KiB
+  /// elsewhere.
+  public static func withDataBytes(
+    of values: UnsafeBufferPointer<Float>, _ body: (UnsafeRawBufferPointer) throws -> Void
+  ) rethrows {
+    #if _endian(little)
+      try body(UnsafeRawBufferPointer(values))
+    #else
+      try Tensor.littleEndianPieces(values.lazy.map(\.bitPattern), body)
+    #endif
   }
 
   /// The 8-byte little-endian header length and the header: JSON with
@@ -119,17 +165,15 @@ extension SafeTensors.Tensor {
   /// Calls `body` with the data as the file stores it (little-endian), in
   /// one piece on a little-endian machine, in pieces of 64 KiB elsewhere.
   func withDataBytes(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-    #if _endian(little)
-      switch dtype {
-      case .f32: try values.withUnsafeBytes(body)
-      case .i64: try integers.withUnsafeBytes(body)
-      }
-    #else
-      switch dtype {
-      case .f32: try Self.littleEndianPieces(values.lazy.map(\.bitPattern), body)
-      case .i64: try Self.littleEndianPieces(integers, body)
-      }
-    #endif
+    switch dtype {
+    case .f32: try values.withUnsafeBufferPointer { try SafeTensors.withDataBytes(of: $0, body) }
+    case .i64:
+      #if _endian(little)
+        try integers.withUnsafeBytes(body)
+      #else
+        try Self.littleEndianPieces(integers, body)
+      #endif
+    }
   }
 
   /// Calls `body` with `elements` in little-endian order, 64 KiB at a time.

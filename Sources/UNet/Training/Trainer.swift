@@ -284,11 +284,12 @@ public final class Trainer {
       try? fm.removeItem(atPath: older)
       if link(last, older) != 0 { try? fm.copyItem(atPath: last, toPath: older) }
     }
-    // Straight from the network, one tensor at a time: the file's bytes
-    // are `checkpoint.write(to:)`'s without a copy of the whole state.
+    // Straight from the network, one tensor at a time, each converted in
+    // the network's idle workspace: the file's bytes are
+    // `checkpoint.write(to:)`'s without a copy of the state.
     try checkpoint(parameters: [], optimizerState: nil).write(
-      to: last, slots: network.optimizerSlots, parameter: { self.network.parameter($0) },
-      slot: { self.network.optimizerState($0, parameter: $1) })
+      to: last, slots: network.optimizerSlots, parameter: { try self.network.withParameter($0, $1) },
+      slot: { try self.network.withOptimizerState($0, parameter: $1, $2) })
     lastCheckpointStep = step
     try tidy()
     Heap.releaseFreePages()

@@ -19,6 +19,12 @@ extension DNNL {
     return stream!
   }
 
+  /// Waits until what runs on `stream` is done.
+  static func wait(_ stream: dnnl_stream_t) {
+    let status = dnnl_stream_wait(stream)
+    precondition(status == dnnl_success, "oneDNN: waiting for a stream failed (status \(status.rawValue))")
+  }
+
   static func destroy(engine: dnnl_engine_t) {
     let status = dnnl_engine_destroy(engine)
     precondition(status == dnnl_success, "oneDNN: destroying the engine failed (status \(status.rawValue))")
@@ -61,6 +67,24 @@ extension DNNL {
     try check(dnnl_primitive_attr_set_post_ops(attributes, ops), "setting post-ops")
   }
 
+  /// Calls `body` with a copy of `attributes` (or empty attributes) that
+  /// leaves the scratchpad to the caller (oneDNN's user scratchpad mode):
+  /// the primitive then takes one at each execution (`DNNLPrimitive.execute`)
+  /// instead of keeping its own.
+  static func withUserScratchpad<T>(
+    _ attributes: dnnl_primitive_attr_t?, _ body: (dnnl_primitive_attr_t) throws -> T
+  ) throws -> T {
+    var copy: dnnl_primitive_attr_t?
+    if let attributes {
+      try check(dnnl_primitive_attr_clone(&copy, attributes), "copying attributes")
+    } else {
+      try check(dnnl_primitive_attr_create(&copy), "attributes")
+    }
+    defer { destroy(attributes: copy!) }
+    try check(dnnl_primitive_attr_set_scratchpad_mode(copy, dnnl_scratchpad_mode_user), "scratchpad mode")
+    return try body(copy!)
+  }
+
   static func destroy(attributes: dnnl_primitive_attr_t) {
     let status = dnnl_primitive_attr_destroy(attributes)
     precondition(status == dnnl_success, "oneDNN: destroying attributes failed (status \(status.rawValue))")
@@ -69,13 +93,16 @@ extension DNNL {
   // MARK: Primitive descriptors
 
   /// The primitive descriptor of an operation descriptor (`op` points at a
-  /// `dnnl_*_desc_t`), `hint` being the forward pass's for a backward one.
+  /// `dnnl_*_desc_t`), `hint` being the forward pass's for a backward one;
+  /// in the user scratchpad mode.
   static func primitiveDescriptor(
     _ op: UnsafeRawPointer, attributes: dnnl_primitive_attr_t?, engine: dnnl_engine_t, hint: dnnl_primitive_desc_t?,
     _ what: String
   ) throws -> dnnl_primitive_desc_t {
     var pd: dnnl_primitive_desc_t?
-    try check(dnnl_primitive_desc_create(&pd, op, attributes, engine, hint), "\(what): primitive descriptor")
+    try withUserScratchpad(attributes) { attributes in
+      try check(dnnl_primitive_desc_create(&pd, op, attributes, engine, hint), "\(what): primitive descriptor")
+    }
     return pd!
   }
 
@@ -86,7 +113,9 @@ extension DNNL {
     var pd: dnnl_primitive_desc_t?
     var from = from
     var to = to
-    try check(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, attributes), "reorder descriptor")
+    try withUserScratchpad(attributes) { attributes in
+      try check(dnnl_reorder_primitive_desc_create(&pd, &from, engine, &to, engine, attributes), "reorder descriptor")
+    }
     return pd!
   }
 
@@ -108,8 +137,8 @@ extension DNNL {
   /// primitive descriptor; the `index`th of its kind.
   /// The scratchpad bytes the primitive of `pd` asks for (0 if it does not say).
   static func scratchpadBytes(_ pd: dnnl_primitive_desc_t) -> Int {
-    var bytes: Int64 = 0
-    return dnnl_primitive_desc_query(pd, dnnl_query_memory_consumption_s64, 0, &bytes) == dnnl_success ? Int(bytes) : 0
+    guard let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0) else { return 0 }
+    return size(md.pointee)
   }
 
   static func md(_ pd: dnnl_primitive_desc_t, _ query: dnnl_query_t, _ index: Int32) -> dnnl_memory_desc_t {

@@ -1,15 +1,21 @@
 import CDNNL
 
 /// The parameters and the optimiser's state one tensor at a time, so that a
-/// checkpoint is written, and a run started, with one tensor's plain copy
-/// in memory instead of all of them (124 MB for each of the paper
-/// network's copies). The conversion between oneDNN's layout and the plain
-/// one runs straight between the buffer and the array's storage, without
-/// the intermediate buffer of `parameters()`.
+/// run is started with one tensor's plain copy in memory instead of all of
+/// them (124 MB for each of the paper network's copies), and a checkpoint
+/// is written with none (`withParameter`, `withOptimizerState`: in the
+/// arena, idle between steps). The conversion between oneDNN's layout and
+/// the plain one runs straight between the buffer and the array's storage,
+/// without the intermediate buffer of `parameters()`.
 extension DNNLGraph {
   func parameter(_ index: Int) -> [Float] {
     let p = params[index]!
     return plainCopy(of: p.value, p)
+  }
+
+  func withParameter<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    let p = params[index]!
+    return try withPlainValues(of: p.value, p, body)
   }
 
   func setParameter(_ index: Int, _ values: [Float]) {
@@ -23,6 +29,14 @@ extension DNNLGraph {
     let p = params[index]!
     guard let buffer = p.slots[slot] else { preconditionFailure("no optimiser slot \(slot)") }
     return plainCopy(of: buffer, p)
+  }
+
+  func withOptimizerState<R>(
+    _ slot: String, parameter index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R
+  ) rethrows -> R {
+    let p = params[index]!
+    guard let buffer = p.slots[slot] else { preconditionFailure("no optimiser slot \(slot)") }
+    return try withPlainValues(of: buffer, p, body)
   }
 
   func setOptimizerState(_ slot: String, parameter index: Int, _ values: [Float]) throws {
@@ -45,6 +59,23 @@ extension DNNLGraph {
       }
       count = p.spec.count
     }
+  }
+
+  /// Calls `body` with `buffer` (of parameter `p`'s layout) in the plain
+  /// layout, converted into the start of the arena: between steps no
+  /// activation or gradient there is needed again (each step writes every
+  /// buffer of the arena before reading it). Through a copy when the arena
+  /// is smaller than the tensor or the input channels are padded.
+  private func withPlainValues<R>(
+    of buffer: DNNLBuffer, _ p: DNNLParameter, _ body: (UnsafeBufferPointer<Float>) throws -> R
+  ) rethrows -> R {
+    guard p.paddedInputChannels == nil, let arena, arena.bytes >= p.spec.count * MemoryLayout<Float>.size else {
+      return try plainCopy(of: buffer, p).withUnsafeBufferPointer(body)
+    }
+    withPlainMemory(of: p, at: arena.pointer) { plain in
+      p.toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
+    }
+    return try body(UnsafeBufferPointer(start: arena.pointer.assumingMemoryBound(to: Float.self), count: p.spec.count))
   }
 
   /// Converts the plain `values` into `buffer` (of parameter `p`'s layout).

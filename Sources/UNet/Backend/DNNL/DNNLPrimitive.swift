@@ -4,6 +4,11 @@ import CDNNL
 final class DNNLPrimitive {
   let pd: dnnl_primitive_desc_t
   let primitive: dnnl_primitive_t
+  /// The bytes of scratchpad it needs at each execution (0: none).
+  let scratchpadBytes: Int
+  /// A memory object of its scratchpad's descriptor, pointed at the
+  /// context's scratchpad before each execution; made on the first.
+  private var scratchpad: dnnl_memory_t?
 
   /// Makes the primitive of an operation descriptor (`op` points at a
   /// `dnnl_*_desc_t`).
@@ -15,7 +20,8 @@ final class DNNLPrimitive {
     try self.init(pd: pd, what: what)
   }
 
-  /// Takes ownership of `pd`.
+  /// Takes ownership of `pd`, which must leave its scratchpad to the
+  /// caller (`DNNL.withUserScratchpad`).
   init(pd: dnnl_primitive_desc_t, what: String) throws {
     do {
       primitive = try DNNL.primitive(pd, what)
@@ -24,6 +30,7 @@ final class DNNLPrimitive {
       throw error
     }
     self.pd = pd
+    scratchpadBytes = DNNL.scratchpadBytes(pd)
   }
 
   func md(_ query: dnnl_query_t, _ index: Int32 = 0) -> dnnl_memory_desc_t {
@@ -42,11 +49,25 @@ final class DNNLPrimitive {
     return Kernel(operation: operation, implementation: implementation, isReference: DNNL.isReference(implementation))
   }
 
+  /// Runs the primitive on `args`, with the context's scratchpad as its own.
   func execute(_ args: [(Int32, dnnl_memory_t)], context: DNNLContext) {
-    DNNL.execute(primitive, stream: context.stream, args)
+    guard scratchpadBytes > 0 else { return DNNL.execute(primitive, stream: context.stream, args) }
+    let address = context.scratchpad(bytes: scratchpadBytes)
+    do {
+      if scratchpad == nil {
+        scratchpad = try DNNL.memory(
+          md(dnnl_query_scratchpad_md), engine: context.engine, pointer: address, "scratchpad")
+      } else {
+        try DNNL.setData(scratchpad!, address, "scratchpad")
+      }
+    } catch {
+      preconditionFailure("\(error)")
+    }
+    DNNL.execute(primitive, stream: context.stream, args + [(DNNL_ARG_SCRATCHPAD, scratchpad!)])
   }
 
   deinit {
+    if let scratchpad { DNNL.destroy(memory: scratchpad) }
     DNNL.destroy(primitive: primitive)
     DNNL.destroy(primitiveDescriptor: pd)
   }
