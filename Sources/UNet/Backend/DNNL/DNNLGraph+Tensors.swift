@@ -38,7 +38,7 @@ extension DNNLGraph {
 
   /// `buffer` (of parameter `p`'s layout) in the plain layout.
   private func plainCopy(of buffer: DNNLBuffer, _ p: DNNLParameter) -> [Float] {
-    guard p.paddedInputChannels == nil else { return p.read(buffer, context: context) }
+    guard !p.rearranged else { return p.read(buffer, context: context) }
     return [Float](unsafeUninitializedCapacity: p.spec.count) { storage, count in
       withPlainMemory(of: p, at: UnsafeMutableRawPointer(storage.baseAddress!)) { plain in
         p.toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
@@ -50,7 +50,7 @@ extension DNNLGraph {
   /// Converts the plain `values` into `buffer` (of parameter `p`'s layout).
   private func load(_ values: [Float], into buffer: DNNLBuffer, _ p: DNNLParameter) {
     precondition(values.count == p.spec.count, "\(p.spec.name): \(values.count) values for shape \(p.spec.shape)")
-    guard p.paddedInputChannels == nil else { return p.load(values, into: buffer, context: context) }
+    guard !p.rearranged else { return p.load(values, into: buffer, context: context) }
     values.withUnsafeBufferPointer { storage in
       // The reorder only reads its source.
       withPlainMemory(of: p, at: UnsafeMutableRawPointer(mutating: storage.baseAddress!)) { plain in

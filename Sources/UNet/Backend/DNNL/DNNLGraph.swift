@@ -37,6 +37,9 @@ final class DNNLGraph: CompiledGraph {
   /// The primitives that run in every step, with the implementation oneDNN
   /// chose for each, in the order they were made.
   var kernels: [Kernel] = []
+  /// The up-convolutions (by output tensor) run as 1×1 convolutions whose
+  /// concatenation interleaves their output (`buildPointwiseUpConvolution`).
+  var pointwiseUpConvolutions: Set<Int> = []
   /// The channel count the network's input is zero-padded to, if it is.
   var inputPadding: Int?
   /// The bytes of the activation and gradient buffers (`placeTensors`).
@@ -113,6 +116,8 @@ final class DNNLGraph: CompiledGraph {
         backward = try buildConvolution(
           input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: kernel, bias: bias, relu: relu,
           deconvolution: false)
+      case .upConvolution(let inputIndex, let parameter, let channels) where runsPointwise(upConvolution: out):
+        try buildPointwiseUpConvolution(input: inputIndex, output: out, parameter: parameter, channels: channels)
       case .upConvolution(let inputIndex, let parameter, let channels):
         backward = try buildConvolution(
           input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: 2, bias: true, relu: false,

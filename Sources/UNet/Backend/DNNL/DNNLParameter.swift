@@ -18,19 +18,33 @@ final class DNNLParameter {
   /// the model's (the first convolution's, see `DNNLGraph.planConvolution`).
   let paddedInputChannels: Int?
 
+  /// Whether the parameter belongs to a 2×2 stride-2 up-convolution run as
+  /// a 1×1 convolution with one output channel per kernel position and
+  /// channel (`DNNLGraph.buildPointwiseUpConvolution`): the weight [I, O, 2, 2]
+  /// is held as [(dy, dx, O), I, 1, 1], the bias [O] repeated 4 times.
+  let pointwiseUpConvolution: Bool
+
+  /// Whether `load` and `read` rearrange the values in Swift (a reorder
+  /// alone cannot express the mapping).
+  var rearranged: Bool { paddedInputChannels != nil || pointwiseUpConvolution }
+
   init(
-    spec: ParameterSpec, native md: dnnl_memory_desc_t, paddedInputChannels: Int? = nil, training: Bool,
-    context: DNNLContext
+    spec: ParameterSpec, native md: dnnl_memory_desc_t, paddedInputChannels: Int? = nil,
+    pointwiseUpConvolution: Bool = false, training: Bool, context: DNNLContext
   ) throws {
     self.spec = spec
     self.paddedInputChannels = paddedInputChannels
+    self.pointwiseUpConvolution = pointwiseUpConvolution
     switch spec.role {
     case .convolutionWeight:
       var shape = spec.shape
       if let paddedInputChannels { shape[1] = paddedInputChannels }
       plainMD = DNNL.desc(shape, dnnl_oihw)
+    case .upConvolutionWeight where pointwiseUpConvolution:
+      plainMD = DNNL.desc([4 * spec.shape[1], spec.shape[0], 1, 1], dnnl_oihw)
     // oneDNN orders deconvolution weights [out, in, kh, kw]; PyTorch stores [in, out, kh, kw].
     case .upConvolutionWeight: plainMD = DNNL.desc([spec.shape[1], spec.shape[0], 2, 2], dnnl_iohw)
+    case .bias where pointwiseUpConvolution: plainMD = DNNL.desc([4 * spec.shape[0]], dnnl_x)
     case .bias, .normScale, .normShift: plainMD = DNNL.desc(spec.shape, dnnl_x)
     }
     self.context = context
@@ -54,7 +68,21 @@ final class DNNLParameter {
   func load(_ values: [Float], into buffer: DNNLBuffer, context: DNNLContext) {
     precondition(values.count == spec.count, "\(spec.name): \(values.count) values for shape \(spec.shape)")
     let plain = self.plain
-    if let padded = paddedInputChannels {
+    if pointwiseUpConvolution {
+      let p = plain.floats
+      if spec.role == .bias {
+        // Output channel q·O + c of the 1×1 convolution is channel c at kernel position q.
+        for q in 0..<4 { for c in values.indices { p[q * values.count + c] = values[c] } }
+      } else {
+        // [I, O, 2, 2] into [(q, O), I] with q = 2·dy + dx.
+        let (i, o) = (spec.shape[0], spec.shape[1])
+        for a in 0..<i {
+          for c in 0..<o {
+            for q in 0..<4 { p[(q * o + c) * i + a] = values[(a * o + c) * 4 + q] }
+          }
+        }
+      }
+    } else if let padded = paddedInputChannels {
       // [O, I, k, k] into [O, P, k, k]; the padding channels stay 0.
       let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
       let p = plain.floats
@@ -81,6 +109,19 @@ final class DNNLParameter {
   func read(_ buffer: DNNLBuffer, context: DNNLContext) -> [Float] {
     let plain = self.plain
     toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain.memory)], context: context)
+    if pointwiseUpConvolution {
+      let p = plain.floats
+      // The bias's first copy; the weight back from [(q, O), I] to [I, O, 2, 2].
+      guard spec.role != .bias else { return Array(p.prefix(spec.count)) }
+      let (i, o) = (spec.shape[0], spec.shape[1])
+      var values = [Float](repeating: 0, count: spec.count)
+      for a in 0..<i {
+        for c in 0..<o {
+          for q in 0..<4 { values[(a * o + c) * 4 + q] = p[(q * o + c) * i + a] }
+        }
+      }
+      return values
+    }
     guard let padded = paddedInputChannels else { return Array(plain.floats.prefix(spec.count)) }
     let (o, i, kk) = (spec.shape[0], spec.shape[1], spec.shape[2] * spec.shape[3])
     let p = plain.floats
