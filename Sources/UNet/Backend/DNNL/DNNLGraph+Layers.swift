@@ -54,9 +54,9 @@ extension DNNLGraph {
     // into channel ranges of the output, whose layout oneDNN's concatenation
     // would choose, or a plain one when the split would cut a block.
     var outMD = DNNL.desc(dims(output), dnnl_nchw)
+    var block = 1
     if !training {
-      // Channels last, the layout the convolutions read and write in inference.
-      outMD = DNNL.desc(dims(output), dnnl_nhwc)
+      (outMD, block) = concatenationLayout(skip: skip, up: up, output: output)
     } else if let pd = try? DNNL.concatDescriptor([cropMD, values[up].md], axis: 1, engine: ctx.engine) {
       outMD = DNNL.md(pd, dnnl_query_dst_md, 0)
       DNNL.destroy(primitiveDescriptor: pd)
@@ -76,7 +76,7 @@ extension DNNLGraph {
     hot(copySkip, "concatenation \(output) skip")
     let copyUp: () -> Void
     if pointwiseUpConvolutions.contains(up) {
-      copyUp = try interleave(up, into: out, channels: shapes[output].channels, channelOffset: skipChannels)
+      copyUp = try interleave(up, into: out, block: block, channelOffset: skipChannels)
     } else {
       let reorder = try makeReorder(from: values[up].md, to: upTargetMD, context: ctx)
       hot(reorder, "concatenation \(output) up")

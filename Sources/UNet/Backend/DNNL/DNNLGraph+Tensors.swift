@@ -41,7 +41,7 @@ extension DNNLGraph {
     guard !p.rearranged else { return p.read(buffer, context: context) }
     return [Float](unsafeUninitializedCapacity: p.spec.count) { storage, count in
       withPlainMemory(of: p, at: UnsafeMutableRawPointer(storage.baseAddress!)) { plain in
-        p.toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
+        p.toPlain!.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
       }
       count = p.spec.count
     }

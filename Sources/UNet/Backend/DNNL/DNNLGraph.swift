@@ -116,9 +116,12 @@ final class DNNLGraph: CompiledGraph {
         backward = try buildConvolution(
           input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: kernel, bias: bias, relu: relu,
           deconvolution: false)
-      case .upConvolution(let inputIndex, let parameter, let channels) where runsPointwise(upConvolution: out):
-        try buildPointwiseUpConvolution(input: inputIndex, output: out, parameter: parameter, channels: channels)
       case .upConvolution(let inputIndex, let parameter, let channels):
+        if let skip = pointwiseSkip(upConvolution: out) {
+          try buildPointwiseUpConvolution(
+            input: inputIndex, output: out, skip: skip, parameter: parameter, channels: channels)
+          break
+        }
         backward = try buildConvolution(
           input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: 2, bias: true, relu: false,
           deconvolution: true)

@@ -11,7 +11,12 @@ final class DNNLParameter {
   /// The optimiser's state by slot name, in the value's layout; made on first use.
   var slots: [String: DNNLBuffer] = [:]
   let toNative: DNNLPrimitive
-  let toPlain: DNNLPrimitive
+  /// nil where oneDNN has no conversion back (Winograd's weights): `read`
+  /// then returns the values last loaded, kept in `loaded`.
+  let toPlain: DNNLPrimitive?
+  /// The values last loaded into `value`, kept where `toPlain` is nil (an
+  /// array the caller holds anyway, so it costs no copy).
+  private var loaded: [Float]?
   private let context: DNNLContext
 
   /// Input channels of the native tensor when they are zero-padded beyond
@@ -26,7 +31,7 @@ final class DNNLParameter {
 
   /// Whether `load` and `read` rearrange the values in Swift (a reorder
   /// alone cannot express the mapping).
-  var rearranged: Bool { paddedInputChannels != nil || pointwiseUpConvolution }
+  var rearranged: Bool { paddedInputChannels != nil || pointwiseUpConvolution || toPlain == nil }
 
   init(
     spec: ParameterSpec, native md: dnnl_memory_desc_t, paddedInputChannels: Int? = nil,
@@ -50,7 +55,7 @@ final class DNNLParameter {
     self.context = context
     value = try DNNLBuffer(md, context: context)
     toNative = try makeReorder(from: plainMD, to: md, context: context)
-    toPlain = try makeReorder(from: md, to: plainMD, context: context)
+    toPlain = try? makeReorder(from: md, to: plainMD, context: context)
     if training {
       gradient = try DNNLBuffer(md, context: context)
     }
@@ -67,6 +72,10 @@ final class DNNLParameter {
 
   func load(_ values: [Float], into buffer: DNNLBuffer, context: DNNLContext) {
     precondition(values.count == spec.count, "\(spec.name): \(values.count) values for shape \(spec.shape)")
+    if toPlain == nil {
+      precondition(buffer === value, "\(spec.name): only the value of a parameter without a plain conversion is loaded")
+      loaded = values
+    }
     let plain = self.plain
     if pointwiseUpConvolution {
       let p = plain.floats
@@ -107,6 +116,10 @@ final class DNNLParameter {
   }
 
   func read(_ buffer: DNNLBuffer, context: DNNLContext) -> [Float] {
+    guard let toPlain else {
+      precondition(buffer === value, "\(spec.name): only the value of a parameter without a plain conversion is read")
+      return loaded ?? [Float](repeating: 0, count: spec.count)
+    }
     let plain = self.plain
     toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain.memory)], context: context)
     if pointwiseUpConvolution {
