@@ -57,6 +57,9 @@ public protocol CompiledGraph: AnyObject {
   func parameter(_ index: Int) -> [Float]
   /// Replaces parameter `index` alone, as `setParameters` does all of them.
   func setParameter(_ index: Int, _ values: [Float])
+  /// Replaces every parameter i with `parameter(i)`, which may be called on
+  /// several threads at once.
+  func loadParameters(concurrently parameter: (Int) -> [Float])
 
   /// The running statistics of the normalisation layers (`.empty` without
   /// them): every `forward` of a training graph updates them; an inference

@@ -26,20 +26,28 @@ public final class TiledPredictor {
     let count = architecture.parameterSpecs.count
     precondition(parameters.count == count, "\(parameters.count) parameter tensors for \(count)")
     try self.init(
-      architecture: architecture, parameter: { parameters[$0] }, statistics: statistics, tile: tile, backend: backend)
+      architecture: architecture, parameter: { parameters[$0] }, statistics: statistics, tile: tile, backend: backend,
+      concurrently: true)
   }
 
   /// Compiles an inference network for `tile` and loads parameter i from
   /// `parameter(i)`, one at a time (see `init(architecture:parameters:…)`).
+  /// - Parameter concurrently: whether `parameter` may be called on several
+  ///   threads at once, so that the conversions into the network's layouts
+  ///   run in parallel.
   init(
     architecture: Architecture, parameter: (Int) -> [Float], statistics: RunningStatistics?, tile: Int,
-    backend: any Backend
+    backend: any Backend, concurrently: Bool = false
   ) throws {
     self.architecture = architecture
     self.tile = tile
     output = try architecture.validateTile(tile)
     network = try backend.compile(architecture.graph, batch: 1, inputSize: tile, training: false)
-    for index in architecture.parameterSpecs.indices { network.setParameter(index, parameter(index)) }
+    if concurrently {
+      network.loadParameters(concurrently: parameter)
+    } else {
+      for index in architecture.parameterSpecs.indices { network.setParameter(index, parameter(index)) }
+    }
     try network.setRunningStatistics(statistics ?? architecture.initialStatistics)
   }
 

@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// The parameters and the optimiser's state one tensor at a time, so that a
 /// checkpoint is written, and a run started, with one tensor's plain copy
@@ -15,6 +16,33 @@ extension DNNLGraph {
   func setParameter(_ index: Int, _ values: [Float]) {
     let p = params[index]!
     load(values, into: p.value, p)
+  }
+
+  /// Loads every parameter i from `parameter(i)` (called on two threads at
+  /// once): the conversions into oneDNN's layouts run on two threads, the
+  /// largest first. Winograd's weight transform, most of the time it takes,
+  /// runs on one thread in oneDNN.
+  func loadParameters(concurrently parameter: (Int) -> [Float]) {
+    guard let helper = try? DNNLContext(streamBeside: context) else {
+      for i in params.indices { setParameter(i, parameter(i)) }
+      return
+    }
+    // Those rearranged in Swift allocate through the graph's context: on this thread.
+    var lists: [[Int]] = [[], []]
+    var sizes = [0, 0]
+    for i in params.indices.sorted(by: { params[$0]!.spec.count > params[$1]!.spec.count }) {
+      let k = params[i]!.rearranged || sizes[0] <= sizes[1] ? 0 : 1
+      lists[k].append(i)
+      sizes[k] += params[i]!.spec.count
+    }
+    withoutActuallyEscaping(parameter) { parameter in
+      let work = { (k: Int) in
+        for i in lists[k] { self.load(parameter(i), into: self.params[i]!.value, self.params[i]!, stream: k == 0 ? nil : helper) }
+      }
+      // Each thread converts its own parameters on its own stream.
+      let shared = UncheckedSendable(work)
+      DispatchQueue.concurrentPerform(iterations: 2) { shared.value($0) }
+    }
   }
 
   var optimizerSlots: Set<String> { Set(params.first??.slots.keys ?? [:].keys) }
@@ -38,19 +66,22 @@ extension DNNLGraph {
 
   /// `buffer` (of parameter `p`'s layout) in the plain layout.
   private func plainCopy(of buffer: DNNLBuffer, _ p: DNNLParameter) -> [Float] {
-    guard !p.rearranged else { return p.read(buffer, context: context) }
+    guard !p.rearranged, let toPlain = p.toPlain else { return p.read(buffer, context: context) }
     return [Float](unsafeUninitializedCapacity: p.spec.count) { storage, count in
       withPlainMemory(of: p, at: UnsafeMutableRawPointer(storage.baseAddress!)) { plain in
-        p.toPlain!.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
+        toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
       }
       count = p.spec.count
     }
   }
 
-  /// Converts the plain `values` into `buffer` (of parameter `p`'s layout).
-  private func load(_ values: [Float], into buffer: DNNLBuffer, _ p: DNNLParameter) {
+  /// Converts the plain `values` into `buffer` (of parameter `p`'s layout),
+  /// on `stream`'s stream (the graph's when nil).
+  private func load(_ values: [Float], into buffer: DNNLBuffer, _ p: DNNLParameter, stream: DNNLContext? = nil) {
     precondition(values.count == p.spec.count, "\(p.spec.name): \(values.count) values for shape \(p.spec.shape)")
+    let context = stream ?? self.context
     guard !p.rearranged else { return p.load(values, into: buffer, context: context) }
+    p.remember(values, in: buffer)
     values.withUnsafeBufferPointer { storage in
       // The reorder only reads its source.
       withPlainMemory(of: p, at: UnsafeMutableRawPointer(mutating: storage.baseAddress!)) { plain in
@@ -85,4 +116,10 @@ extension DNNLGraph {
       arena?.bytes ?? 0, scratch.arenas.reduce(0) { $0 + $1.bytes }, context.ownedBytes - parameters, library
     )
   }
+}
+
+/// A value handed to other threads whose accesses the code keeps apart.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

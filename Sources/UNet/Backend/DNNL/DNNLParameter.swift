@@ -31,7 +31,7 @@ final class DNNLParameter {
 
   /// Whether `load` and `read` rearrange the values in Swift (a reorder
   /// alone cannot express the mapping).
-  var rearranged: Bool { paddedInputChannels != nil || pointwiseUpConvolution || toPlain == nil }
+  var rearranged: Bool { paddedInputChannels != nil || pointwiseUpConvolution }
 
   init(
     spec: ParameterSpec, native md: dnnl_memory_desc_t, paddedInputChannels: Int? = nil,
@@ -72,10 +72,7 @@ final class DNNLParameter {
 
   func load(_ values: [Float], into buffer: DNNLBuffer, context: DNNLContext) {
     precondition(values.count == spec.count, "\(spec.name): \(values.count) values for shape \(spec.shape)")
-    if toPlain == nil {
-      precondition(buffer === value, "\(spec.name): only the value of a parameter without a plain conversion is loaded")
-      loaded = values
-    }
+    remember(values, in: buffer)
     let plain = self.plain
     if pointwiseUpConvolution {
       let p = plain.floats
@@ -105,6 +102,14 @@ final class DNNLParameter {
       values.withUnsafeBytes { plain.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
     toNative.execute([(DNNL_ARG_FROM, plain.memory), (DNNL_ARG_TO, buffer.memory)], context: context)
+  }
+
+  /// Keeps `values`, loaded into `buffer`, for `read` where there is no
+  /// conversion back.
+  func remember(_ values: [Float], in buffer: DNNLBuffer) {
+    guard toPlain == nil else { return }
+    precondition(buffer === value, "\(spec.name): only the value of a parameter without a plain conversion is loaded")
+    loaded = values
   }
 
   /// The slot `name`, made (zero) when it does not exist yet.
