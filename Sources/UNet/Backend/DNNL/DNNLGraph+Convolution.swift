@@ -50,7 +50,8 @@ extension DNNLGraph {
       forward = try DNNLPrimitive(op: &desc, context: ctx, what: what)
     } else {
       var desc = try DNNL.convolutionForward(
-        prop, algorithm: winograd ? dnnl_convolution_winograd : dnnl_convolution_direct, source: src, weights: weightsAny, bias: biasMD, destination: dst, strides: stride, padding: zero, what)
+        prop, algorithm: winograd ? dnnl_convolution_winograd : dnnl_convolution_direct, source: src,
+        weights: weightsAny, bias: biasMD, destination: dst, strides: stride, padding: zero, what)
       let attr = try attributes(relu: relu)
       defer { DNNL.destroy(attributes: attr) }
       forward = try DNNLPrimitive(op: &desc, attr: attr, context: ctx, what: what)

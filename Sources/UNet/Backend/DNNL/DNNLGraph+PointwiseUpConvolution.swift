@@ -117,12 +117,14 @@ extension DNNLGraph {
     let s = shapes[up].size / 2
     let o = shapes[up].channels
     let g = block
-    precondition(o % g == 0 && offset % g == 0, "channel block \(g) splits the up-convolution's \(o) channels at \(offset)")
+    precondition(
+      o % g == 0 && offset % g == 0, "channel block \(g) splits the up-convolution's \(o) channels at \(offset)")
     guard let p = Self.groupedStrides(values[up].md, group: g), let t = Self.groupedStrides(target.md, group: g) else {
       throw TrainingError("oneDNN: an up-convolution's layouts that a strided copy cannot interleave")
     }
     let dims = [batch, o / g, s, 2, s, 2, g]
-    let fromMD = try DNNL.strided(dims, strides: [p.n, p.group, p.h, 2 * (o / g) * p.group, p.w, (o / g) * p.group, p.inner])
+    let fromMD = try DNNL.strided(
+      dims, strides: [p.n, p.group, p.h, 2 * (o / g) * p.group, p.w, (o / g) * p.group, p.inner])
     var toMD = try DNNL.strided(dims, strides: [t.n, t.group, 2 * t.h, t.h, 2 * t.w, t.w, t.inner])
     toMD.offset0 = dnnl_dim_t(offset / g * t.group)
     let from = try values[up].view(fromMD, context: ctx)

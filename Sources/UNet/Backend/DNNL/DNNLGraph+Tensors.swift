@@ -37,7 +37,10 @@ extension DNNLGraph {
     }
     withoutActuallyEscaping(parameter) { parameter in
       let work = { (k: Int) in
-        for i in lists[k] { self.load(parameter(i), into: self.params[i]!.value, self.params[i]!, stream: k == 0 ? nil : helper) }
+        for i in lists[k] {
+          let p = self.params[i]!
+          self.load(parameter(i), into: p.value, p, stream: k == 0 ? nil : helper)
+        }
       }
       // Each thread converts its own parameters on its own stream.
       let shared = UncheckedSendable(work)
