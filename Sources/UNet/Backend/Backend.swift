@@ -72,6 +72,9 @@ public protocol CompiledGraph: AnyObject {
   func withParameter<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
   /// Replaces parameter `index` alone, as `setParameters` does all of them.
   func setParameter(_ index: Int, _ values: [Float])
+  /// Replaces every parameter i with `parameter(i)`, which may be called on
+  /// several threads at once.
+  func loadParameters(concurrently parameter: (Int) -> [Float])
 
   /// The running statistics of the normalisation layers (`.empty` without
   /// them): every `forward` of a training graph updates them; an inference

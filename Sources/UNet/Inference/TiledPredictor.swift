@@ -32,31 +32,40 @@ public final class TiledPredictor {
     let count = architecture.parameterSpecs.count
     precondition(parameters.count == count, "\(parameters.count) parameter tensors for \(count)")
     try self.init(
-      architecture: architecture, parameter: { parameters[$0] }, statistics: statistics, tile: tile, backend: backend)
+      architecture: architecture, parameter: { parameters[$0] }, statistics: statistics, tile: tile, backend: backend,
+      concurrently: true)
   }
 
   /// Compiles an inference network for `tile` and loads parameter i from
   /// `parameter(i)`, one at a time (see `init(architecture:parameters:…)`).
+  /// - Parameter concurrently: whether `parameter` may be called on several
+  ///   threads at once, so that the conversions into the network's layouts
+  ///   run in parallel.
   convenience init(
     architecture: Architecture, parameter: (Int) -> [Float], statistics: RunningStatistics?, tile: Int,
-    backend: any Backend
+    backend: any Backend, concurrently: Bool = false
   ) throws {
     try self.init(
       architecture: architecture, parameter: parameter, statistics: statistics,
-      tileSize: TileSize(Array(repeating: tile, count: architecture.dimensions)), backend: backend)
+      tileSize: TileSize(Array(repeating: tile, count: architecture.dimensions)), backend: backend,
+      concurrently: concurrently)
   }
 
   /// Compiles an inference network for `tileSize` and loads parameter i
-  /// from `parameter(i)`, one at a time.
+  /// from `parameter(i)` (see `init(architecture:parameter:statistics:tile:backend:concurrently:)`).
   init(
     architecture: Architecture, parameter: (Int) -> [Float], statistics: RunningStatistics?, tileSize: TileSize,
-    backend: any Backend
+    backend: any Backend, concurrently: Bool = false
   ) throws {
     self.architecture = architecture
     self.tileSize = tileSize
     outputExtent = try architecture.validateTile(tileSize)
     network = try backend.compile(architecture.graph, batch: 1, input: tileSize.extent, training: false)
-    for index in architecture.parameterSpecs.indices { network.setParameter(index, parameter(index)) }
+    if concurrently {
+      network.loadParameters(concurrently: parameter)
+    } else {
+      for index in architecture.parameterSpecs.indices { network.setParameter(index, parameter(index)) }
+    }
     try network.setRunningStatistics(statistics ?? architecture.initialStatistics)
   }
 
@@ -73,7 +82,7 @@ public final class TiledPredictor {
   public convenience init(_ model: TrainedModel, tileSize: TileSize, backend: any Backend) throws {
     try self.init(
       architecture: model.architecture, parameter: { model.parameters[$0] }, statistics: model.statistics,
-      tileSize: tileSize, backend: backend)
+      tileSize: tileSize, backend: backend, concurrently: true)
   }
 
   /// Replaces the weights (after training steps).

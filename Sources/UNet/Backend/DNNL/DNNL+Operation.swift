@@ -6,16 +6,19 @@ import CDNNL
 extension DNNL {
   // MARK: Convolution
 
+  /// - Parameter algorithm: `dnnl_convolution_direct`, or
+  ///   `dnnl_convolution_winograd` (3×3, stride 1, forward only).
   static func convolutionForward(
-    _ kind: dnnl_prop_kind_t, source: dnnl_memory_desc_t, weights: dnnl_memory_desc_t, bias: dnnl_memory_desc_t,
-    destination: dnnl_memory_desc_t, strides: [Int], padding: [Int], _ what: String
+    _ kind: dnnl_prop_kind_t, algorithm: dnnl_alg_kind_t = dnnl_convolution_direct, source: dnnl_memory_desc_t,
+    weights: dnnl_memory_desc_t, bias: dnnl_memory_desc_t, destination: dnnl_memory_desc_t, strides: [Int],
+    padding: [Int], _ what: String
   ) throws -> dnnl_convolution_desc_t {
     var desc = dnnl_convolution_desc_t()
     var (source, weights, bias, destination) = (source, weights, bias, destination)
     let (s, p) = (dims(strides), dims(padding))
     try check(
       dnnl_convolution_forward_desc_init(
-        &desc, kind, dnnl_convolution_direct, &source, &weights, &bias, &destination, s, p, p),
+        &desc, kind, algorithm, &source, &weights, &bias, &destination, s, p, p),
       what)
     return desc
   }

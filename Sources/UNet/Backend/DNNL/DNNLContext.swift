@@ -12,10 +12,22 @@ final class DNNLContext: @unchecked Sendable {
   /// asks for more.
   private var scratchpad: (pointer: UnsafeMutableRawPointer, bytes: Int)?
 
+  /// The context `stream` was made beside, whose engine this one uses.
+  private let sharing: DNNLContext?
+
   init() throws {
     let engine = try DNNL.cpuEngine()
     stream = try DNNL.stream(engine)
     self.engine = engine
+    sharing = nil
+  }
+
+  /// A second stream on `other`'s engine, for another thread to run its
+  /// primitives on.
+  init(streamBeside other: DNNLContext) throws {
+    engine = other.engine
+    stream = try DNNL.stream(other.engine)
+    sharing = other
   }
 
   /// The scratchpad of the primitive about to run, at least `bytes` long.
@@ -46,6 +58,6 @@ final class DNNLContext: @unchecked Sendable {
   deinit {
     if let scratchpad { munmap(scratchpad.pointer, scratchpad.bytes) }
     DNNL.destroy(stream: stream)
-    DNNL.destroy(engine: engine)
+    if sharing == nil { DNNL.destroy(engine: engine) }
   }
 }

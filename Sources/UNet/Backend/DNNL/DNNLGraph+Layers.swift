@@ -54,7 +54,10 @@ extension DNNLGraph {
     // into channel ranges of the output, whose layout oneDNN's concatenation
     // would choose, or a plain one when the split would cut a block.
     var outMD = DNNL.desc(dims(output), plainTag)
-    if let pd = try? DNNL.concatDescriptor([cropMD, values[up].md], axis: 1, engine: ctx.engine) {
+    var block = 1
+    if !training && graph.dimensions == 2 {
+      (outMD, block) = concatenationLayout(skip: skip, up: up, output: output)
+    } else if let pd = try? DNNL.concatDescriptor([cropMD, values[up].md], axis: 1, engine: ctx.engine) {
       outMD = DNNL.md(pd, dnnl_query_dst_md, 0)
       DNNL.destroy(primitiveDescriptor: pd)
     }
@@ -72,13 +75,19 @@ extension DNNLGraph {
     let skipTarget = try out.view(skipTargetMD, context: ctx)
     let upTarget = try out.view(upTargetMD, context: ctx)
     let copySkip = try makeReorder(from: cropMD, to: skipTargetMD, context: ctx)
-    let copyUp = try makeReorder(from: values[up].md, to: upTargetMD, context: ctx)
     hot(copySkip, "concatenation \(output) skip")
-    hot(copyUp, "concatenation \(output) up")
-    let upBuffer = values[up]
+    let copyUp: () -> Void
+    if pointwiseUpConvolutions.contains(up) {
+      copyUp = try interleave(up, into: out, block: block, channelOffset: skipChannels)
+    } else {
+      let reorder = try makeReorder(from: values[up].md, to: upTargetMD, context: ctx)
+      hot(reorder, "concatenation \(output) up")
+      let upBuffer = values[up]
+      copyUp = { reorder.execute([(DNNL_ARG_FROM, upBuffer.memory), (DNNL_ARG_TO, upTarget)], context: ctx) }
+    }
     forwardSteps.append {
       copySkip.execute([(DNNL_ARG_FROM, crop), (DNNL_ARG_TO, skipTarget)], context: ctx)
-      copyUp.execute([(DNNL_ARG_FROM, upBuffer.memory), (DNNL_ARG_TO, upTarget)], context: ctx)
+      copyUp()
     }
     guard training else { return ([], []) }
 

@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// The parameters and the optimiser's state one tensor at a time, so that a
 /// run is started with one tensor's plain copy in memory instead of all of
@@ -21,6 +22,36 @@ extension DNNLGraph {
   func setParameter(_ index: Int, _ values: [Float]) {
     let p = params[index]!
     load(values, into: p.value, p)
+  }
+
+  /// Loads every parameter i from `parameter(i)` (called on two threads at
+  /// once): the conversions into oneDNN's layouts run on two threads, the
+  /// largest first. Winograd's weight transform, most of the time it takes,
+  /// runs on one thread in oneDNN.
+  func loadParameters(concurrently parameter: (Int) -> [Float]) {
+    guard let helper = try? DNNLContext(streamBeside: context) else {
+      for i in params.indices { setParameter(i, parameter(i)) }
+      return
+    }
+    // Those rearranged in Swift allocate through the graph's context: on this thread.
+    var lists: [[Int]] = [[], []]
+    var sizes = [0, 0]
+    for i in params.indices.sorted(by: { params[$0]!.spec.count > params[$1]!.spec.count }) {
+      let k = params[i]!.rearranged || sizes[0] <= sizes[1] ? 0 : 1
+      lists[k].append(i)
+      sizes[k] += params[i]!.spec.count
+    }
+    withoutActuallyEscaping(parameter) { parameter in
+      let work = { (k: Int) in
+        for i in lists[k] {
+          let p = self.params[i]!
+          self.load(parameter(i), into: p.value, p, stream: k == 0 ? nil : helper)
+        }
+      }
+      // Each thread converts its own parameters on its own stream.
+      let shared = UncheckedSendable(work)
+      DispatchQueue.concurrentPerform(iterations: 2) { shared.value($0) }
+    }
   }
 
   var optimizerSlots: Set<String> { Set(params.first??.slots.keys ?? [:].keys) }
@@ -52,10 +83,10 @@ extension DNNLGraph {
 
   /// `buffer` (of parameter `p`'s layout) in the plain layout.
   private func plainCopy(of buffer: DNNLBuffer, _ p: DNNLParameter) -> [Float] {
-    guard p.paddedInputChannels == nil else { return p.read(buffer, context: context) }
+    guard !p.rearranged, let toPlain = p.toPlain else { return p.read(buffer, context: context) }
     return [Float](unsafeUninitializedCapacity: p.spec.count) { storage, count in
       withPlainMemory(of: p, at: UnsafeMutableRawPointer(storage.baseAddress!)) { plain in
-        p.toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
+        toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
       }
       count = p.spec.count
     }
@@ -69,19 +100,24 @@ extension DNNLGraph {
   private func withPlainValues<R>(
     of buffer: DNNLBuffer, _ p: DNNLParameter, _ body: (UnsafeBufferPointer<Float>) throws -> R
   ) rethrows -> R {
-    guard p.paddedInputChannels == nil, let arena, arena.bytes >= p.spec.count * MemoryLayout<Float>.size else {
+    guard p.paddedInputChannels == nil, !p.rearranged, let toPlain = p.toPlain, let arena,
+      arena.bytes >= p.spec.count * MemoryLayout<Float>.size
+    else {
       return try plainCopy(of: buffer, p).withUnsafeBufferPointer(body)
     }
     withPlainMemory(of: p, at: arena.pointer) { plain in
-      p.toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
+      toPlain.execute([(DNNL_ARG_FROM, buffer.memory), (DNNL_ARG_TO, plain)], context: context)
     }
     return try body(UnsafeBufferPointer(start: arena.pointer.assumingMemoryBound(to: Float.self), count: p.spec.count))
   }
 
-  /// Converts the plain `values` into `buffer` (of parameter `p`'s layout).
-  private func load(_ values: [Float], into buffer: DNNLBuffer, _ p: DNNLParameter) {
+  /// Converts the plain `values` into `buffer` (of parameter `p`'s layout),
+  /// on `stream`'s stream (the graph's when nil).
+  private func load(_ values: [Float], into buffer: DNNLBuffer, _ p: DNNLParameter, stream: DNNLContext? = nil) {
     precondition(values.count == p.spec.count, "\(p.spec.name): \(values.count) values for shape \(p.spec.shape)")
-    guard p.paddedInputChannels == nil else { return p.load(values, into: buffer, context: context) }
+    let context = stream ?? self.context
+    guard !p.rearranged else { return p.load(values, into: buffer, context: context) }
+    p.remember(values, in: buffer)
     values.withUnsafeBufferPointer { storage in
       // The reorder only reads its source.
       withPlainMemory(of: p, at: UnsafeMutableRawPointer(mutating: storage.baseAddress!)) { plain in
@@ -116,4 +152,10 @@ extension DNNLGraph {
       arena?.bytes ?? 0, scratch.arenas.reduce(0) { $0 + $1.bytes }, context.ownedBytes - parameters, library
     )
   }
+}
+
+/// A value handed to other threads whose accesses the code keeps apart.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

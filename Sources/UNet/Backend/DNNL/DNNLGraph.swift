@@ -37,6 +37,9 @@ final class DNNLGraph: CompiledGraph {
   /// The primitives that run in every step, with the implementation oneDNN
   /// chose for each, in the order they were made.
   var kernels: [Kernel] = []
+  /// The up-convolutions (by output tensor) run as 1×1 convolutions whose
+  /// concatenation interleaves their output (`buildPointwiseUpConvolution`).
+  var pointwiseUpConvolutions: Set<Int> = []
   /// The channel count the network's input is zero-padded to, if it is.
   var inputPadding: Int?
   /// The bytes of the activation and gradient buffers (`placeTensors`).
@@ -124,6 +127,11 @@ final class DNNLGraph: CompiledGraph {
           input: inputIndex, output: out, parameter: parameter, channels: channels,
           kernel: Array(repeating: kernel, count: graph.dimensions), bias: bias, relu: relu, deconvolution: false)
       case .upConvolution(let inputIndex, let parameter, let channels, let window):
+        if graph.dimensions == 2, let skip = pointwiseSkip(upConvolution: out) {
+          try buildPointwiseUpConvolution(
+            input: inputIndex, output: out, skip: skip, parameter: parameter, channels: channels)
+          break
+        }
         backward = try buildConvolution(
           input: inputIndex, output: out, parameter: parameter, channels: channels, kernel: window, bias: true,
           relu: false, deconvolution: true)
