@@ -50,6 +50,9 @@ echo '{"images": [], "overall": {"pixel_error": 0.1, "rand_error": 0.3, "iou": 0
 "$unet" synth --out v --count 1 --size 24x20x6 --seed 1 >/dev/null
 "$unet" synth --out v2 --count 1 --size 24x20x5 --seed 1 >/dev/null
 "$unet" augment --volume --images v/images --labels v/labels --out vds --samples 2 >/dev/null
+"$unet" augment --volume --images v/images --labels v/labels --out vds4 --samples 2 --spacing 4,1,1 >/dev/null
+"$unet" train --shards vds --out run3 --steps 1 --base-channels 2 --depth 1 --tile 18x18x18 >/dev/null 2>&1
+"$unet" weights --volume v/labels --out w4 --spacing 4,1,1 --unit micron >/dev/null
 python3 -c "
 import struct
 def tiff(path, pages):
@@ -115,6 +118,7 @@ row "--volume with a non-positive spacing" weights --volume v/labels --out w --s
 row "--volume larger than --max-pixels (voxels)" weights --volume v/labels --out w --max-pixels 2000
 row "labels of another size" augment --images s/images --labels small/labels --out a --samples 2
 row "a z-stack without --volume" augment --images v/images --labels v/labels --out a --samples 2
+row "--ignore-label that is also an instance id" augment --images s/images --labels s/labels --out a --samples 2 --ignore-label 1
 row "--volume: labels of another shape than their image" augment --volume --images v/images --labels v2/labels --out a --samples 2
 row "output folder that already holds a dataset" augment --images s/images --labels s/labels --out shards --samples 4
 row "--elastic-sigma -1" augment --images s/images --labels s/labels --out a --samples 2 --elastic-sigma=-1
@@ -141,7 +145,11 @@ row "an unknown norm layer" train --shards shards --out t5 --norm-layer instance
 row "--resume with another norm layer" train --shards shards --out run --resume --norm-layer batch
 row "--init with another norm layer" train --shards shards --out t6 --init run --norm-layer batch
 row "--init and --resume together" train --shards shards --out run --init run --resume
-row "a 3-D dataset" train --shards vds --out t7 --base-channels 2 --depth 1 --tile 36
+row "a 3-D dataset with a 2-D tile" train --shards vds --out t7 --base-channels 2 --depth 1 --tile 36
+row "an invalid 3-D tile" train --shards vds --out t8 --base-channels 2 --depth 1 --tile 17x18x18
+row "a 2-D model to start a 3-D run from" train --shards vds --out t9 --init run
+row "a 3-D dataset of another spacing than the model's" train --shards vds4 --out t10 --init run3
+row "validation images for a 3-D run" train --shards vds --out t11 --base-channels 2 --depth 1 --tile 18x18x18 --val-images s/images --val-labels s/labels
 row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p
 row "a safetensors file that is no model" predict --model other.safetensors s/images --out p
 row "an RGB image for a gray model" predict --model run rgb/cells_000.png --out p
@@ -149,6 +157,10 @@ row "tile 37 for a depth-1 model" predict --model run s/images --out p --tile 37
 row "--threshold 1.5" predict --model run s/images --out p --threshold 1.5
 row "--seed-height without the watershed" predict --model run s/images --out p --seed-height 2
 row "a z-stack" predict --model run v/images --out p
+row "--volume with a 2-D model" predict --volume --model run v/images --out p
+row "an image for a 3-D model" predict --model run3 s/images --out p
+row "--volume with a 2-D tile" predict --volume --model run3 v/images --out p --tile 36
+row "a volume of another spacing than the model's" predict --volume --model run3 w4/cells_000.weight.tiff --out p
 row "a BioImage Model Zoo package without UNetKit weights" predict --model notunetkit s/images --out p
 row "truth of another size" eval --pred small/labels/cells_000.png --truth s/labels/cells_000.png
 row "a prediction without truth" eval --pred s/labels --truth lonely
@@ -164,6 +176,7 @@ row "an unknown format" export --model run --format tflite --out m.tflite
 row "bioimageio without --author" export --model run --format bioimageio --out pkg --license MIT
 row "bioimageio without --license" export --model run --format bioimageio --out pkg --author "Ada Lovelace"
 row "bioimageio with a license that is no SPDX id" export --model run --format bioimageio --out pkg --license "MIT License" --author "Ada Lovelace"
+row "bioimageio for a 3-D model" export --model run3 --format bioimageio --out pkg --license MIT --author "Ada Lovelace"
 row "--license without bioimageio" export --model run --format onnx --out m.onnx --license MIT
 row "an existing package folder without --force" export --model run --format bioimageio --out existing-package --license MIT --author "Ada Lovelace"
 row "a score file that is not eval's" report --out r --eval s/images/cells_000.png --images s/images --truth s/labels --pred p

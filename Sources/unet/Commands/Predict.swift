@@ -121,7 +121,7 @@ struct Predict: ToolCommand {
     try checkDistinctNames(files)
     // Read and check every input before writing anything.
     let images = try files.map { file -> AnyImage in
-      let image = try StackHint.adding(StackHint.imagesOnly("predict")) {
+      let image = try StackHint.adding("pass --volume to predict it with a 3-D model") {
         try ImageFile.readImage(file, limits: limits.readLimits)
       }
       guard image.channels == architecture.inputChannels else {

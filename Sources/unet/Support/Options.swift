@@ -107,7 +107,7 @@ enum StackHint {
 
   /// For commands that take 2-D images only.
   static func imagesOnly(_ command: String) -> String {
-    "unet \(command) reads 2-D images (unet weights, unet augment and unet eval read z-stacks with --volume)"
+    "unet \(command) reads 2-D images (unet weights, augment, predict and eval read z-stacks with --volume)"
   }
 
   /// Runs `body`; a stack refused where one image is expected gets `hint`.
