@@ -149,7 +149,6 @@ row "a 3-D dataset with a 2-D tile" train --shards vds --out t7 --base-channels 
 row "an invalid 3-D tile" train --shards vds --out t8 --base-channels 2 --depth 1 --tile 17x18x18
 row "a 2-D model to start a 3-D run from" train --shards vds --out t9 --init run
 row "a 3-D dataset of another spacing than the model's" train --shards vds4 --out t10 --init run3
-row "validation images for a 3-D run" train --shards vds --out t11 --base-channels 2 --depth 1 --tile 18x18x18 --val-images s/images --val-labels s/labels
 row "a PNG as the model" predict --model s/images/cells_000.png s/images --out p
 row "a safetensors file that is no model" predict --model other.safetensors s/images --out p
 row "an RGB image for a gray model" predict --model run rgb/cells_000.png --out p

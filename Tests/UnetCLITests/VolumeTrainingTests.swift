@@ -171,4 +171,29 @@ import _TestSupport
       try unet(["augment", "--volume", "--images", dir + "/src/images", "--labels", sparse, "--out", out, "--samples", "1",
         "--ignore-label", "3"]), out, mentioning: ["cells_000.tif", "ignore label 3 is also an instance id"])
   }
+
+  /// Validation during a 3-D run scores the validation volumes as `unet
+  /// predict --volume` and `unet eval --volume` score the same checkpoint.
+  @Test func validationOfVolumesEqualsEval() throws {
+    let ds = try dataset()
+    let run = dir + "/validated"
+    var r = try unet(
+      ["train", "--shards", ds.shards, "--out", run, "--steps", "2", "--tile", "24x24x16", "--val-images", ds.images,
+       "--val-labels", ds.labels, "--val-every", "2"] + Self.network)
+    try #require(r.status == 0, "\(r.stderr)")
+    let lines = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+    let validation = try #require(
+      lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        .last { $0["val_rand_error"] != nil })
+    r = try unet(["predict", "--volume", "--model", run, ds.images, "--out", dir + "/validated-pred"])
+    try #require(r.status == 0, "\(r.stderr)")
+    r = try unet(["eval", "--volume", "--pred", dir + "/validated-pred", "--truth", ds.labels, "--json"])
+    try #require(r.status == 0, "\(r.stderr)")
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let overall = try #require(report["overall"] as? [String: Any])
+    let eval = try #require(overall["rand_error"] as? Double)
+    let trained = try #require(validation["val_rand_error"] as? Double)
+    #expect(abs(eval - trained) <= 1e-9, "validation \(trained), eval \(eval)")
+    #expect(overall["pixel_error"] as? Double == validation["val_pixel_error"] as? Double)
+  }
 }

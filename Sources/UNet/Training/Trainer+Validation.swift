@@ -33,14 +33,15 @@ extension Trainer {
     } else {
       predictor = try TiledPredictor(
         architecture: configuration.architecture, parameter: { self.network.parameter($0) }, statistics: statistics,
-        tile: configuration.tile.side, backend: backend)
+        tileSize: configuration.tile, backend: backend)
     }
     var loss = 0.0
     var pixels = 0
     var sweeps: [ThresholdSweep] = []
     let k = configuration.architecture.classes
     for item in validation {
-      let probabilities = try predictor!.probabilities(item.image)
+      let volume = item.volume.map { Volume(flat: item.image, depth: $0.depth, spacing: $0.spacing) }
+      let probabilities = try volume.map { try predictor!.probabilities($0) } ?? predictor!.probabilities(item.image)
       let plane = item.image.pixelCount
       for p in 0..<plane {
         let truth = Int(item.classes[p])
@@ -49,6 +50,15 @@ extension Trainer {
       pixels += plane
       // As unet predict and unet eval read it.
       let foreground = ClassPlanes.foreground(probabilities, classes: k)
+      if let volume {
+        let flat = { (samples: [Float]) in Image(width: item.image.width, height: item.image.height, samples: samples) }
+        sweeps.append(
+          ThresholdSweep(
+            probabilities: Volume(flat: flat(foreground), depth: volume.depth, spacing: volume.spacing),
+            truthInstances: Volume(flat: item.truth, depth: volume.depth, spacing: volume.spacing),
+            thresholds: Self.validationThresholds))
+        continue
+      }
       sweeps.append(
         ThresholdSweep(
           probabilities: Image(width: item.image.width, height: item.image.height, samples: foreground),

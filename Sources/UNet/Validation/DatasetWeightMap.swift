@@ -67,4 +67,13 @@ public struct DatasetWeightMap: Sendable, Equatable {
     return mapper.weights(
       for: prepared, classWeights: classWeights ?? configuration.resolvedClassWeights(for: prepared.counts))
   }
+
+  /// ``maskAndWeights(_:)`` of a label volume, as `unet augment --volume`
+  /// makes a sample's (distances in the volume's spacing).
+  public func maskAndWeights(_ labels: LabelVolume) -> VolumeWeightMap {
+    let mapper = WeightMapper(configuration)
+    let prepared = mapper.prepare(configuration.normalize(labels))
+    return mapper.weights(
+      for: prepared, classWeights: classWeights ?? configuration.resolvedClassWeights(for: prepared.counts))
+  }
 }

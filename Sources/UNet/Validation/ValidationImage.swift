@@ -5,8 +5,12 @@ import Raster
 /// loss uses.
 public struct ValidationImage: Sendable {
   public var name: String
-  /// H×W×C, normalised as the dataset's images were.
+  /// H×W×C, normalised as the dataset's images were; a volume's slices
+  /// stacked into one W × (H·D) image of one channel (see `depth`).
   public var image: Image<Float>
+  /// A volume's slices (and spacing): `image`, `truth`, `classes` and
+  /// `weights` then hold them stacked; nil for an image.
+  public var volume: (depth: Int, spacing: VoxelSpacing)?
   /// The true instances as `unet eval` reads the label image
   /// (``SegmentationMetrics/instances(of:)``): what the pixel and Rand
   /// errors are computed against.
@@ -26,6 +30,17 @@ public struct ValidationImage: Sendable {
     self.truth = truth
     self.classes = classes
     self.weights = weights
+  }
+
+  /// A validation volume from its normalised volume and its label volume:
+  /// the truth as `unet eval --volume` reads it, the mask and weights as
+  /// the dataset's were made.
+  public init(name: String, volume: Volume<Float>, labels: LabelVolume, weightMap: DatasetWeightMap) {
+    let made = weightMap.maskAndWeights(labels)
+    self.init(
+      name: name, image: volume.flat, truth: SegmentationMetrics.instances(of: labels).flat,
+      classes: made.mask.samples.map(Int32.init), weights: made.weights.samples)
+    self.volume = (volume.depth, volume.spacing)
   }
 
   /// A validation image from its normalised image and its label image: the

@@ -128,7 +128,6 @@ struct Train: ToolCommand {
   }
 
   private func train(backend: any Backend) throws {
-    try checkValidationIsTwoDimensional()
     let trainer = try Trainer.open(
       directory: out, shards: shards, overrides: overrides, resume: resume, initial: initial, backend: backend,
       checkpointEvery: checkpointEvery, keepCheckpoints: keep, validateEvery: valEvery ?? checkpointEvery,
