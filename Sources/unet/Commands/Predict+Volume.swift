@@ -41,7 +41,7 @@ extension Predict {
       let spacing = volume.spacing.unit == VoxelSpacing.unit.unit ? trained.spacing ?? volume.spacing : volume.spacing
       try writeVolume(
         predictor: predictor, volume: normalization.apply(to: volume), spacing: spacing,
-        files: PredictionFiles(folder: out, input: file), source: file, threshold: cut)
+        files: PredictionFiles(folder: out, input: file), threshold: cut)
       progress.advance()
     }
     let foreground =
@@ -61,8 +61,7 @@ extension Predict {
   }
 
   private func writeVolume(
-    predictor: TiledPredictor, volume: Volume<Float>, spacing: VoxelSpacing, files: PredictionFiles, source: String,
-    threshold: Double?
+    predictor: TiledPredictor, volume: Volume<Float>, spacing: VoxelSpacing, files: PredictionFiles, threshold: Double?
   ) throws {
     let k = predictor.architecture.classes
     let (w, h, d) = (volume.width, volume.height, volume.depth)
