@@ -144,6 +144,20 @@ def margin(depth, pooled_from=0):
     return lost // 2
 
 
+def in_plane_poolings(spacing, depth):
+    """The poolings of a 3-D network of `depth` levels that leave the slice
+    axis alone for volumes of `spacing` ({"z", "y", "x"}), by nnU-Net's rule
+    as `unet train` applies it (Isensee et al. 2021): the slice axis is
+    pooled only once its spacing is at most twice the in-plane one, each
+    pooling doubling the spacing of the axes it halves."""
+    z, plane = spacing["z"], min(spacing["y"], spacing["x"])
+    for level in range(depth):
+        if z <= 2 * min(z, plane):
+            return level
+        plane *= 2
+    return depth
+
+
 def he_init_(model):
     """The paper's initialisation, as `unet train` does it: weights from
     N(0, 2/N) with N the inputs feeding one output (C_in * k * k for a
