@@ -196,4 +196,36 @@ import _TestSupport
     #expect(abs(eval - trained) <= 1e-9, "validation \(trained), eval \(eval)")
     #expect(overall["pixel_error"] as? Double == validation["val_pixel_error"] as? Double)
   }
+
+  /// The ONNX graph of a 3-D network: onnx.checker passes it, and
+  /// onnxruntime's probabilities over a whole mirrored volume (one valid
+  /// input) equal `unet predict --volume`'s within 1e-4 (float32 sums of the
+  /// same terms in another order).
+  @Test(.enabled(if: onnxPython.command != nil, "needs a Python importing onnx, onnxruntime and numpy: set UNETKIT_TORCH_PYTHON"))
+  func onnxExportOfA3DNetworkEqualsPredict() throws {
+    try onnxPython.checkImports()
+    let ds = try dataset()
+    let run = dir + "/onnx-run"
+    var r = try unet(["train", "--shards", ds.shards, "--out", run, "--steps", "2", "--tile", "24x24x16"] + Self.network)
+    try #require(r.status == 0, "\(r.stderr)")
+    r = try unet(["export", "--model", run, "--format", "onnx", "--out", dir + "/m3.onnx"])
+    try #require(r.status == 0, "\(r.stderr)")
+    let pred = dir + "/onnx-pred"
+    r = try unet(["predict", "--volume", "--model", run, ds.images + "/cells_000.tif", "--out", pred])
+    try #require(r.status == 0, "\(r.stderr)")
+    let trained = try TrainedModel.read(from: run)
+    let normalized = (trained.normalization ?? .standard).apply(to: try ImageFile.readVolume(ds.images + "/cells_000.tif"))
+    try ImageFile.writeVolume(normalized, to: dir + "/volume.npy")
+    let m = trained.architecture.margins
+    let py = try onnxPython.python([
+      pythonScriptsFolder + "/onnx_predict_volume.py", dir + "/m3.onnx", dir + "/volume.npy", "\(m[0])", "\(m[1])",
+      "\(m[2])", dir + "/onnx.npy",
+    ])
+    try #require(py.status == 0, "\(py.stderr)")
+    let onnx = try #require(try ImageFile.readVolume(dir + "/onnx.npy").typed(Float.self)).flat.samples
+    let ours = try #require(try ImageFile.readVolume(pred + "/cells_000.prob.tiff").typed(Float.self)).flat.samples
+    #expect(onnx.count == ours.count)
+    let difference = zip(onnx, ours).map { abs($0 - $1) }.max() ?? 1
+    #expect(difference <= 1e-4, "largest difference \(difference)")
+  }
 }
