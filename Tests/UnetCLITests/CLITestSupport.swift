@@ -9,6 +9,20 @@ func unet(_ arguments: [String], cwd: String? = nil, environment: [String: Strin
   try run(unetExecutable, arguments, cwd: cwd, environment: environment)
 }
 
+/// Expects `r` to be a refusal: a non-zero exit, one line `unet: error: …`
+/// on standard error containing each of `words`, and nothing in `out`.
+func expectRefused(
+  _ r: RunResult, _ out: String, mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation
+) {
+  #expect(r.status != 0, sourceLocation: sourceLocation)
+  // One line, usage errors included.
+  let lines = r.stderr.split(separator: "\n")
+  #expect(lines.count == 1 && lines[0].hasPrefix("unet: error: "), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+  for word in words { #expect(r.stderr.contains(word), "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
+  let left = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+  #expect(left.isEmpty, "left: \(left)", sourceLocation: sourceLocation)
+}
+
 func write(_ bytes: [UInt8], to path: String) {
   FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }

@@ -19,16 +19,6 @@ import _TestSupport
     return (dir + "/src/images", dir + "/src/labels")
   }
 
-  func expectRefused(_ r: RunResult, _ out: String, mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(r.status != 0, sourceLocation: sourceLocation)
-    // One line, usage errors included.
-    let lines = r.stderr.split(separator: "\n")
-    #expect(lines.count == 1 && lines[0].hasPrefix("unet: error: "), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
-    for word in words { #expect(r.stderr.contains(word), "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
-    let left = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
-    #expect(left.isEmpty, "left: \(left)", sourceLocation: sourceLocation)
-  }
-
   @Test func synthWritesStacksAndRepeats() throws {
     let src = try sources()
     let labels = try ImageFile.readVolume(src.labels + "/cells_000.tif")

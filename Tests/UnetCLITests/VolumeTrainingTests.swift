@@ -75,15 +75,6 @@ import _TestSupport
     #expect(r.status == 0, "\(r.stderr)")
   }
 
-  func expectRefused(_ r: RunResult, _ out: String, mentioning words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(r.status != 0, sourceLocation: sourceLocation)
-    let lines = r.stderr.split(separator: "\n")
-    #expect(lines.count == 1 && lines[0].hasPrefix("unet: error: "), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
-    for word in words { #expect(r.stderr.contains(word), "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
-    let left = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
-    #expect(left.isEmpty, "left: \(left)", sourceLocation: sourceLocation)
-  }
-
   @Test func badInputsAreRefusedInOneLine() throws {
     let ds = try dataset()
     let model3 = dir + "/m3"

@@ -171,9 +171,12 @@ public enum SampleLayout: Sendable, Equatable, CaseIterable {
     return ImageSample(image: image, mask: mask, weights: weights, labels: labels)
   }
 
-  /// Decodes the 3-D fields of `sample` (the record is left alone); see
+  /// Decodes the 3-D fields of `sample` (the record is left alone), and
+  /// `labels.npy` when present and `labels` asks for it; see
   /// ``decodeImage(_:shard:labels:)`` for the errors.
-  public static func decodeVolume(_ sample: ShardSample, shard: String) throws -> VolumeSample {
+  public static func decodeVolume(_ sample: ShardSample, shard: String, labels wantLabels: Bool = true) throws
+    -> VolumeSample
+  {
     let layout = SampleLayout.volume
     func volume<S: PixelSample>(_ field: String, _: S.Type, required: Bool = true) throws -> Volume<S>? {
       try layout.field(field, of: sample, shard: shard, required: required) { bytes, name in
@@ -183,7 +186,7 @@ public enum SampleLayout: Sendable, Equatable, CaseIterable {
     let image = try volume(imageField, Float.self)!
     let mask = try volume(layout.maskField, UInt8.self)!
     let weights = try volume(weightField, Float.self)!
-    let labels = try volume(labelsField, UInt32.self, required: false)
+    let labels = wantLabels ? try volume(labelsField, UInt32.self, required: false) : nil
     let size = (image.width, image.height, image.depth)
     let arrays = [(layout.maskField, mask.width, mask.height, mask.depth), (weightField, weights.width, weights.height, weights.depth)]
       + (labels.map { [(labelsField, $0.width, $0.height, $0.depth)] } ?? [])

@@ -97,14 +97,19 @@ struct OverlapTile: Sendable, Hashable {
           batch.weights[target + j] = sample.weight[sampleRow * width + x0 + j]
         }
       }
-      // The next row index, the last row axis fastest.
-      var a = rowAxes - 1
-      while a >= 0 {
-        index[a] += 1
-        if index[a] < output[a] { break }
-        index[a] = 0
-        a -= 1
-      }
+      Self.advance(&index, within: output)
+    }
+  }
+
+  /// Steps a row index (every axis but the last of `extent`) to the next
+  /// row in row-major order, the last row axis fastest.
+  static func advance(_ index: inout [Int], within extent: [Int]) {
+    var a = index.count - 1
+    while a >= 0 {
+      index[a] += 1
+      if index[a] < extent[a] { return }
+      index[a] = 0
+      a -= 1
     }
   }
 }
@@ -148,13 +153,7 @@ extension OverlapTile {
         let out = base + c * window + r * side
         for j in 0..<side { target[out + j] = source[row + columns[j]] }
       }
-      var a = axes - 2
-      while a >= 0 {
-        index[a] += 1
-        if index[a] < size[a] { break }
-        index[a] = 0
-        a -= 1
-      }
+      advance(&index, within: size)
     }
   }
 }

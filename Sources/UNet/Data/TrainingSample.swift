@@ -48,7 +48,7 @@ struct TrainingSample: Sendable {
       mask = decoded.mask.samples
       weight = decoded.weights.samples
     case .volume:
-      let decoded = try SampleLayout.decodeVolume(sample, shard: shard)
+      let decoded = try SampleLayout.decodeVolume(sample, shard: shard, labels: false)
       channels = 1
       extent = [decoded.image.depth, decoded.image.height, decoded.image.width]
       image = decoded.image.flat.samples

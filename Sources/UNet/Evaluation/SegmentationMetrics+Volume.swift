@@ -8,14 +8,6 @@ extension SegmentationMetrics {
   ///
   /// - Complexity: O(width × height × depth).
   public static func instances(of labels: LabelVolume) -> LabelVolume {
-    var first: UInt32 = 0
-    for v in labels.samples where v != 0 {
-      if first == 0 {
-        first = v
-      } else if v != first {
-        return labels
-      }
-    }
-    return ConnectedComponents.label(labels, connectivity: .four)
+    holdsInstances(labels.samples) ? labels : ConnectedComponents.label(labels, connectivity: .four)
   }
 }

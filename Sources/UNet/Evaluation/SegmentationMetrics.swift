@@ -151,15 +151,21 @@ public enum SegmentationMetrics {
   ///
   /// - Complexity: O(width × height).
   public static func instances(of labels: LabelImage) -> LabelImage {
+    holdsInstances(labels.samples) ? labels : ConnectedComponents.label(labels, connectivity: .four)
+  }
+
+  /// Whether `samples` hold two or more distinct non-zero values (instance
+  /// ids rather than a mask).
+  static func holdsInstances(_ samples: [UInt32]) -> Bool {
     var first: UInt32 = 0
-    for v in labels.samples where v != 0 {
+    for v in samples where v != 0 {
       if first == 0 {
         first = v
       } else if v != first {
-        return labels
+        return true
       }
     }
-    return ConnectedComponents.label(labels, connectivity: .four)
+    return false
   }
 
   /// Σ over the runs of equal `key(value)` in sorted `values` of the run

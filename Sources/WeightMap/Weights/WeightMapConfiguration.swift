@@ -227,29 +227,36 @@ extension WeightMapConfiguration {
   /// components, and component ids from the ignore label up move one up,
   /// so that no instance takes its value.
   public func normalize(_ labels: LabelImage) -> LabelImage {
-    var result = labels
-    result.samples = normalizedSamples(labels.samples) { samples in
-      var l = labels
-      l.samples = samples
-      return InstanceLabels.normalize(l, interpretation: labelInterpretation, connectivity: connectivity).samples
+    keepingIgnored(labels, \.samples) {
+      InstanceLabels.normalize($0, interpretation: labelInterpretation, connectivity: connectivity)
     }
-    return result
   }
 
   /// `normalize(_:)` of a volume.
   public func normalize(_ labels: LabelVolume) -> LabelVolume {
-    var result = labels
-    result.samples = normalizedSamples(labels.samples) { samples in
-      var l = labels
-      l.samples = samples
-      return InstanceLabels.normalize(l, interpretation: labelInterpretation, connectivity: connectivity).samples
+    keepingIgnored(labels, \.samples) {
+      InstanceLabels.normalize($0, interpretation: labelInterpretation, connectivity: connectivity)
     }
-    return result
   }
 
-  private func normalizedSamples(_ samples: [UInt32], _ normalize: ([UInt32]) -> [UInt32]) -> [UInt32] {
-    guard let ignoreLabel, let ignored = ignored(samples) else { return normalize(samples) }
-    let annotated = normalize(zip(samples, ignored).map { $1 ? 0 : $0 })
-    return zip(annotated, ignored).map { id, skip in skip ? ignoreLabel : id >= ignoreLabel ? id + 1 : id }
+  /// `labels` with the pixels of the ignore label set to 0 (background),
+  /// and their flags (nil when there are none).
+  func settingAsideIgnored<L>(_ labels: L, _ samples: WritableKeyPath<L, [UInt32]>) -> (annotated: L, ignored: [Bool]?) {
+    guard let ignored = ignored(labels[keyPath: samples]) else { return (labels, nil) }
+    var annotated = labels
+    annotated[keyPath: samples] = zip(labels[keyPath: samples], ignored).map { $1 ? 0 : $0 }
+    return (annotated, ignored)
+  }
+
+  /// `normalize` of the annotated pixels, the ignore label put back and
+  /// the ids from it up moved one up.
+  private func keepingIgnored<L>(_ labels: L, _ samples: WritableKeyPath<L, [UInt32]>, _ normalize: (L) -> L) -> L {
+    let (annotated, ignored) = settingAsideIgnored(labels, samples)
+    guard let ignoreLabel, let ignored else { return normalize(labels) }
+    var result = normalize(annotated)
+    result[keyPath: samples] = zip(result[keyPath: samples], ignored).map { id, skip in
+      skip ? ignoreLabel : id >= ignoreLabel ? id + 1 : id
+    }
+    return result
   }
 }

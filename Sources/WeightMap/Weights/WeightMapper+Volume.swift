@@ -48,9 +48,7 @@ extension WeightMapper {
   ///
   /// - Complexity: O(width × height × depth).
   public func prepare(_ labels: LabelVolume) -> PreparedLabelVolume {
-    let ignored = configuration.ignored(labels.samples)
-    var annotated = labels
-    if let ignored { annotated.samples = zip(labels.samples, ignored).map { $1 ? 0 : $0 } }
+    let (annotated, ignored) = configuration.settingAsideIgnored(labels, \.samples)
     var instances = InstanceLabels.normalize(
       annotated, interpretation: configuration.labelInterpretation, connectivity: configuration.connectivity)
     if configuration.separation { instances = Separation.apply(instances) }

@@ -127,9 +127,7 @@ public struct WeightMapper: Sendable {
   /// - Complexity: O(width × height).
   public func prepare(_ labels: LabelImage) -> PreparedLabels {
     precondition(labels.channels == 1, "WeightMapper: expected 1 channel, got \(labels.channels)")
-    let ignored = configuration.ignored(labels.samples)
-    var annotated = labels
-    if let ignored { annotated.samples = zip(labels.samples, ignored).map { $1 ? 0 : $0 } }
+    let (annotated, ignored) = configuration.settingAsideIgnored(labels, \.samples)
     var instances = InstanceLabels.normalize(
       annotated, interpretation: configuration.labelInterpretation,
       connectivity: configuration.connectivity)

@@ -13,7 +13,10 @@ extension DNNLGraph {
   /// up-convolution writing tensor `output`, in inference; nil: it runs as
   /// a deconvolution.
   func pointwiseSkip(upConvolution output: Int) -> Int? {
-    guard !training else { return nil }
+    // The 1×1 form is written for 2×2 windows of square 2-D tensors.
+    guard !training, case .upConvolution(_, _, _, let window) = graph.operations[output - 1], window == [2, 2],
+      shapes[output].extent[0] == shapes[output].extent[1]
+    else { return nil }
     let readers = graph.operations.filter { $0.inputs.contains(output) }
     guard readers.count == 1, case .cropConcat(let skip, let up) = readers[0], up == output else { return nil }
     return skip

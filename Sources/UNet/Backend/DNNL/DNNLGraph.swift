@@ -127,7 +127,7 @@ final class DNNLGraph: CompiledGraph {
           input: inputIndex, output: out, parameter: parameter, channels: channels,
           kernel: Array(repeating: kernel, count: graph.dimensions), bias: bias, relu: relu, deconvolution: false)
       case .upConvolution(let inputIndex, let parameter, let channels, let window):
-        if graph.dimensions == 2, let skip = pointwiseSkip(upConvolution: out) {
+        if let skip = pointwiseSkip(upConvolution: out) {
           try buildPointwiseUpConvolution(
             input: inputIndex, output: out, skip: skip, parameter: parameter, channels: channels)
           break
